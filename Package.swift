@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+//
+// simgate: a SIP/GSM gateway controller. Layers (see DESIGN.md):
+//   sans-IO cores  ModemCore, SIPCore, MediaCore, RoutingCore   (no sockets, files or clocks)
+//   data           SimgateConfig (config file), Storage (SQLite), ControlModel (API types)
+//   the live system Gateway (the only layer that does IO)
+//   programs       simgated (daemon), simgate (CLI), modemsim (simulated modems)
+//
+// SIMGATE_ONLY=ModemCore,RoutingCore (environment) trims the package to those targets and
+// their tests, so work on one pure core builds in seconds instead of building NIO and GRDB.
+// CI and `make` never set it.
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+]
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+]
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let allTargets: [Target] = [
+    // System libraries (Debian: libudev-dev, libasound2-dev).
+    .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+    .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+
+    // Sans-IO protocol cores.
+    .target(name: "ModemCore", swiftSettings: swift6),
+    .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
+    .target(name: "MediaCore", swiftSettings: swift6),
+    .target(name: "RoutingCore", swiftSettings: swift6),
+
+    // Data.
+    .target(name: "SimgateConfig", swiftSettings: swift6),
+    .target(name: "ControlModel", swiftSettings: swift6),
+    .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), "ControlModel"], swiftSettings: swift6),
+
+    // The live system.
+    .target(
+        name: "Gateway",
+        dependencies: [
+            "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SimgateConfig", "ControlModel", "Storage",
+            "CUdev", "CALSA", logging,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ] + nio,
+        swiftSettings: swift6
+    ),
+    .target(name: "ModemSimulator", dependencies: nio + [logging], swiftSettings: swift6),
+    .target(name: "SimgateCLI", dependencies: ["ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", argumentParser], swiftSettings: swift6),
+
+    // Programs.
+    .executableTarget(name: "simgated", dependencies: ["Gateway", "SimgateConfig", argumentParser, logging], swiftSettings: swift6),
+    .executableTarget(name: "simgate", dependencies: ["SimgateCLI"], swiftSettings: swift6),
+    .executableTarget(name: "modemsim", dependencies: ["ModemSimulator", argumentParser, logging], swiftSettings: swift6),
+
+    // Tests (Swift Testing only: CI reads the last line of `swift test`).
+    .testTarget(name: "ModemCoreTests", dependencies: ["ModemCore"], swiftSettings: swift6),
+    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
+    .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: swift6),
+    .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore"], swiftSettings: swift6),
+    .testTarget(name: "SimgateConfigTests", dependencies: ["SimgateConfig"], swiftSettings: swift6),
+    .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swift6),
+    .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator"] + nio, swiftSettings: swift6),
+    .testTarget(
+        name: "GatewayTests",
+        dependencies: ["Gateway", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel"] + nio,
+        swiftSettings: swift6
+    ),
+]
+
+let allProducts: [Product] = [
+    .executable(name: "simgated", targets: ["simgated"]),
+    .executable(name: "simgate", targets: ["simgate"]),
+    .executable(name: "modemsim", targets: ["modemsim"]),
+]
+
+// SIMGATE_ONLY: keep the named targets, their test targets, and nothing else.
+let only: Set<String>? = Context.environment["SIMGATE_ONLY"].map {
+    Set($0.split(separator: ",").map { String($0) })
+}
+let targets = only.map { keep in
+    allTargets.filter { keep.contains($0.name) || ($0.isTest && keep.contains(String($0.name.dropLast("Tests".count)))) }
+} ?? allTargets
+let products = only == nil ? allProducts : []
+
+let package = Package(
+    name: "simgate",
+    platforms: [.macOS(.v14)],
+    products: products,
+    dependencies: dependencies,
+    targets: targets
+)

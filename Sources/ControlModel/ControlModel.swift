@@ -1,0 +1,210 @@
+// The JSON the control API speaks: what `simgated` reports and what `simgate` prints.
+//
+// One module shared by the daemon and the CLI so the two cannot drift apart. Every type is a
+// plain Codable value; dates are encoded as ISO 8601 (see `ControlJSON`).
+import Foundation
+
+/// The lifecycle state of one modem, in chan_dongle's vocabulary plus the states it lacks.
+public enum ModemStateName: String, Codable, Sendable, CaseIterable {
+    case notConnected = "not-connected"   // port closed or absent (unplugged)
+    case initializing                      // port open, init sequence running
+    case noSIM = "no-sim"                  // +CPIN / CME 10/13: no card or card failure
+    case simLocked = "sim-locked"          // PIN/PUK required and no (valid) PIN configured
+    case notRegistered = "not-registered"  // SIM ready, network not (yet) registered / denied
+    case free                              // registered, idle, can take a call
+    case ringing                           // inbound call alerting
+    case dialing                           // outbound call being set up
+    case active                            // a call is connected
+    case resetting                         // recovery ladder at work
+    case failed                            // gave up: ladder exhausted or unsupported device
+}
+
+public struct OperatorInfo: Codable, Sendable, Equatable {
+    public var mccmnc: String?
+    public var name: String?
+    public init(mccmnc: String? = nil, name: String? = nil) { self.mccmnc = mccmnc; self.name = name }
+}
+
+public struct SignalInfo: Codable, Sendable, Equatable {
+    /// 27.007 +CSQ <rssi> (0...31, 99 unknown).
+    public var rssi: Int?
+    public var dBm: Int?
+    /// 0...5, what a phone's status bar would show.
+    public var bars: Int?
+    /// RSRP/RSCP etc. when the modem reports them (^HCSQ, +QCSQ).
+    public var detail: String?
+    public init(rssi: Int? = nil, dBm: Int? = nil, bars: Int? = nil, detail: String? = nil) {
+        self.rssi = rssi; self.dBm = dBm; self.bars = bars; self.detail = detail
+    }
+}
+
+public struct ATStats: Codable, Sendable, Equatable {
+    public var queueDepth: Int = 0
+    public var commandsSent: Int = 0
+    public var timeouts: Int = 0
+    public var errors: Int = 0
+    public var unknownLines: Int = 0
+    public var resets: Int = 0
+    /// When the modem last answered OK (any command).
+    public var lastOKAt: Date?
+    public init() {}
+}
+
+public struct CallStats: Codable, Sendable, Equatable {
+    public var total: Int = 0
+    public var answered: Int = 0
+    public var inbound: Int = 0
+    public var outbound: Int = 0
+    public var billableSeconds: Int = 0
+    /// Answer-seizure ratio in percent; nil before the first call.
+    public var asr: Double? { total == 0 ? nil : Double(answered) * 100 / Double(total) }
+    /// Average call duration in seconds over answered calls; nil before the first answer.
+    public var acd: Double? { answered == 0 ? nil : Double(billableSeconds) / Double(answered) }
+    public init() {}
+
+    enum CodingKeys: String, CodingKey { case total, answered, inbound, outbound, billableSeconds, asr, acd }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        total = try c.decode(Int.self, forKey: .total)
+        answered = try c.decode(Int.self, forKey: .answered)
+        inbound = try c.decodeIfPresent(Int.self, forKey: .inbound) ?? 0
+        outbound = try c.decodeIfPresent(Int.self, forKey: .outbound) ?? 0
+        billableSeconds = try c.decode(Int.self, forKey: .billableSeconds)
+    }
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(total, forKey: .total)
+        try c.encode(answered, forKey: .answered)
+        try c.encode(inbound, forKey: .inbound)
+        try c.encode(outbound, forKey: .outbound)
+        try c.encode(billableSeconds, forKey: .billableSeconds)
+        try c.encodeIfPresent(asr, forKey: .asr)
+        try c.encodeIfPresent(acd, forKey: .acd)
+    }
+}
+
+/// One thing that happened to a modem, with why: state changes, recovery actions, faults.
+public struct ModemEventRecord: Codable, Sendable, Equatable {
+    public var at: Date
+    public var modemID: String
+    public var kind: String        // "state", "recovery", "fault", "sim", "call"
+    public var detail: String
+    public init(at: Date, modemID: String, kind: String, detail: String) {
+        self.at = at; self.modemID = modemID; self.kind = kind; self.detail = detail
+    }
+}
+
+/// Everything the daemon knows about one modem right now.
+public struct ModemSnapshot: Codable, Sendable, Equatable {
+    /// Stable name: the config key, or `usb-<last 6 IMEI digits>` for a discovered modem.
+    public var id: String
+    public var state: ModemStateName
+    public var stateSince: Date
+    public var stateReason: String?
+
+    public var vendor: String?
+    public var model: String?
+    public var firmware: String?
+    public var atPort: String?
+    public var audioPort: String?
+    public var usbPath: String?
+
+    public var imei: String?
+    public var imsi: String?
+    public var iccid: String?
+    public var msisdn: String?
+    public var simState: String?
+
+    public var signal: SignalInfo
+    /// "home", "roaming", "searching", "denied", "not-registered", "unknown".
+    public var registration: String?
+    /// "GSM", "UMTS", "LTE", ... from +COPS <AcT> or vendor reports.
+    public var accessTechnology: String?
+    public var networkOperator: OperatorInfo
+    /// The SIM's home operator, from the IMSI's MCC-MNC.
+    public var simOperator: OperatorInfo
+
+    public var voiceCapable: Bool?
+    public var voiceReason: String?
+
+    public var at: ATStats
+    public var calls: CallStats
+    public var lastRecovery: String?
+    public var recentEvents: [ModemEventRecord]
+
+    public init(id: String, state: ModemStateName, stateSince: Date) {
+        self.id = id; self.state = state; self.stateSince = stateSince
+        signal = SignalInfo(); networkOperator = OperatorInfo(); simOperator = OperatorInfo()
+        at = ATStats(); calls = CallStats(); recentEvents = []
+    }
+}
+
+public struct ModemList: Codable, Sendable {
+    public var modems: [ModemSnapshot]
+    public var generatedAt: Date
+    public init(modems: [ModemSnapshot], generatedAt: Date) { self.modems = modems; self.generatedAt = generatedAt }
+}
+
+/// `POST /v1/modems/{id}/at` body and answer: a raw AT command, as chan_dongle's `dongle cmd`.
+public struct RawATRequest: Codable, Sendable {
+    public var command: String
+    public var timeoutSeconds: Double?
+    public init(command: String, timeoutSeconds: Double? = nil) { self.command = command; self.timeoutSeconds = timeoutSeconds }
+}
+
+public struct RawATResponse: Codable, Sendable {
+    public var command: String
+    public var lines: [String]
+    public var final: String
+    public var elapsedMilliseconds: Double
+    public init(command: String, lines: [String], final: String, elapsedMilliseconds: Double) {
+        self.command = command; self.lines = lines; self.final = final; self.elapsedMilliseconds = elapsedMilliseconds
+    }
+}
+
+/// Any non-2xx answer from the API.
+public struct APIError: Codable, Sendable, Error {
+    public var error: String
+    public init(_ error: String) { self.error = error }
+}
+
+public struct ActionResult: Codable, Sendable {
+    public var ok: Bool
+    public var message: String
+    public init(ok: Bool, message: String) { self.ok = ok; self.message = message }
+}
+
+public struct DaemonStatus: Codable, Sendable {
+    public var version: String
+    public var startedAt: Date
+    public var configPath: String
+    public var modemCount: Int
+    public init(version: String, startedAt: Date, configPath: String, modemCount: Int) {
+        self.version = version; self.startedAt = startedAt; self.configPath = configPath; self.modemCount = modemCount
+    }
+}
+
+/// The one JSON encoding used on both sides of the API.
+public enum ControlJSON {
+    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        return e
+    }
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }
+}
+
+/// API routes, named once so server and client agree.
+public enum ControlRoute {
+    public static let status = "/v1/status"
+    public static let modems = "/v1/modems"
+    public static func modem(_ id: String) -> String { "/v1/modems/\(id)" }
+    public static func modemReset(_ id: String) -> String { "/v1/modems/\(id)/reset" }
+    public static func modemAT(_ id: String) -> String { "/v1/modems/\(id)/at" }
+    public static let events = "/v1/events"
+}

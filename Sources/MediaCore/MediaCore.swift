@@ -1,0 +1,1 @@
+// MediaCore: see DESIGN.md.

@@ -1,0 +1,1 @@
+// ModemCore: see DESIGN.md.

@@ -1,0 +1,1 @@
+// ModemSimulator: see DESIGN.md.

@@ -1,0 +1,1 @@
+// RoutingCore: see DESIGN.md.

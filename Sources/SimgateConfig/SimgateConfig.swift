@@ -1,0 +1,1 @@
+// SimgateConfig: see DESIGN.md.

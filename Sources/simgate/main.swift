@@ -1,0 +1,2 @@
+import SimgateCLI
+SimgateCommand.main()

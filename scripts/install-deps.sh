@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every system package the build, the daemon and the tests need, on Debian.
+# Idempotent: packages already present are skipped. Retries apt once, because the
+# image's docker-clean hook can delete .debs mid-run ("cannot access archive").
+set -euo pipefail
+
+BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config)
+TEST_PKGS=(socat sip-tester baresip sox)
+want=("${BUILD_PKGS[@]}")
+[ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "install-deps: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    for attempt in 1 2 3; do
+        if $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then break; fi
+        [ "$attempt" = 3 ] && { echo "install-deps: apt-get install failed" >&2; exit 1; }
+        sleep 2
+    done
+fi
+
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import pjsua2' 2>/dev/null; then
+    echo "install-deps: installing pjsua2-python"
+    python3 -m pip install -q pjsua2-python || echo "install-deps: pjsua2-python unavailable; PJSIP tests will be skipped" >&2
+fi
