@@ -49,13 +49,10 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         func fail(_ message: String) -> ConfigError {
             ConfigError(problems: [ConfigProblem(fileName: path, line: nil, key: nil, message: message)])
         }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                throw fail(isDirectory.boolValue ? "is a directory, not a config file" : "cannot open: permission denied")
-            }
-            throw fail("no such file")
-        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        guard !isDirectory.boolValue else { throw fail("is a directory, not a config file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot open: permission denied") }
         defer { try? handle.close() }
         let data: Data
         do {
