@@ -1,0 +1,166 @@
+// The one config file people edit (simgate.toml), decoded into typed, validated values.
+//
+// Errors name file, line and key (`simgate.toml:23: modem[1].at_port: expected a string,
+// got integer`) and all of them are reported at once. Arrays of tables are indexed from 0,
+// as in the TOML data model: the first [[modem]] is `modem[0]`.
+//
+// Adding a section: a struct in its own file with `init(reading: TableReader)` (or a
+// `decode(reading:)` for list entries) that asks for each key and calls `finish()`, then one
+// line in `GatewayConfig.init(root:)`. Unknown sections are errors with a "did you mean".
+import Foundation
+
+public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
+    public var daemon: DaemonConfig
+    public var control: ControlConfig
+    /// `[modems]`: pool-wide settings.
+    public var modemPool: ModemPoolConfig
+    /// `[[modem]]`: the modems named in the file, in file order.
+    public var modems: [ModemConfig]
+
+    /// Config files are small; refusing anything larger keeps a wrong path (a log, a disk
+    /// image) from being read into memory.
+    public static let maximumFileSize = 1 << 20
+
+    public init(daemon: DaemonConfig = DaemonConfig(), control: ControlConfig = ControlConfig(),
+                modemPool: ModemPoolConfig = ModemPoolConfig(), modems: [ModemConfig] = []) {
+        self.daemon = daemon
+        self.control = control
+        self.modemPool = modemPool
+        self.modems = modems
+    }
+
+    /// Parses and validates config text. `fileName` only appears in messages.
+    public static func parse(text: String, fileName: String = "simgate.toml") throws(ConfigError) -> GatewayConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLParser.parse(text, fileName: fileName)
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(fileName: error.fileName, line: error.position.line,
+                                                       column: error.position.column, key: nil, message: error.message)])
+        }
+        let diagnostics = ConfigDiagnostics(fileName: fileName)
+        let config = GatewayConfig(root: TableReader(root, path: "", diagnostics: diagnostics))
+        guard diagnostics.problems.isEmpty else { throw ConfigError(problems: diagnostics.sortedProblems) }
+        return config
+    }
+
+    /// Reads and parses a file; messages name it by `path` as given.
+    public static func load(path: String) throws(ConfigError) -> GatewayConfig {
+        func fail(_ message: String) -> ConfigError {
+            ConfigError(problems: [ConfigProblem(fileName: path, line: nil, key: nil, message: message)])
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw fail("no such file") }
+        guard !isDirectory.boolValue else { throw fail("is a directory, not a config file") }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw fail("cannot open: permission denied") }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            data = try handle.read(upToCount: maximumFileSize + 1) ?? Data()
+        } catch {
+            throw fail("cannot read: \(error.localizedDescription)")
+        }
+        guard data.count <= maximumFileSize else {
+            throw fail("larger than \(maximumFileSize) bytes; is this really the config file?")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw fail("not valid UTF-8 text")
+        }
+        return try parse(text: text, fileName: path)
+    }
+
+    private init(root r: TableReader) {
+        let d = r.diagnostics
+        daemon = r.table("daemon").map { DaemonConfig(reading: TableReader($0, path: "daemon", diagnostics: d)) } ?? DaemonConfig()
+        control = r.table("control").map { ControlConfig(reading: TableReader($0, path: "control", diagnostics: d)) } ?? ControlConfig()
+        modemPool = r.table("modems").map { ModemPoolConfig(reading: TableReader($0, path: "modems", diagnostics: d)) } ?? ModemPoolConfig()
+        let modemTables = r.tableArray("modem") ?? []
+        var readers: [TableReader] = []
+        modems = modemTables.enumerated().compactMap { i, table in
+            let reader = TableReader(table, path: "modem[\(i)]", diagnostics: d)
+            readers.append(reader)
+            return ModemConfig.decode(reading: reader)
+        }
+        r.finish()
+        Self.checkModemsAreDistinct(readers)
+    }
+
+    /// Two entries for one modem would fight over its port: ids and ports must be unique,
+    /// and no port may serve as both one modem's AT port and another's audio port.
+    private static func checkModemsAreDistinct(_ readers: [TableReader]) {
+        var ids: [String: (path: String, line: Int)] = [:]
+        var ports: [String: (keyPath: String, line: Int)] = [:]
+        for r in readers {
+            if let id = r.table["id"]?.stringValue, ModemConfig.isValidID(id) {
+                if let first = ids[id] {
+                    r.report("id", "duplicate id \"\(id)\" (already used by \(first.path) at line \(first.line))")
+                } else {
+                    ids[id] = (r.path, r.line(of: "id"))
+                }
+            }
+            for key in ["at_port", "audio_port"] {
+                guard let port = r.table[key]?.stringValue, Validate.absolutePath(port) == nil else { continue }
+                if let first = ports[port] {
+                    r.report(key, "port \"\(port)\" is already used by \(first.keyPath) at line \(first.line)")
+                } else {
+                    ports[port] = (r.keyPath(key), r.line(of: key))
+                }
+            }
+        }
+    }
+
+    /// The effective configuration as TOML, with the PIN and token replaced by "<redacted>":
+    /// safe for logs and for `simgated --check-config`.
+    public var redactedDescription: String {
+        var lines: [String] = []
+        lines.append("[daemon]")
+        lines.append("state_dir = \(Self.quote(daemon.stateDirectory))")
+        lines.append("log_level = \(Self.quote(daemon.logLevel.rawValue))")
+        lines.append("")
+        lines.append("[control]")
+        lines.append("socket = \(Self.quote(control.socket))")
+        if let tcp = control.tcpListen { lines.append("tcp_listen = \(Self.quote(tcp.description))") }
+        if control.token != nil { lines.append("token = \"<redacted>\"") }
+        lines.append("")
+        lines.append("[modems]")
+        lines.append("poll_interval = \(TableReader.format(modemPool.pollIntervalSeconds))")
+        lines.append("command_timeout = \(TableReader.format(modemPool.commandTimeoutSeconds))")
+        lines.append("discover = \(modemPool.discover)")
+        lines.append("scan = [\(modemPool.scan.map(Self.quote).joined(separator: ", "))]")
+        lines.append("recovery_timeouts = \(modemPool.recoveryTimeouts)")
+        for m in modems {
+            lines.append("")
+            lines.append("[[modem]]")
+            lines.append("id = \(Self.quote(m.id))")
+            lines.append("at_port = \(Self.quote(m.atPort))")
+            if let audio = m.audioPort { lines.append("audio_port = \(Self.quote(audio))") }
+            if let dialect = m.dialect { lines.append("dialect = \(Self.quote(dialect.rawValue))") }
+            if m.pin != nil { lines.append("pin = \"<redacted>\"") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public var description: String { redactedDescription }
+
+    /// A TOML basic string that reads back as `s`.
+    static func quote(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let h = String(scalar.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

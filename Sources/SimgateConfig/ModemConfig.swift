@@ -1,0 +1,58 @@
+// [[modem]]: one modem the admin names and pins to its ports.
+
+public struct ModemConfig: Sendable, Equatable {
+    /// AT command dialects the modem layer knows.
+    public enum Dialect: String, Sendable, CaseIterable {
+        case huawei, quectel, simcom, generic
+    }
+
+    /// Stable name used by the CLI, API and database: `[a-z0-9_-]{1,32}`.
+    public var id: String
+    public var atPort: String
+    public var audioPort: String?
+    /// nil: detected from the modem's identification (AT+CGMI/ATI).
+    public var dialect: Dialect?
+    /// SIM PIN, 4 to 8 digits. Never logged, never shown by the API.
+    public var pin: SecretString?
+    /// Line of the `[[modem]]` header, for messages about this modem at run time.
+    public var line: Int?
+
+    public static let maximumIDLength = 32
+
+    public init(id: String, atPort: String, audioPort: String? = nil, dialect: Dialect? = nil, pin: SecretString? = nil, line: Int? = nil) {
+        self.id = id
+        self.atPort = atPort
+        self.audioPort = audioPort
+        self.dialect = dialect
+        self.pin = pin
+        self.line = line
+    }
+
+    public static func isValidID(_ s: String) -> Bool {
+        (1...maximumIDLength).contains(s.utf8.count) && s.utf8.allSatisfy { c in
+            (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
+        }
+    }
+
+    /// 3GPP TS 51.011: CHV1 is 4 to 8 digits.
+    public static func isValidPIN(_ s: String) -> Bool {
+        (4...8).contains(s.utf8.count) && s.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// nil when a required field is missing or invalid (already reported).
+    static func decode(reading r: TableReader) -> ModemConfig? {
+        let id = r.string("id", required: true) { s in
+            isValidID(s) ? nil : "expected 1 to \(maximumIDLength) of a-z, 0-9, '_' or '-', got \"\(s)\""
+        }
+        let atPort = r.string("at_port", required: true, validate: Validate.absolutePath)
+        let audioPort = r.string("audio_port", validate: Validate.absolutePath)
+        let dialect = r.enumeration("dialect", Dialect.self)
+        // The PIN's text never appears in a message.
+        let pin = r.string("pin", typeHint: " (write the PIN in quotes so leading zeros survive)") { s in
+            isValidPIN(s) ? nil : "expected 4 to 8 digits"
+        }
+        r.finish()
+        guard let id, let atPort else { return nil }
+        return ModemConfig(id: id, atPort: atPort, audioPort: audioPort, dialect: dialect, pin: pin.map(SecretString.init), line: r.table.position.line)
+    }
+}

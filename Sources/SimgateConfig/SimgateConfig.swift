@@ -1,1 +1,0 @@
-// SimgateConfig: see DESIGN.md.
