@@ -1,0 +1,224 @@
+// Public value types of the modem state machine: time, states, timers, actions, status.
+
+/// A monotonic instant supplied by the caller (the modem core never reads a clock). The IO
+/// layer converts its monotonic clock (e.g. `NIODeadline.uptimeNanoseconds`); tests use a
+/// virtual clock starting at zero.
+public struct ModemInstant: Comparable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public var nanoseconds: UInt64
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+    public static let zero = ModemInstant(nanoseconds: 0)
+
+    public static func < (a: ModemInstant, b: ModemInstant) -> Bool { a.nanoseconds < b.nanoseconds }
+
+    public static func + (a: ModemInstant, d: Duration) -> ModemInstant {
+        let ns = ModemInstant.nanoseconds(of: d)
+        return ModemInstant(nanoseconds: ns < 0 ? a.nanoseconds &- UInt64(-ns) : a.nanoseconds &+ UInt64(ns))
+    }
+
+    /// Time from `earlier` to self (zero if `earlier` is later).
+    public func duration(since earlier: ModemInstant) -> Duration {
+        guard nanoseconds >= earlier.nanoseconds else { return .zero }
+        return .nanoseconds(Int64(clamping: nanoseconds - earlier.nanoseconds))
+    }
+
+    static func nanoseconds(of d: Duration) -> Int64 {
+        let (s, atto) = d.components
+        return s &* 1_000_000_000 &+ atto / 1_000_000_000
+    }
+
+    public var description: String { "t+\(Double(nanoseconds) / 1e9)s" }
+}
+
+/// The modem's state as shown to admins; raw values are the API strings
+/// (ControlModel.ModemStateName).
+public enum ModemState: String, Equatable, Hashable, Sendable, Codable, CaseIterable {
+    case notConnected = "not-connected"
+    case initializing
+    case noSIM = "no-sim"
+    case simLocked = "sim-locked"
+    case notRegistered = "not-registered"
+    case free
+    case ringing
+    case dialing
+    case active
+    case resetting
+    case failed
+}
+
+/// Timers the caller arms and fires back with `timerFired`. Arming a timer that is already
+/// armed replaces it (one deadline per timer value).
+public enum ModemTimer: Hashable, Sendable {
+    /// Timeout of the AT command with this sequence number (stale fires are ignored).
+    case command(UInt64)
+    /// Next health poll.
+    case poll
+    /// Recovery ladder: waiting for the modem to come back after AT+CFUN=1,1.
+    case recovery
+    /// Ask the SIM again (it answered "busy", or a PIN was just entered).
+    case simRetry
+    /// No RING for this long ends an inbound call that was never reported ended.
+    case ringTimeout
+}
+
+/// The rungs of the recovery ladder, gentlest first.
+public enum RecoveryRung: Int, Equatable, Sendable, Codable {
+    /// Send a bare `AT` and see whether the modem answers at all.
+    case atProbe = 1
+    /// `AT+CFUN=1,1`: reboot the modem, then wait for it.
+    case modemReboot = 2
+    /// Ask the IO layer to close and reopen the port (USB re-enumeration, wedged tty).
+    case reopenPort = 3
+}
+
+/// Something that happened to a call, for the call layer.
+public enum CallEvent: Equatable, Sendable {
+    /// A new inbound call (first RING, +CRING, +CLIP or an incoming +CLCC row). Every RING
+    /// yields this, even one that could not be parsed, so no inbound call is lost.
+    case incoming(caller: CallerID)
+    /// The caller's identity arrived after `incoming` (RING first, then +CLIP).
+    case callerIdentified(CallerID)
+    /// Outgoing set-up started (^ORIG, an ATD accepted, +CLCC dialing).
+    case dialing(callID: Int?)
+    /// Remote party alerting (^CONF, +CLCC alerting).
+    case alerting(callID: Int?)
+    /// Connected (^CONN, VOICE CALL: BEGIN, +CLCC active).
+    case connected(callID: Int?)
+    case ended(callID: Int?, cause: CallEndCause, durationSeconds: Int?)
+    /// SIMCom `MISSED_CALL: <time> <number>`.
+    case missed(caller: CallerID, time: String?)
+    /// A +CLCC row / +QIND ccinfo / ^DSCI, for reconciling the call table.
+    case listed(CallListEntry)
+    case dtmfReceived(String)
+}
+
+/// What the IO layer must do.
+public enum ModemAction: Equatable, Sendable {
+    /// Write these bytes to the AT port. May contain the SIM PIN: log with
+    /// `ModemStateMachine.loggable(_:)`, never raw.
+    case write([UInt8])
+    case armTimer(ModemTimer, after: Duration)
+    case cancelTimer(ModemTimer)
+    /// Close and reopen the AT port, then report `portClosed` and `portOpened`.
+    case reopenPort(reason: String)
+    case stateChanged(from: ModemState, to: ModemState, reason: String)
+    /// IMEI/IMSI/ICCID/MSISDN changed (emitted each time one becomes known or changes).
+    case identified(ModemIdentity)
+    case callEvent(CallEvent)
+    /// Answer to `submitRawCommand`: information lines and the final result text
+    /// (`OK`, `+CME ERROR: 10`, or `TIMEOUT` / `ERROR: <why>` when it never ran to the end).
+    case rawCommandFinished(requestID: Int, lines: [String], final: String)
+    /// A line nobody understood (counted in `status.at.unknownLines`).
+    case unknownLine(String)
+}
+
+/// A SIM PIN from configuration. Its description never shows the digits.
+public struct SIMPIN: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    let digits: String
+    /// 4 to 8 digits (TS 31.102 / 11.11); nil for anything else.
+    public init?(_ text: String) {
+        guard (4...8).contains(text.count), text.allSatisfy(\.isASCIIDigit) else { return nil }
+        digits = text
+    }
+    public var description: String { "<redacted PIN>" }
+    public var debugDescription: String { description }
+}
+
+/// Tunables, each with the reason for its default.
+public struct ModemConfiguration: Sendable {
+    /// Fixed dialect (from configuration or the USB table); nil = detect from ATI/+CGMI/+CGMM.
+    public var dialect: ModemDialect?
+    /// Entered once when the SIM asks for it; never retried after a rejection.
+    public var pin: SIMPIN?
+    /// Health poll interval (chan_quectel and GoIP report every ~30 s).
+    public var pollInterval: Duration = .seconds(30)
+    /// Default per-command timeout: queries answer in milliseconds, 10 s covers slow SIM reads.
+    public var commandTimeout: Duration = .seconds(10)
+    /// Admin raw commands may be slow network operations (AT+COPS=?, AT+CUSD): 60 s.
+    public var rawCommandTimeout: Duration = .seconds(60)
+    /// Consecutive timeouts that start the recovery ladder (one can be a slow SIM; three is a
+    /// wedged modem).
+    public var timeoutsBeforeRecovery: Int = 3
+    /// Timeout of the ladder's AT probe.
+    public var probeTimeout: Duration = .seconds(5)
+    /// Wait after AT+CFUN=1,1 before probing again (modules take 10-30 s to boot).
+    public var rebootWait: Duration = .seconds(30)
+    /// Port reopens (rung 3) without a completed init before the modem is declared failed.
+    public var maxPortReopens: Int = 3
+    /// Delay before asking a busy SIM again (CME 14, just after PIN entry).
+    public var simRetryInterval: Duration = .seconds(3)
+    /// RING repeats about every 5 s (MU509); two missed repeats end a silent inbound call.
+    public var ringTimeout: Duration = .seconds(12)
+
+    public init(dialect: ModemDialect? = nil, pin: SIMPIN? = nil) {
+        self.dialect = dialect
+        self.pin = pin
+    }
+}
+
+/// AT channel health.
+public struct ATStatus: Equatable, Sendable, Codable {
+    public var queueDepth = 0
+    public var commandsSent = 0
+    public var timeouts = 0
+    public var consecutiveTimeouts = 0
+    public var errors = 0
+    public var unknownLines = 0
+    /// Framer: garbage or over-long lines dropped.
+    public var garbageLines = 0
+    /// Recovery ladder steps taken (each rung counts once).
+    public var resets = 0
+    public var lastOKAt: ModemInstant?
+    public init() {}
+}
+
+/// The current call as the modem reports it.
+public struct CallSnapshot: Equatable, Sendable, Codable {
+    public enum Phase: String, Equatable, Sendable, Codable { case ringing, dialing, alerting, active }
+    public var phase: Phase
+    public var callID: Int?
+    public var incoming: Bool
+    public var caller: CallerID?
+    public var since: ModemInstant
+}
+
+/// Everything the CLI shows about one modem (read-only snapshot).
+public struct ModemStatus: Equatable, Sendable, Codable {
+    public var state: ModemState = .notConnected
+    public var since: ModemInstant = .zero
+    public var reason: String = "port not opened yet"
+
+    public var vendor: ModemVendor?
+    public var dialectName: String?
+    public var manufacturer: String?
+    public var model: String?
+    public var firmware: String?
+
+    public var identity = ModemIdentity()
+    public var sim: SIMState = .unknown
+
+    public var signal: SignalQuality?
+    public var signalUpdatedAt: ModemInstant?
+    public var registration: RegistrationSummary = .unknown
+    public var registrationStatus: RegistrationStatus?
+    public var lac: String?
+    public var cellID: String?
+    public var accessTechnology: String?
+    /// Network operator: MCC-MNC and name (from +COPS).
+    public var networkOperatorMCCMNC: String?
+    public var networkOperatorName: String?
+    /// The SIM's home operator from the IMSI.
+    public var simOperatorMCCMNC: String?
+
+    public var voice: VoiceCapability?
+    public var at = ATStatus()
+    public var call: CallSnapshot?
+    /// The last recovery step and why.
+    public var lastRecovery: String?
+
+    public init() {}
+
+    public var imei: String? { identity.imei }
+    public var imsi: String? { identity.imsi }
+    public var iccid: String? { identity.iccid }
+    public var msisdn: String? { identity.msisdn }
+}

@@ -1,0 +1,74 @@
+// Every unsolicited line, classified: the one place that knows which URC means what.
+
+/// A decoded unsolicited line.
+public enum ModemURC: Equatable, Sendable {
+    case registration(RegistrationReport)
+    case signal(SignalQuality)
+    /// SIM changed: pulled (`^SIMST: 255`, `+CPIN: NOT READY`), inserted, ready.
+    case sim(SIMState)
+    case call(CallURC)
+    /// `+QIND: "act","LTE"`, `+CNSMOD: 8`.
+    case accessTechnology(String)
+    /// A DTMF digit detected by the modem (`^DDTMF`, `+QTONEDET`, `+RXDTMF`, `+DTMF`).
+    case dtmf(String)
+    /// The module finished booting (`RDY`, Quectel/SIMCom).
+    case moduleReady
+    /// Known and deliberately not acted on here (^BOOT heartbeat, ^MODE, ^SRVST, +CMTI, ...).
+    case ignored(name: String)
+    /// Not recognised: counted and reported, never fatal.
+    case unknown(String)
+
+    /// Names of URCs that are known and ignored by the modem core.
+    static let ignoredNames: Set<String> = [
+        "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^SMMEMFULL", "^STIN", "^EONS", "^NWTIME", "^CSNR",
+        "^ACTIVEBAND", "^RFSWITCH", "^NDISSTAT", "+CIEV", "+CSSI", "+CSSU", "+CMTI", "+CMT", "+CDS",
+        "+CDSI", "+CBM", "+CUSD", "+CTZV", "+CTZE", "+CCWA", "*PSNWID", "*PSUTTZ", "+QIND", "+CGEV",
+        "+CPMS", "+QUSIM", "+CFUN",
+    ]
+    static let ignoredBare: Set<String> = [
+        "PB DONE", "SMS DONE", "Call Ready", "SMS Ready", "POWERED DOWN", "NORMAL POWER DOWN", "REMOTE CALL END",
+    ]
+
+    /// Classifies one line that did not belong to a command response.
+    public static func decode(_ line: String, quectelDSCI: Bool = false) -> ModemURC {
+        if let call = CallURC.parse(line, quectelDSCI: quectelDSCI) { return .call(call) }
+        if line == "RDY" { return .moduleReady }
+        if ignoredBare.contains(line) || line.hasPrefix("DST:") { return .ignored(name: line) }
+        let info = ATInformationLine(line)
+        guard let name = info.name else { return .unknown(line) }
+        switch name {
+        case "+CREG", "+CGREG", "+CEREG", "+C5GREG":
+            return RegistrationReport.parse(line, solicited: false).map { .registration($0) } ?? .unknown(line)
+        case "+CSQ", "^RSSI", "^HCSQ":
+            return SignalQuality.parse(line).map { .signal($0) } ?? .unknown(line)
+        case "+QIND":
+            let kind = info.string(0)?.lowercased()
+            if kind == "csq", let s = SignalQuality.parse(line) { return .signal(s) }
+            if kind == "act", let t = info.string(1) { return .accessTechnology(t) }
+            return .ignored(name: "+QIND")
+        case "+CNSMOD":
+            // URC `+CNSMOD: <mode>`; the answer to AT+CNSMOD? has `<n>,<mode>`.
+            let v = info.fields.count >= 2 ? info.int(1) : info.int(0)
+            let names = [1: "GSM", 2: "GPRS", 3: "EDGE", 4: "WCDMA", 5: "HSDPA", 6: "HSUPA", 7: "HSPA", 8: "LTE"]
+            if let v, let n = names[v] { return .accessTechnology(n) }
+            return .ignored(name: name)
+        case "+CPIN":
+            return SIMState.parse(cpin: line).map { .sim($0) } ?? .unknown(line)
+        case "^SIMST":
+            return SIMState.parse(simst: line).map { .sim($0) } ?? .unknown(line)
+        case "^DDTMF", "+RXDTMF", "+DTMF":
+            // `+DTMF:<digit>[,<duration ms>]` (SIM800): the digit is the first field.
+            guard let d = info.string(0), d.count == 1 else { return .unknown(line) }
+            return .dtmf(d)
+        case "+QTONEDET":
+            // Quectel reports the ASCII code (48-57, 65-68, 42, 35); EC200U the digit itself.
+            guard let v = info.string(0) else { return .unknown(line) }
+            if let code = Int(v), code >= 32, let scalar = Unicode.Scalar(code), code > 9 {
+                return .dtmf(String(Character(scalar)))
+            }
+            return v.count == 1 ? .dtmf(v) : .unknown(line)
+        default:
+            return ignoredNames.contains(name) ? .ignored(name: name) : .unknown(line)
+        }
+    }
+}
