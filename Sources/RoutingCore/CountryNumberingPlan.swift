@@ -49,6 +49,15 @@ public enum Country: String, Sendable, Codable, CaseIterable, Hashable {
         }
     }
 
+    /// The leading digit of national numbers accepted without any prefix (mobile only).
+    var bareNationalLeadingDigit: Character? {
+        switch self {
+        case .ru: "9"
+        case .kz: "7"
+        case .ua, .by: nil
+        }
+    }
+
     /// International (IDD) prefixes. RU/KZ/BY dial 8~10; UA dials 00 and, in old books, 810.
     var internationalPrefixes: [String] {
         switch self {

@@ -210,7 +210,11 @@ public struct NumberNormalizer: Sendable {
                let number = international(all, derivation: .bareInternational, removed: nil) {
                 return .success(number)
             }
-            if let number = national(all, derivation: .bareNationalNumber, removed: nil) {
+            // A national number with no prefix only where it cannot be anything else: mobile
+            // numbers of RU (9XXXXXXXXX) and KZ (7XXXXXXXXX) (numbering.md §3 step 5). A bare
+            // 8XXXXXXXXX is more likely a mistyped trunk form than a toll-free number.
+            if let lead = home.bareNationalLeadingDigit, all.first == lead,
+               let number = national(all, derivation: .bareNationalNumber, removed: nil) {
                 return .success(number)
             }
         }
