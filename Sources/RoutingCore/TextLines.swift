@@ -8,9 +8,9 @@ enum TextLines {
     static func numbered(_ text: some StringProtocol) -> [(number: Int, text: Substring)] {
         var result: [(number: Int, text: Substring)] = []
         var number = 0
-        for var line in Substring(text).split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is one Character (grapheme) in Swift, so split on both, never on "\n" alone.
+        for line in Substring(text).split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
-            if line.last == "\r" { line = line.dropLast() }
             result.append((number, line))
         }
         // "a\n" splits into ["a", ""]: the empty tail is not a line.
