@@ -322,3 +322,53 @@ struct GatewayConfigSecretsAndFilesTests {
         #expect(loadError(bad.path) == "\(bad.path):2: daemon.log_level: expected a string, got integer")
     }
 }
+
+@Suite("GatewayConfig: mangled input never crashes")
+struct GatewayConfigRobustnessTests {
+    /// SplitMix64: a fixed seed makes every run mutate the same way, so a failure reproduces.
+    struct SplitMix64: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func mutatedExampleYieldsAConfigOrProblemsWithinTheFile() throws {
+        let path = repositoryRoot.appendingPathComponent("examples/simgate.toml").path
+        let original = Array(try String(contentsOfFile: path, encoding: .utf8).unicodeScalars)
+        let alphabet = Array("[]{}\"'=.,#\n\r\\ _-0x9eE+:ütrue".unicodeScalars)
+        var rng = SplitMix64(state: 42)
+        var rejected = 0
+        for _ in 0..<1500 {
+            var text = original
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let i = Int.random(in: 0..<text.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: text.remove(at: i)
+                case 1: text.insert(alphabet.randomElement(using: &rng)!, at: i)
+                default: text[i] = alphabet.randomElement(using: &rng)!
+                }
+            }
+            var s = String.UnicodeScalarView()
+            s.append(contentsOf: text)
+            let mangled = String(s)
+            let lineCount = mangled.split(separator: "\n", omittingEmptySubsequences: false).count
+            do {
+                _ = try GatewayConfig.parse(text: mangled)
+            } catch {
+                rejected += 1
+                #expect(!error.problems.isEmpty)
+                for problem in error.problems {
+                    #expect((1...lineCount).contains(problem.line ?? 0), "\(problem)")
+                }
+            }
+        }
+        // About 40% of mutations break the file (many land in comments); a mutator that never
+        // broke anything would test nothing.
+        #expect(rejected > 300)
+    }
+}
