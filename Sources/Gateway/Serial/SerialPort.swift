@@ -53,20 +53,19 @@ public enum SerialPort {
     /// Wraps an open port in a NIO channel with `handler` as its only stage. NIO takes
     /// ownership of `fd` on success and closes it when the channel closes; on failure the
     /// descriptor is closed here.
-    public static func channel(fd: Int32, on eventLoop: EventLoop, handler: @escaping @Sendable () -> ChannelHandler) async throws -> Channel {
-        do {
-            return try await NIOPipeBootstrap(group: eventLoop)
-                .channelOption(.allowRemoteHalfClosure, value: false)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(handler())
-                    }
+    public static func channel(fd: Int32, on eventLoop: EventLoop, handler: @escaping @Sendable () -> ChannelHandler) -> EventLoopFuture<Channel> {
+        NIOPipeBootstrap(group: eventLoop)
+            .channelOption(.allowRemoteHalfClosure, value: false)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(handler())
                 }
-                .takingOwnershipOfDescriptor(inputOutput: fd).get()
-        } catch {
-            close(fd)
-            throw error
-        }
+            }
+            .takingOwnershipOfDescriptor(inputOutput: fd)
+            .flatMapErrorThrowing { error in
+                close(fd)
+                throw error
+            }
     }
 }
 

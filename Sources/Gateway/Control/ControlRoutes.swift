@@ -1,0 +1,60 @@
+// Where each control API request is answered. Paths are named once in ControlModel's
+// `ControlRoute`, so the CLI and this table cannot disagree.
+import ControlModel
+import Foundation
+import NIOHTTP1
+
+struct ControlRoutes: Sendable {
+    let pool: ModemPool
+    let status: @Sendable (Int) -> DaemonStatus
+
+    func route(_ request: ControlRequest) async -> ControlResponse {
+        let segments = request.path.split(separator: "/").map(String.init)
+        guard segments.first == "v1", segments.count >= 2 else {
+            return .error(.notFound, "no such endpoint: \(request.path)")
+        }
+        switch (request.method, Array(segments.dropFirst())) {
+        case (.GET, let s) where s == ["status"]:
+            return .json(status(await pool.count()))
+        case (.GET, let s) where s == ["modems"]:
+            return .json(ModemList(modems: await pool.snapshots(), generatedAt: Date()))
+        case (.GET, let s) where s.count == 2 && s[0] == "modems":
+            guard let snapshot = await pool.snapshot(id: s[1]) else { return .notFound(modem: s[1]) }
+            return .json(snapshot)
+        case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "reset":
+            guard let result = await pool.reset(id: s[1], reason: "admin request (simgate modem reset)") else { return .notFound(modem: s[1]) }
+            return .json(result)
+        case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
+            return await rawAT(id: s[1], body: request.body)
+        case (_, let s) where s == ["status"] || s.first == "modems":
+            return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
+        default:
+            return .error(.notFound, "no such endpoint: \(request.path)")
+        }
+    }
+
+    private func rawAT(id: String, body: [UInt8]) async -> ControlResponse {
+        guard let request = try? ControlJSON.decoder().decode(RawATRequest.self, from: Data(body)) else {
+            return .error(.badRequest, "body must be JSON {\"command\": \"AT...\"}")
+        }
+        let command = request.command.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard command.uppercased().hasPrefix("AT"), command.count <= 512,
+              !command.contains(where: { $0 == "\r" || $0 == "\n" }) else {
+            return .error(.badRequest, "command must be one line starting with AT, at most 512 characters")
+        }
+        let timeout = min(max(request.timeoutSeconds ?? 10, 0.1), 180)
+        switch await pool.rawAT(id: id, command: command, timeoutSeconds: timeout) {
+        case .none: return .notFound(modem: id)
+        case .some(.success(let response)): return .json(response)
+        case .some(.failure(let error)): return .error(.serviceUnavailable, error.message)
+        }
+    }
+}
+
+struct ModemCommandError: Error { var message: String }
+
+extension ControlResponse {
+    static func notFound(modem id: String) -> ControlResponse {
+        .error(.notFound, "no modem '\(id)' (try `simgate modems`; IMEI and ICCID also work)")
+    }
+}

@@ -1,0 +1,359 @@
+// One modem, live: owns its AT port channel and timers, feeds bytes and timer firings to
+// the sans-IO `ModemStateMachine`, and carries out the actions it returns.
+//
+// Concurrency: every mutable property is read and written only on `eventLoop`. NIO calls the
+// channel handler and scheduled tasks there, and every public entry point hops there first
+// (`eventLoop.execute` / `submit`). That confinement is what makes `@unchecked Sendable`
+// sound; `assertOnLoop()` checks it in debug builds.
+import ControlModel
+import Foundation
+import Logging
+import ModemCore
+import NIOCore
+import Storage
+
+final class ModemController: @unchecked Sendable {
+    /// How long to wait before opening a port again after it closed or could not be opened.
+    /// A replugged USB modem needs about a second to re-enumerate; polling every 2 s finds
+    /// it quickly without spinning on a port that is gone for good.
+    static let reopenDelay: TimeAmount = .seconds(2)
+    /// Recent events kept in memory for `simgate modem show` (older ones are in SQLite).
+    static let recentEventLimit = 50
+
+    let eventLoop: EventLoop
+    let configured: Bool
+    private(set) var id: String
+    private(set) var atPort: String
+    let audioPort: String?
+    private var machine: ModemStateMachine
+    private var channel: Channel?
+    private var opening = false
+    private var stopped = false
+    private var openError: String?
+    private var timers: [ModemTimer: Scheduled<Void>] = [:]
+    private var rawRequests: [Int: (promise: EventLoopPromise<RawATResponse>, command: String, started: UInt64)] = [:]
+    private var nextRequestID = 1
+    private var events: [ModemEventRecord] = []
+    private var calls = CallStats()
+    private var callConnectedAt: UInt64?
+    private var lastIdentity = ModemIdentity()
+
+    private let clock: GatewayClock
+    private let storage: Storage
+    private var logger: Logger
+    /// Called (on `eventLoop`) when the modem's identity becomes known or changes.
+    var onIdentified: (@Sendable (ModemController, ModemIdentity) -> Void)?
+
+    init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
+         eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
+        self.id = id
+        self.atPort = atPort
+        self.audioPort = audioPort
+        self.configured = configured
+        self.eventLoop = eventLoop
+        self.clock = clock
+        self.storage = storage
+        self.machine = ModemStateMachine(configuration: configuration, now: ModemInstant(nanoseconds: clock.nowNanoseconds()))
+        var logger = logger
+        logger[metadataKey: "modem"] = "\(id)"
+        self.logger = logger
+    }
+
+    // MARK: Entry points (any thread)
+
+    func start() {
+        eventLoop.execute { self.openPort() }
+    }
+
+    func stop() -> EventLoopFuture<Void> {
+        eventLoop.submit {
+            self.stopped = true
+            self.cancelAllTimers()
+            self.failRawRequests("daemon stopping")
+            return self.channel
+        }.flatMap { channel in
+            channel?.close() ?? self.eventLoop.makeSucceededVoidFuture()
+        }.recover { _ in }
+    }
+
+    func rename(to newID: String) {
+        eventLoop.execute {
+            guard newID != self.id else { return }
+            self.record(kind: "identity", detail: "named \(newID) (was \(self.id))")
+            self.id = newID
+            self.logger[metadataKey: "modem"] = "\(newID)"
+        }
+    }
+
+    func snapshot() -> EventLoopFuture<ModemSnapshot> {
+        eventLoop.submit { self.makeSnapshot() }
+    }
+
+    var isConnected: EventLoopFuture<Bool> { eventLoop.submit { self.channel != nil } }
+
+    func reset(reason: String) -> EventLoopFuture<ActionResult> {
+        eventLoop.submit {
+            guard self.channel != nil else {
+                return ActionResult(ok: false, message: "\(self.id) is not connected (\(self.openError ?? "port closed"))")
+            }
+            self.record(kind: "recovery", detail: "reset requested: \(reason)")
+            self.perform(self.machine.resetRequested(reason: reason, now: self.now()))
+            return ActionResult(ok: true, message: "\(self.id): reset started (\(reason))")
+        }
+    }
+
+    func rawAT(command: String, timeoutSeconds: Double) -> EventLoopFuture<RawATResponse> {
+        eventLoop.flatSubmit {
+            guard self.channel != nil else {
+                return self.eventLoop.makeFailedFuture(ModemCommandError(message: "\(self.id) is not connected"))
+            }
+            let requestID = self.nextRequestID
+            self.nextRequestID += 1
+            let promise = self.eventLoop.makePromise(of: RawATResponse.self)
+            self.rawRequests[requestID] = (promise, command, self.clock.nowNanoseconds())
+            // The machine has its own (longer) raw-command timeout; the admin's is enforced here.
+            let deadline = self.eventLoop.scheduleTask(in: .milliseconds(Int64(timeoutSeconds * 1000))) {
+                self.finishRaw(requestID: requestID, lines: [], final: "TIMEOUT")
+            }
+            promise.futureResult.whenComplete { _ in deadline.cancel() }
+            self.perform(self.machine.submitRawCommand(command, requestID: requestID, now: self.now()))
+            return promise.futureResult
+        }
+    }
+
+    // MARK: Port
+
+    private func openPort() {
+        assertOnLoop()
+        guard !stopped, channel == nil, !opening else { return }
+        let fd: Int32
+        do {
+            fd = try SerialPort.open(path: atPort)
+        } catch {
+            let text = "\(error)"
+            if openError != text {
+                logger.info("AT port unavailable", metadata: ["port": "\(atPort)", "error": "\(text)"])
+                openError = text
+            }
+            scheduleReopen()
+            return
+        }
+        opening = true
+        let handler: @Sendable () -> ChannelHandler = {
+            SerialBytesHandler(
+                onBytes: { buffer in self.received(buffer) },
+                onClose: { reason in self.portClosed(reason: reason) })
+        }
+        SerialPort.channel(fd: fd, on: eventLoop, handler: handler).whenComplete { result in
+            self.opening = false
+            switch result {
+            case .success(let channel):
+                if self.stopped { channel.close(promise: nil); return }
+                self.channel = channel
+                self.openError = nil
+                self.logger.info("AT port open", metadata: ["port": "\(self.atPort)"])
+                self.record(kind: "port", detail: "opened \(self.atPort)")
+                self.perform(self.machine.portOpened(now: self.now()))
+            case .failure(let error):
+                self.openError = "\(error)"
+                self.scheduleReopen()
+            }
+        }
+    }
+
+    private func scheduleReopen() {
+        guard !stopped else { return }
+        eventLoop.scheduleTask(in: Self.reopenDelay) { self.openPort() }
+    }
+
+    private func received(_ buffer: ByteBuffer) {
+        assertOnLoop()
+        perform(machine.received(buffer.readableBytesView, now: now()))
+    }
+
+    private func portClosed(reason: String) {
+        assertOnLoop()
+        channel = nil
+        cancelAllTimers()
+        failRawRequests("port closed: \(reason)")
+        logger.notice("AT port closed", metadata: ["port": "\(atPort)", "reason": "\(reason)"])
+        record(kind: "port", detail: "closed: \(reason)")
+        perform(machine.portClosed(reason: reason, now: now()))
+        scheduleReopen()
+    }
+
+    // MARK: Actions
+
+    private func perform(_ actions: [ModemAction]) {
+        for action in actions {
+            switch action {
+            case .write(let bytes):
+                if logger.logLevel <= .trace {
+                    logger.trace("AT >", metadata: ["bytes": "\(ModemStateMachine.loggable(bytes))"])
+                }
+                guard let channel else { continue }
+                var buffer = channel.allocator.buffer(capacity: bytes.count)
+                buffer.writeBytes(bytes)
+                channel.writeAndFlush(buffer, promise: nil)
+            case .armTimer(let timer, let after):
+                timers[timer]?.cancel()
+                let (seconds, attoseconds) = after.components
+                let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+                timers[timer] = eventLoop.scheduleTask(in: .nanoseconds(max(0, nanos))) {
+                    self.timers[timer] = nil
+                    guard !self.stopped else { return }
+                    self.perform(self.machine.timerFired(timer, now: self.now()))
+                }
+            case .cancelTimer(let timer):
+                timers.removeValue(forKey: timer)?.cancel()
+            case .reopenPort(let reason):
+                logger.warning("reopening AT port", metadata: ["reason": "\(reason)"])
+                record(kind: "recovery", detail: "reopen port: \(reason)")
+                channel?.close(promise: nil)   // channelInactive → portClosed → reopen
+            case .stateChanged(let from, let to, let reason):
+                let level: Logger.Level = [.failed, .noSIM, .simLocked].contains(to) ? .warning : .info
+                logger.log(level: level, "state \(from.rawValue) → \(to.rawValue)", metadata: ["reason": "\(reason)"])
+                record(kind: "state", detail: "\(from.rawValue) → \(to.rawValue): \(reason)")
+            case .identified(let identity):
+                identified(identity)
+            case .callEvent(let event):
+                callEvent(event)
+            case .rawCommandFinished(let requestID, let lines, let final):
+                finishRaw(requestID: requestID, lines: lines, final: final)
+            case .unknownLine(let line):
+                logger.debug("unknown line from modem", metadata: ["line": "\(line.prefix(120))"])
+            }
+        }
+    }
+
+    private func identified(_ identity: ModemIdentity) {
+        let status = machine.status
+        if let imei = identity.imei {
+            let id = self.id, port = atPort, now = Date()
+            let vendor = status.vendor?.rawValue, model = status.model, firmware = status.firmware
+            let mccmnc = status.simOperatorMCCMNC
+            // One task, modem first: the SIM row refers to the modem row.
+            Task { [storage, logger] in
+                do {
+                    _ = try await storage.recordModemIdentified(imei: imei, id: id, vendor: vendor, model: model,
+                                                                firmware: firmware, atPort: port, at: now)
+                    if let iccid = identity.iccid {
+                        _ = try await storage.recordSIM(iccid: iccid, imsi: identity.imsi, mccmnc: mccmnc,
+                                                        msisdn: identity.msisdn, modemIMEI: imei, at: now)
+                    }
+                } catch {
+                    logger.error("cannot record modem identity", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        if identity.iccid != lastIdentity.iccid {
+            if let old = lastIdentity.iccid, let new = identity.iccid {
+                record(kind: "sim", detail: "SIM changed: \(old) → \(new)")
+            } else if let new = identity.iccid {
+                record(kind: "sim", detail: "SIM \(new)")
+            }
+        }
+        lastIdentity = identity
+        onIdentified?(self, identity)
+    }
+
+    private func callEvent(_ event: CallEvent) {
+        switch event {
+        case .incoming(let caller):
+            calls.total += 1; calls.inbound += 1
+            record(kind: "call", detail: "incoming from \(caller)")
+        case .dialing:
+            calls.total += 1; calls.outbound += 1
+            record(kind: "call", detail: "dialing")
+        case .connected:
+            calls.answered += 1
+            callConnectedAt = clock.nowNanoseconds()
+            record(kind: "call", detail: "connected")
+        case .ended(_, let cause, let duration):
+            if let started = callConnectedAt {
+                calls.billableSeconds += duration ?? Int((clock.nowNanoseconds() - started) / 1_000_000_000)
+            }
+            callConnectedAt = nil
+            record(kind: "call", detail: "ended: \(cause)")
+        case .missed(let caller, _):
+            record(kind: "call", detail: "missed call from \(caller)")
+        case .callerIdentified, .alerting, .listed, .dtmfReceived:
+            break
+        }
+    }
+
+    private func finishRaw(requestID: Int, lines: [String], final: String) {
+        guard let request = rawRequests.removeValue(forKey: requestID) else { return }
+        let elapsed = Double(clock.nowNanoseconds() - request.started) / 1e6
+        request.promise.succeed(RawATResponse(command: request.command, lines: lines, final: final, elapsedMilliseconds: elapsed))
+    }
+
+    private func failRawRequests(_ why: String) {
+        let pending = rawRequests
+        rawRequests.removeAll()
+        for (_, request) in pending { request.promise.fail(ModemCommandError(message: why)) }
+    }
+
+    private func cancelAllTimers() {
+        for (_, timer) in timers { timer.cancel() }
+        timers.removeAll()
+    }
+
+    // MARK: Helpers
+
+    private func now() -> ModemInstant { ModemInstant(nanoseconds: clock.nowNanoseconds()) }
+
+    private func record(kind: String, detail: String) {
+        let event = ModemEventRecord(at: Date(), modemID: id, kind: kind, detail: detail)
+        events.append(event)
+        if events.count > Self.recentEventLimit { events.removeFirst(events.count - Self.recentEventLimit) }
+        let imei = machine.status.imei
+        Task { [storage] in _ = try? await storage.recordEvent(event, imei: imei) }
+    }
+
+    private func assertOnLoop() {
+        eventLoop.assertInEventLoop()
+    }
+
+    private func makeSnapshot() -> ModemSnapshot {
+        let status = machine.status
+        var s = ModemSnapshot(
+            id: id,
+            state: ModemStateName(rawValue: status.state.rawValue) ?? .failed,
+            stateSince: clock.date(atNanoseconds: status.since.nanoseconds))
+        s.stateReason = (status.state == .notConnected ? openError : nil) ?? status.reason
+        s.vendor = status.vendor?.rawValue
+        s.model = status.model
+        s.firmware = status.firmware
+        s.atPort = atPort
+        s.audioPort = audioPort
+        s.imei = status.imei
+        s.imsi = status.imsi
+        s.iccid = status.iccid
+        s.msisdn = status.msisdn
+        s.simState = status.sim.rawValue
+        if let signal = status.signal {
+            s.signal = SignalInfo(rssi: signal.rssi, dBm: signal.dBm, bars: signal.bars, detail: signal.detail)
+        }
+        s.registration = status.registration.rawValue
+        s.accessTechnology = status.accessTechnology
+        s.networkOperator = OperatorInfo(mccmnc: status.networkOperatorMCCMNC, name: status.networkOperatorName)
+        s.simOperator = OperatorInfo(mccmnc: status.simOperatorMCCMNC, name: OperatorNames.name(mccmnc: status.simOperatorMCCMNC))
+        if s.networkOperator.name == nil { s.networkOperator.name = OperatorNames.name(mccmnc: status.networkOperatorMCCMNC) }
+        s.voiceCapable = status.voice?.capable
+        s.voiceReason = status.voice?.reason
+        var at = ATStats()
+        at.queueDepth = status.at.queueDepth
+        at.commandsSent = status.at.commandsSent
+        at.timeouts = status.at.timeouts
+        at.errors = status.at.errors
+        at.unknownLines = status.at.unknownLines
+        at.resets = status.at.resets
+        at.lastOKAt = status.at.lastOKAt.map { clock.date(atNanoseconds: $0.nanoseconds) }
+        s.at = at
+        s.calls = calls
+        s.lastRecovery = status.lastRecovery
+        s.recentEvents = events
+        return s
+    }
+}

@@ -1,0 +1,171 @@
+// Every modem the daemon drives: those named in the config and those it finds (glob scans
+// of port paths, and USB devices through udev). It owns the `ModemController`s, names
+// discovered modems by identity, and answers the control API.
+//
+// Identity is the IMEI, not the tty: a modem that comes back on another port (replugged
+// into another USB socket, or renumbered after a reset) gets its old name back, and its
+// history continues under the same row in the database.
+import ControlModel
+import Foundation
+import Logging
+import ModemCore
+import NIOCore
+import SimgateConfig
+import Storage
+
+actor ModemPool {
+    /// How often configured scan globs (and udev, when no monitor events arrive) are re-read.
+    static let scanInterval: Duration = .seconds(2)
+
+    private let config: GatewayConfig
+    private let storage: Storage
+    private let group: EventLoopGroup
+    private let logger: Logger
+    private let clock = GatewayClock()
+    private var controllers: [ModemController] = []
+    private var scanTask: Task<Void, Never>?
+    private var discoveredSerial = 0
+
+    init(config: GatewayConfig, storage: Storage, group: EventLoopGroup, logger: Logger) {
+        self.config = config
+        self.storage = storage
+        self.group = group
+        self.logger = logger
+    }
+
+    func start() {
+        for modem in config.modems {
+            let dialect = modem.dialect.map { ModemDialect.named(ModemVendor(rawValue: $0.rawValue) ?? .generic) }
+            add(id: modem.id, atPort: modem.atPort, audioPort: modem.audioPort, configured: true, dialect: dialect, pin: modem.pin?.exposedValue)
+        }
+        if !config.modemPool.scan.isEmpty || config.modemPool.discover {
+            scanTask = Task { [weak self] in
+                while !Task.isCancelled {
+                    await self?.scan()
+                    try? await Task.sleep(for: ModemPool.scanInterval)
+                }
+            }
+        }
+    }
+
+    func stop() async {
+        scanTask?.cancel()
+        for controller in controllers { try? await controller.stop().get() }
+        controllers.removeAll()
+    }
+
+    func count() -> Int { controllers.count }
+
+    func snapshots() async -> [ModemSnapshot] {
+        var result: [ModemSnapshot] = []
+        for controller in controllers {
+            if let snapshot = try? await controller.snapshot().get() { result.append(snapshot) }
+        }
+        return result.sorted { $0.id < $1.id }
+    }
+
+    /// Finds a modem by its name, IMEI or ICCID.
+    func snapshot(id: String) async -> ModemSnapshot? {
+        await find(id)?.snapshot
+    }
+
+    func reset(id: String, reason: String) async -> ActionResult? {
+        guard let (controller, _) = await find(id) else { return nil }
+        return try? await controller.reset(reason: reason).get()
+    }
+
+    func rawAT(id: String, command: String, timeoutSeconds: Double) async -> Result<RawATResponse, ModemCommandError>? {
+        guard let (controller, _) = await find(id) else { return nil }
+        do {
+            return .success(try await controller.rawAT(command: command, timeoutSeconds: timeoutSeconds).get())
+        } catch let error as ModemCommandError {
+            return .failure(error)
+        } catch {
+            return .failure(ModemCommandError(message: "\(error)"))
+        }
+    }
+
+    // MARK: Membership
+
+    private func find(_ key: String) async -> (controller: ModemController, snapshot: ModemSnapshot)? {
+        for controller in controllers {
+            guard let snapshot = try? await controller.snapshot().get() else { continue }
+            if snapshot.id == key || snapshot.imei == key || snapshot.iccid == key { return (controller, snapshot) }
+        }
+        return nil
+    }
+
+    @discardableResult
+    private func add(id: String, atPort: String, audioPort: String?, configured: Bool, dialect: ModemDialect?, pin: String?) -> ModemController {
+        var configuration = ModemConfiguration(dialect: dialect, pin: pin.flatMap(SIMPIN.init))
+        configuration.pollInterval = .milliseconds(Int64(config.modemPool.pollIntervalSeconds * 1000))
+        configuration.commandTimeout = .milliseconds(Int64(config.modemPool.commandTimeoutSeconds * 1000))
+        configuration.timeoutsBeforeRecovery = config.modemPool.recoveryTimeouts
+        let controller = ModemController(
+            id: id, atPort: atPort, audioPort: audioPort, configured: configured, configuration: configuration,
+            eventLoop: group.next(), clock: clock, storage: storage, logger: logger)
+        controller.onIdentified = { [weak self] controller, identity in
+            Task { await self?.identified(controller, identity) }
+        }
+        controllers.append(controller)
+        controller.start()
+        logger.info("modem added", metadata: ["modem": "\(id)", "port": "\(atPort)", "configured": "\(configured)"])
+        return controller
+    }
+
+    /// A discovered modem told us who it is: give it its stable name, and retire an older
+    /// controller of the same modem that lost its port.
+    private func identified(_ controller: ModemController, _ identity: ModemIdentity) async {
+        guard let imei = identity.imei, controllers.contains(where: { $0 === controller }) else { return }
+        for other in controllers where other !== controller {
+            guard let snapshot = try? await other.snapshot().get(), snapshot.imei == imei else { continue }
+            let otherConnected = (try? await other.isConnected.get()) ?? false
+            if otherConnected {
+                // Two AT-capable ports of one modem: keep the first, drop this one.
+                if !controller.configured {
+                    logger.info("second port of a known modem ignored", metadata: ["modem": "\(snapshot.id)", "port": "\(controller.atPort)"])
+                    await retire(controller, keepPortIgnored: true)
+                }
+                return
+            }
+            // The same modem on a new port: the new controller takes over the name.
+            logger.notice("modem came back on another port", metadata: ["modem": "\(snapshot.id)", "port": "\(controller.atPort)"])
+            await retire(other, keepPortIgnored: false)
+            if !controller.configured { controller.rename(to: snapshot.id) }
+            return
+        }
+        guard !controller.configured else { return }
+        let known = try? await storage.modem(imei: imei)
+        controller.rename(to: known?.id ?? "usb-" + String(imei.suffix(6)))
+    }
+
+    private var ignoredPorts: Set<String> = []
+
+    private func retire(_ controller: ModemController, keepPortIgnored: Bool) async {
+        controllers.removeAll { $0 === controller }
+        if keepPortIgnored { ignoredPorts.insert(controller.atPort) }
+        try? await controller.stop().get()
+    }
+
+    // MARK: Discovery
+
+    private func scan() async {
+        var found: [String] = []
+        for pattern in config.modemPool.scan { found += PathGlob.matches(pattern) }
+        // if config.modemPool.discover { found += USBModemDiscovery.atPorts() }
+        let owned = Set(controllers.map(\.atPort)).union(controllers.map { PathGlob.resolve($0.atPort) })
+        // Ports that vanished: forget the ones never identified (nothing to show for them).
+        for controller in controllers where !controller.configured {
+            if !FileManager.default.fileExists(atPath: controller.atPort),
+               let snapshot = try? await controller.snapshot().get(), snapshot.imei == nil {
+                await retire(controller, keepPortIgnored: false)
+            }
+        }
+        ignoredPorts = ignoredPorts.filter { FileManager.default.fileExists(atPath: $0) }
+        for path in found where !owned.contains(path) && !owned.contains(PathGlob.resolve(path)) && !ignoredPorts.contains(path) {
+            discoveredSerial += 1
+            let name = "new-\(discoveredSerial)"
+            add(id: name, atPort: path, audioPort: nil, configured: false, dialect: nil, pin: nil)
+        }
+    }
+}
