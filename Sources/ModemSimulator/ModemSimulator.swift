@@ -19,8 +19,14 @@ public final class ModemSimulator: Sendable {
     }
 
     /// Validates the config, creates every modem's ptys and links, and opens the control socket.
-    public static func start(_ config: SimulatorConfig, logger: Logger = Logger(label: "modemsim")) async throws -> ModemSimulator {
+    /// Without a logger only warnings are logged (in-process tests stay quiet).
+    public static func start(_ config: SimulatorConfig, logger: Logger? = nil) async throws -> ModemSimulator {
         try config.validate()
+        let logger = logger ?? {
+            var l = Logger(label: "modemsim")
+            l.logLevel = .warning
+            return l
+        }()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         do {
