@@ -1,1 +1,154 @@
-// ModemSimulator: see DESIGN.md.
+// ModemSimulator: simulated USB GSM modems (Huawei, Quectel, SIMCom, generic 27.007) on
+// pseudo-terminals, for testing the gateway without hardware. See DESIGN.md ("Tests").
+//
+// Every modem runs on one private event-loop thread; this type is the thread-safe handle.
+// Each method hops onto that loop, so the same operations are available in-process (tests)
+// and over the control socket (`modemsim ctl`).
+import Logging
+import NIOCore
+import NIOPosix
+
+public final class ModemSimulator: Sendable {
+    public let config: SimulatorConfig
+    private let group: MultiThreadedEventLoopGroup
+    private let loop: any EventLoop
+    private let engine: NIOLoopBound<SimulatorEngine>
+
+    private init(config: SimulatorConfig, group: MultiThreadedEventLoopGroup, loop: any EventLoop, engine: NIOLoopBound<SimulatorEngine>) {
+        self.config = config; self.group = group; self.loop = loop; self.engine = engine
+    }
+
+    /// Validates the config, creates every modem's ptys and links, and opens the control socket.
+    /// Without a logger only warnings are logged (in-process tests stay quiet).
+    public static func start(_ config: SimulatorConfig, logger: Logger? = nil) async throws -> ModemSimulator {
+        try config.validate()
+        let logger = logger ?? {
+            var l = Logger(label: "modemsim")
+            l.logLevel = .warning
+            return l
+        }()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        do {
+            let engine = try await loop.submit {
+                NIOLoopBound(SimulatorEngine(config: config, loop: loop, logger: logger), eventLoop: loop)
+            }.get()
+            let sim = ModemSimulator(config: config, group: group, loop: loop, engine: engine)
+            do {
+                try await loop.flatSubmit { engine.value.start(bound: engine) }.get()
+            } catch {
+                await sim.stop()
+                throw error
+            }
+            return sim
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    /// Unplugs every modem, removes links and control socket, and ends the loop thread.
+    public func stop() async {
+        let engine = self.engine
+        _ = try? await loop.flatSubmit { engine.value.stop() }.get()
+        try? await group.shutdownGracefully()
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (SimulatorEngine) throws -> T) async throws -> T {
+        let engine = self.engine
+        return try await loop.submit { try body(engine.value) }.get()
+    }
+
+    private func runFuture(_ body: @escaping @Sendable (SimulatorEngine) -> EventLoopFuture<Void>) async throws {
+        let engine = self.engine
+        try await loop.flatSubmit { body(engine.value) }.get()
+    }
+
+    /// Executes one control-protocol line (`signal huawei1 5`) and returns its reply line.
+    public func execute(_ controlLine: String) async -> String {
+        let engine = self.engine
+        return (try? await loop.flatSubmit { engine.value.execute(controlLine) }.get()) ?? "error simulator stopped"
+    }
+
+    public func modemNames() async throws -> [String] { try await run { $0.order } }
+
+    public func status(_ name: String) async throws -> ModemStatus { try await run { try $0.modem(name).status() } }
+
+    /// Paths the gateway opens: `<linkDirectory>/<link name>.at` and `.audio`.
+    public func portPaths(_ name: String) async throws -> (at: String, audio: String) {
+        let s = try await status(name)
+        return (s.atPath, s.audioPath)
+    }
+
+    public func setSignal(_ name: String, rssi: Int) async throws {
+        try await run { try $0.modem(name).setSignal(rssi) }
+    }
+
+    public func setRegistration(_ name: String, _ state: RegistrationState) async throws {
+        try await run { try $0.modem(name).setRegistration(state) }
+    }
+
+    public func setOperator(_ name: String, mccmnc: String, longName: String, shortName: String? = nil) async throws {
+        try await run { try $0.modem(name).setOperator(mccmnc: mccmnc, longName: longName, shortName: shortName) }
+    }
+
+    public func removeSIM(_ name: String) async throws { try await run { try $0.modem(name).removeSIM() } }
+    public func insertSIM(_ name: String) async throws { try await run { try $0.modem(name).insertSIM() } }
+
+    /// A hung modem reads and ignores everything written to its AT port.
+    public func setHung(_ name: String, _ hung: Bool) async throws { try await run { try $0.modem(name).hung = hung } }
+
+    /// Writes `count` random bytes to the AT port.
+    public func emitGarbage(_ name: String, count: Int) async throws {
+        try await run { e in
+            let m = try e.modem(name)
+            guard m.isPlugged else { throw SimulatorError.notPlugged(name) }
+            try m.emitGarbage(count)
+        }
+    }
+
+    /// Closes both ptys and removes their links: the gateway's reads end with EIO or EOF.
+    public func unplug(_ name: String) async throws {
+        try await runFuture { e in
+            do { return try e.modem(name).unplug() } catch { return e.loop.makeFailedFuture(error) }
+        }
+    }
+
+    /// New ptys, same identity; links under the same names unless new ones are given.
+    public func replug(_ name: String, linkName: String? = nil, linkDirectory: String? = nil) async throws {
+        try await runFuture { e in
+            do { return e.replug(try e.modem(name), linkName: linkName, linkDirectory: linkDirectory) } catch {
+                return e.loop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    /// Like AT+CFUN=1,1: silent for `rebootSeconds`, then the boot URCs.
+    public func reboot(_ name: String) async throws {
+        try await run { e in
+            let m = try e.modem(name)
+            guard m.isPlugged else { throw SimulatorError.notPlugged(name) }
+            m.reboot()
+        }
+    }
+
+    /// An inbound call from `caller` (nil = withheld) that rings until answered or ended.
+    public func ringIn(_ name: String, from caller: String?, abandonAfter: Double? = nil) async throws {
+        try await run { try $0.modem(name).ringIn(from: caller, abandonAfter: abandonAfter) }
+    }
+
+    /// The far end hangs up (or an inbound caller gives up).
+    public func remoteHangup(_ name: String) async throws { try await run { try $0.modem(name).remoteHangup() } }
+
+    /// How the far end behaves when `rule.pattern` is dialled; newest rule first.
+    public func setCallee(_ name: String, _ rule: CalleeRule) async throws {
+        try await run { try $0.modem(name).setCallee(rule) }
+    }
+
+    /// What the modem measured on the audio the gateway wrote to its audio port.
+    public func receivedAudio(_ name: String) async throws -> AudioReception {
+        try await run { try $0.modem(name).analyzer.reception }
+    }
+
+    public func resetReceivedAudio(_ name: String) async throws { try await run { try $0.modem(name).analyzer.reset() } }
+}

@@ -1,0 +1,352 @@
+// The call model of a simulated modem: one voice call at a time (Huawei dongles break with
+// more, at-dialects.md §6.8), scripted callee behaviour for outbound calls, RING cadence for
+// inbound ones, each vendor's call-progress URCs, and the audio stream while a call is active.
+import Foundation
+import NIOCore
+
+struct Call {
+    enum Direction: String { case outgoing, incoming }
+    /// Named after the 27.007 +CLCC <stat> values.
+    enum State: String { case dialing, alerting, incoming, active }
+
+    /// Call id as +CLCC reports it. The first voice call is 1 on every simulated vendor.
+    let id = 1
+    /// Distinguishes this call from earlier ones so their timers do nothing.
+    let serial: Int
+    let direction: Direction
+    var state: State
+    /// Digits as dialled or as presented; empty when withheld.
+    let number: String
+    let startedAt: NIODeadline
+    var answeredAt: NIODeadline?
+    /// Huawei ^DDSETEX=2 / SIMCom +CPCMREG=1 received for this call.
+    var audioEnabled = false
+
+    /// 27.007 type of address: 145 international (+), 129 unknown/national, 128 when empty.
+    var typeOfAddress: Int { number.isEmpty ? 128 : number.hasPrefix("+") ? 145 : 129 }
+
+    var clccStat: Int {
+        switch state {
+        case .active: 0
+        case .dialing: 2
+        case .alerting: 3
+        case .incoming: 4
+        }
+    }
+
+    /// Quectel ^DSCI stat codes, which are NOT the +CLCC ones (§3.4).
+    var dsciStat: Int {
+        switch state {
+        case .active: 3
+        case .dialing: 2
+        case .alerting: 7
+        case .incoming: 4
+        }
+    }
+
+    var clccLine: String {
+        "+CLCC: \(id),\(direction == .outgoing ? 0 : 1),\(clccStat),0,0,\"\(number)\",\(typeOfAddress)"
+    }
+
+    func seconds(until now: NIODeadline) -> Int {
+        guard let a = answeredAt else { return 0 }
+        return Int((now - a).nanoseconds / 1_000_000_000)
+    }
+}
+
+/// Why a call ended; decides the URCs and the final line the gateway sees.
+enum CallEndReason: Equatable {
+    /// ATH / AT+CHUP / AT+QHUP from the gateway.
+    case localHangup
+    /// The far end hung up (or dropped) a connected call: 24.008 cause 16.
+    case remoteHangup
+    case busy
+    case noAnswer
+    case congestion
+    /// An inbound caller gave up before the gateway answered.
+    case callerAbandoned
+    /// SIM pulled or network lost mid-call.
+    case networkLost
+    /// Reset or unplug: the port says nothing.
+    case silent
+
+    /// 24.008 cause, when the network released the call.
+    var cause: Int? {
+        switch self {
+        case .localHangup, .silent: nil
+        case .remoteHangup, .callerAbandoned: 16
+        case .busy: 17
+        case .noAnswer: 19
+        case .congestion: 34
+        case .networkLost: 41
+        }
+    }
+
+    /// The result code closing the call on the AT port (§2.4, §3.4).
+    var resultCode: String? {
+        switch self {
+        case .localHangup, .silent: nil
+        case .busy: "BUSY"
+        case .noAnswer: "NO ANSWER"
+        case .remoteHangup, .callerAbandoned, .congestion, .networkLost: "NO CARRIER"
+        }
+    }
+}
+
+extension SimulatedModem {
+    // MARK: Outbound
+
+    /// ATD<number>; accepted: the call exists and progresses by the callee rules.
+    func startOutgoingCall(to number: String) {
+        callSerial += 1
+        let serial = callSerial
+        call = Call(serial: serial, direction: .outgoing, state: .dialing, number: number, startedAt: .now())
+        let behaviour = callees.first { $0.matches(number) }?.behaviour ?? .default
+        logger.info("dialling", metadata: ["number": "\(number)", "behaviour": "\(behaviour)"])
+        callProgressURCs()
+        // Ring-back starts shortly after origination (^CONF on Huawei).
+        schedule(after: 0.1) {
+            guard var c = self.call, c.serial == serial, c.state == .dialing else { return }
+            c.state = .alerting
+            self.call = c
+            self.callProgressURCs()
+        }
+        switch behaviour {
+        case .answer(let after, let dropAfter):
+            schedule(after: after) {
+                guard let c = self.call, c.serial == serial, c.state != .active else { return }
+                self.connect()
+                if let d = dropAfter {
+                    self.schedule(after: d) {
+                        guard let c = self.call, c.serial == serial else { return }
+                        self.endCall(c, reason: .remoteHangup)
+                    }
+                }
+            }
+        case .busy(let after):
+            endLater(serial, after, .busy)
+        case .noAnswer(let after):
+            endLater(serial, after, .noAnswer)
+        case .congestion(let after):
+            endLater(serial, after, .congestion)
+        }
+    }
+
+    private func endLater(_ serial: Int, _ after: Double, _ reason: CallEndReason) {
+        schedule(after: after) {
+            guard let c = self.call, c.serial == serial, c.state != .active else { return }
+            self.endCall(c, reason: reason)
+        }
+    }
+
+    // MARK: Inbound
+
+    /// The network presents a call from `caller` (nil = withheld); it rings every
+    /// `ringInterval` seconds until answered, rejected, or abandoned after `abandonAfter`.
+    func ringIn(from caller: String?, abandonAfter: Double?) throws(SimulatorError) {
+        guard isPlugged else { throw .notPlugged(config.name) }
+        guard call == nil else { throw .callInProgress(config.name) }
+        guard effectiveRegistration.isRegistered else { throw .notRegistered(config.name) }
+        if let caller {
+            let digits = caller.hasPrefix("+") ? String(caller.dropFirst()) : caller
+            guard SimulatorConfig.isDigits(digits, 1...20) else { throw .invalidArgument("caller must be digits with optional '+', or 'withheld'") }
+        }
+        callSerial += 1
+        let serial = callSerial
+        call = Call(serial: serial, direction: .incoming, state: .incoming, number: caller ?? "", startedAt: .now())
+        callProgressURCs()
+        ring(serial)
+        if let a = abandonAfter {
+            schedule(after: a) {
+                guard let c = self.call, c.serial == serial, c.state == .incoming else { return }
+                self.endCall(c, reason: .callerAbandoned)
+            }
+        }
+    }
+
+    private func ring(_ serial: Int) {
+        guard let c = call, c.serial == serial, c.state == .incoming else { return }
+        if settings.crc {
+            sendURC("+CRING: VOICE", callRelated: true)
+        } else {
+            sendURC("RING", callRelated: true)
+        }
+        if settings.clip {
+            // validity 0 = number valid, 1 = withheld by the caller (27.007 +CLIP <CLI validity>).
+            let validity = c.number.isEmpty ? 1 : 0
+            sendURC("+CLIP: \"\(c.number)\",\(c.typeOfAddress),,,,\(validity)", callRelated: true)
+        }
+        schedule(after: config.ringInterval) { self.ring(serial) }
+    }
+
+    /// ATA: answers the ringing call.
+    func answer() -> CommandOutcome {
+        guard call?.state == .incoming else { return .final("NO CARRIER") }
+        afterReply.append { self.connect() }
+        return .ok([])
+    }
+
+    // MARK: Common
+
+    /// The call becomes active (far end answered, or we answered).
+    func connect() {
+        guard var c = call else { return }
+        c.state = .active
+        c.answeredAt = .now()
+        call = c
+        callProgressURCs()
+        if config.vendor == .simcom { sendURC("VOICE CALL: BEGIN", callRelated: true) }
+        updateAudio()
+    }
+
+    /// ATH, AT+CHUP, AT+QHUP: ends the call if there is one (OK either way).
+    func hangUpLocally() {
+        guard let c = call else { return }
+        afterReply.append { self.endCall(c, reason: .localHangup) }
+    }
+
+    /// `hangup <name>`: the far end releases the call.
+    func remoteHangup() throws(SimulatorError) {
+        guard let c = call else { throw .noCall(config.name) }
+        endCall(c, reason: c.direction == .incoming && c.state == .incoming ? .callerAbandoned : .remoteHangup)
+    }
+
+    func endCall(_ c: Call, reason: CallEndReason) {
+        guard call?.serial == c.serial else { return }
+        call = nil
+        updateAudio()
+        lastEndCause = reason.cause
+        guard reason != .silent else { return }
+        let now = NIODeadline.now()
+        let duration = c.seconds(until: now)
+        switch config.vendor {
+        case .huawei:
+            // ^CEND:<id>,<duration>,<end_status>[,<cc_cause>]: 29 = client end; 104 = network
+            // end, with the 24.008 cause (§2.4).
+            if let cause = reason.cause {
+                sendURC("^CEND:\(c.id),\(duration),104,\(cause)")
+            } else {
+                sendURC("^CEND:\(c.id),\(duration),29")
+            }
+        case .quectel:
+            if settings.qindCCInfo {
+                let dir = c.direction == .outgoing ? 0 : 1
+                sendURC("+QIND: \"ccinfo\",\(c.id),\(dir),-1,0,0,\"\(c.number)\",\(c.typeOfAddress)")
+            }
+            if settings.dsci {
+                let dir = c.direction == .outgoing ? 0 : 1
+                sendURC("^DSCI: \(c.id),\(dir),6,0,\(c.number),\(c.typeOfAddress)")
+            }
+        case .simcom:
+            if settings.clccPush {
+                let dir = c.direction == .outgoing ? 0 : 1
+                sendURC("+CLCC: \(c.id),\(dir),6,0,0,\"\(c.number)\",\(c.typeOfAddress)")
+            }
+            if c.state == .active {
+                sendURC("VOICE CALL: END: " + String(format: "%06d", duration), callRelated: true)
+            }
+        case .generic:
+            break
+        }
+        if let code = reason.resultCode { sendURC(code, callRelated: true) }
+        if config.vendor == .simcom && reason == .callerAbandoned {
+            let f = DateFormatter()
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = "hh:mma"
+            sendURC("MISSED_CALL: \(f.string(from: Date())) \(c.number)", callRelated: true)
+        }
+        logger.info("call ended", metadata: ["reason": "\(reason)", "seconds": "\(duration)"])
+    }
+
+    /// The vendor's call-state URCs for the current state of the call.
+    func callProgressURCs() {
+        guard let c = call else { return }
+        let dir = c.direction == .outgoing ? 0 : 1
+        switch config.vendor {
+        case .huawei:
+            switch c.state {
+            case .dialing: sendURC("^ORIG:\(c.id),0")
+            case .alerting: sendURC("^CONF:\(c.id)")
+            case .active: sendURC("^CONN:\(c.id),0")
+            case .incoming: break
+            }
+        case .quectel:
+            if settings.qindCCInfo {
+                sendURC("+QIND: \"ccinfo\",\(c.id),\(dir),\(c.clccStat),0,0,\"\(c.number)\",\(c.typeOfAddress)")
+            }
+            if settings.dsci {
+                sendURC("^DSCI: \(c.id),\(dir),\(c.dsciStat),0,\(c.number),\(c.typeOfAddress)")
+            }
+        case .simcom:
+            if settings.clccPush { sendURC(c.clccLine) }
+        case .generic:
+            break
+        }
+    }
+
+    // MARK: Audio
+
+    /// Whether the vendor routes call audio to the audio port right now.
+    var audioRouted: Bool {
+        guard let c = call, c.state == .active else { return false }
+        switch config.vendor {
+        case .huawei, .simcom: return c.audioEnabled
+        case .quectel: return settings.qpcmvPort == 0
+        case .generic: return true
+        }
+    }
+
+    func updateAudio() {
+        let want = audioRouted
+        if want && !audioStreaming {
+            audioStreaming = true
+            audioSerial += 1
+            tone = ToneGenerator(config.audio)
+            // Frames written while nobody listened are stale: a real modem's stream starts
+            // with the call.
+            audioPort?.discardPendingOutput()
+            nextFrameDeadline = .now()
+            audioTick(audioSerial)
+        } else if !want && audioStreaming {
+            stopAudio()
+        }
+    }
+
+    func stopAudio() {
+        audioStreaming = false
+        audioSerial += 1
+    }
+
+    /// Writes every frame whose 20 ms slot has come, then sleeps until the next slot. Slots
+    /// are multiples of 20 ms from the stream start on the monotonic clock, so the rate stays
+    /// 50 frames/s however late each wake-up is.
+    private func audioTick(_ serial: Int) {
+        guard serial == audioSerial, audioStreaming else { return }
+        let now = NIODeadline.now()
+        let slot = TimeAmount.nanoseconds(AudioFormat.frameNanoseconds)
+        var sent = 0
+        while nextFrameDeadline <= now && sent < 5 {
+            sendFrame()
+            nextFrameDeadline = nextFrameDeadline + slot
+            sent += 1
+        }
+        // Stalled for more than 100 ms (loaded machine): skip the lost slots instead of
+        // bursting them, as a real modem's clock would.
+        if nextFrameDeadline <= now { nextFrameDeadline = now + slot }
+        loop.assumeIsolated().scheduleTask(deadline: nextFrameDeadline) { [weak self] in
+            self?.audioTick(serial)
+        }
+    }
+
+    private func sendFrame() {
+        guard let ch = audioChannel, ch.isWritable else {
+            // Nobody reads the port and the pty plus NIO's buffer are full: drop, never queue
+            // without bound.
+            framesDropped += 1
+            return
+        }
+        tone.nextFrame(into: &frameBuffer)
+        ch.writeAndFlush(ch.allocator.buffer(bytes: frameBuffer), promise: nil)
+        framesSent += 1
+    }
+}

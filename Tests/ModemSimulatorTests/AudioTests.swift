@@ -1,0 +1,98 @@
+// The audio port during a call: frames out (tone), frames in (measured).
+import Foundation
+import Testing
+@testable import ModemSimulator
+
+/// Zero crossings of s16le mono PCM, and its peak.
+private func analyse(_ bytes: [UInt8]) -> (crossings: Int, peak: Int) {
+    var crossings = 0
+    var peak = 0
+    var previous: Bool?
+    var i = 0
+    while i + 1 < bytes.count {
+        let s = Int(Int16(bitPattern: UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8))
+        peak = max(peak, abs(s))
+        let nonNegative = s >= 0
+        if let p = previous, p != nonNegative { crossings += 1 }
+        previous = nonNegative
+        i += 2
+    }
+    return (crossings, peak)
+}
+
+@Suite("Audio port", .serialized)
+struct AudioTests {
+    @Test("Huawei after ^DDSETEX=2: a 1 kHz tone at -10 dBFS in 320-byte frames")
+    func toneOut() async throws {
+        try await Fixture.withSimulator([Fixture.modem("hw", .huawei)]) { sim, _ in
+            let port = try await Fixture.openAT(sim, "hw")
+            let audio = try PortClient(path: try await sim.portPaths("hw").audio)
+            try await sim.ringIn("hw", from: "+79161234567")
+            _ = port.command("ATA", final: "^CONN:1,0\r\n")
+            audio.pump(for: 0.2)
+            #expect(audio.take().isEmpty)   // no audio before ^DDSETEX=2
+            #expect(port.command("AT^DDSETEX=2") == "\r\nOK\r\n")
+            // One second of audio: 50 frames of 320 bytes.
+            let second = audio.read(count: 50 * 320, timeout: 5)
+            #expect(second.count == 16000)
+            let (crossings, peak) = analyse(second)
+            // 1 kHz crosses zero 2000 times a second; allow for the two edges of the window.
+            #expect(abs(crossings - 2000) <= 2)
+            // -10 dBFS peak = 32767 * 10^(-0.5) = 10362.
+            #expect(abs(peak - 10362) <= 2)
+            let status = try await sim.status("hw")
+            #expect(status.call?.audio == true)
+            #expect(status.audioFramesSent >= 50)
+            _ = port.command("ATH", final: "29\r\n")
+            #expect(try await sim.status("hw").call == nil)
+        }
+    }
+
+    @Test("Quectel streams only with +QPCMV=1,0; SIMCom only after +CPCMREG=1 on the active call")
+    func vendorEnables() async throws {
+        try await Fixture.withSimulator([Fixture.modem("qc", .quectel), Fixture.modem("sc", .simcom)]) { sim, _ in
+            let qc = try await Fixture.openAT(sim, "qc")
+            let qcAudio = try PortClient(path: try await sim.portPaths("qc").audio)
+            try await sim.setCallee("qc", CalleeRule(pattern: "*", behaviour: .answer(after: 0, dropAfter: nil)))
+            _ = qc.command("ATD0611;")
+            qcAudio.pump(for: 0.3)
+            #expect(qcAudio.take().isEmpty)
+            #expect(qc.command("AT+QPCMV=1,0") == "\r\nOK\r\n")
+            #expect(qcAudio.read(count: 3200, timeout: 3).count == 3200)
+
+            let sc = try await Fixture.openAT(sim, "sc")
+            let scAudio = try PortClient(path: try await sim.portPaths("sc").audio)
+            try await sim.ringIn("sc", from: "+79161234567")
+            #expect(sc.command("AT+CPCMREG=1", final: "ERROR\r\n").hasSuffix("\r\nERROR\r\n"))  // still ringing
+            _ = sc.command("ATA", final: "BEGIN\r\r\n")
+            #expect(sc.command("AT+CPCMREG=1") == "\r\nOK\r\n")
+            let frames = scAudio.read(count: 3200, timeout: 3)
+            #expect(frames.count == 3200)
+            // 0.2 s of 1 kHz: 400 zero crossings.
+            #expect(abs(analyse(frames).crossings - 400) <= 2)
+        }
+    }
+
+    @Test("audio from the gateway is counted and measured: 440 Hz at -10 dBFS")
+    func received() async throws {
+        try await Fixture.withSimulator([Fixture.modem("gn", .generic)]) { sim, _ in
+            let audio = try PortClient(path: try await sim.portPaths("gn").audio)
+            var generator = ToneGenerator(.tone(frequency: 440, level: -10))
+            var frame: [UInt8] = []
+            for _ in 0..<50 {
+                generator.nextFrame(into: &frame)
+                audio.send(bytes: frame)
+            }
+            var reception = try await sim.receivedAudio("gn")
+            for _ in 0..<100 where reception.frames < 50 {
+                try await Task.sleep(for: .milliseconds(20))
+                reception = try await sim.receivedAudio("gn")
+            }
+            #expect(reception.frames == 50)
+            #expect(reception.bytes == 16000)
+            #expect(reception.windowSamples == 8000)
+            #expect(abs(reception.frequency - 440) <= 1)
+            #expect(abs(reception.rmsDBFS - -10) <= 0.2)
+        }
+    }
+}

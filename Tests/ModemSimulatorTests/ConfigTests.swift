@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import ModemSimulator
+
+@Suite("Simulator configuration")
+struct ConfigTests {
+    @Test("the shipped example loads: three modems, the documented link dir and socket")
+    func exampleLoads() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/modemsim.json")
+        let config = try SimulatorConfig.load(json: try Data(contentsOf: url))
+        #expect(config.modems.map(\.name) == ["huawei1", "quectel1", "simcom1"])
+        #expect(config.modems.map(\.vendor) == [.huawei, .quectel, .simcom])
+        #expect(config.linkDirectory == "/tmp/simgate/sim")
+        #expect(config.controlSocket == "/tmp/simgate/sim/control.sock")
+        #expect(config.modems.map(\.network.mccmnc) == ["25001", "25099", "25001"])
+        #expect(config.modems.map(\.signal) == [20, 14, 25])
+    }
+
+    @Test("an IMEI with a wrong Luhn digit is rejected, naming the field")
+    func badIMEI() {
+        var m = Fixture.modem("m1", .huawei)
+        m.identity.imei = "354099000000013"
+        let config = SimulatorConfig(linkDirectory: "/tmp/x", modems: [m])
+        #expect(throws: ConfigError(field: "modems[0].identity.imei", reason: "must be 15 digits with a valid Luhn check digit")) {
+            try config.validate()
+        }
+    }
+
+    @Test("a missing or unknown vendor names the field")
+    func missingVendor() {
+        let json = #"{"linkDirectory":"/tmp/x","modems":[{"name":"a","identity":{"imei":"354099000000012","imsi":"250010000000001","iccid":"8970100000000000012"},"network":{"mccmnc":"25001","longName":"MTS"}}]}"#
+        #expect(throws: ConfigError(field: "modems[0].vendor", reason: "is missing")) {
+            try SimulatorConfig.load(json: Data(json.utf8))
+        }
+        let bad = json.replacingOccurrences(of: #""name":"a","#, with: #""name":"a","vendor":"nokia","#)
+        do {
+            _ = try SimulatorConfig.load(json: Data(bad.utf8))
+            Issue.record("an unknown vendor was accepted")
+        } catch {
+            #expect(error.field == "modems[0].vendor")
+        }
+    }
+
+    @Test("duplicate names and out-of-range signal are rejected")
+    func duplicatesAndSignal() {
+        let a = Fixture.modem("m1", .huawei)
+        #expect(throws: ConfigError(field: "modems[1].name", reason: "duplicate modem name 'm1'")) {
+            try SimulatorConfig(linkDirectory: "/tmp/x", modems: [a, a]).validate()
+        }
+        var b = a
+        b.signal = 32
+        #expect(throws: ConfigError(field: "modems[0].signal", reason: "must be 0...31 or 99")) {
+            try SimulatorConfig(linkDirectory: "/tmp/x", modems: [b]).validate()
+        }
+    }
+
+    @Test("Luhn check: 3GPP example IMEI 49015420323751-8")
+    func luhn() {
+        #expect(luhnValid("490154203237518"))
+        #expect(!luhnValid("490154203237519"))
+    }
+}
