@@ -18,6 +18,21 @@ enum HumanFormat {
         return "\(days)d" + twoDigits((s % 86_400) / 3600) + "h"
     }
 
+    /// One unit only, for the narrowest tables: `45s`, `3m`, `2h`, `3d`.
+    static func coarseDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds > 0 else { return "0s" }
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86_400 { return "\(s / 3600)h" }
+        return "\(s / 86_400)d"
+    }
+
+    static func coarseAge(of date: Date?, now: Date) -> String {
+        guard let date else { return "-" }
+        return coarseDuration(now.timeIntervalSince(date))
+    }
+
     /// A duration to the second, for call lengths: `45s`, `1m45s`, `1h02m03s`.
     static func preciseDuration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds > 0 else { return "0s" }
@@ -119,23 +134,17 @@ enum HumanFormat {
         }
     }
 
-    /// `62%/105s`: answer-seizure ratio and average call duration; `-` before the first call.
-    static func asrACD(_ calls: CallStats) -> String {
+    /// `63%/105s` (or `63/105` without units): answer-seizure ratio in percent and average
+    /// call duration in seconds, both rounded; `-` before the first call.
+    static func asrACD(_ calls: CallStats, units: Bool = true) -> String {
         guard let asr = calls.asr else { return "-" }
-        let acd = calls.acd.map { "\(Int($0.rounded()))s" } ?? "-"
-        return "\(Int(asr.rounded()))%/\(acd)"
+        let acd = calls.acd.map { "\(Int($0.rounded()))" + (units ? "s" : "") } ?? "-"
+        return "\(Int(asr.rounded()))" + (units ? "%/" : "/") + acd
     }
 
     static func percent(_ value: Double?) -> String {
         guard let value else { return "-" }
         return String(format: "%.1f%%", value)
-    }
-
-    /// The last `count` characters, marked as cut (`…123456`) when something was dropped.
-    static func tail(_ text: String?, _ count: Int, ascii: Bool) -> String {
-        guard let text, !text.isEmpty else { return "-" }
-        if text.count <= count { return text }
-        return (ascii ? "~" : "…") + String(text.suffix(count))
     }
 
     /// `2025-03-01 14:05:09` in the given zone: absolute times in `show` and `status`.

@@ -1,5 +1,9 @@
-// A plain-text table that fits a terminal width by shrinking the columns that can lose
-// characters least harmfully (operator names before modem IDs, never the numbers).
+// A plain-text table that fits a terminal width by degrading in a planned order.
+//
+// Each cell may come in several renderings, widest first (`861234567123456`, `3456`). The table
+// starts with the widest, and while a line is too long it applies the next `Step` of its plan:
+// switch a column to a narrower rendering, or cut a column's text down to a width with a mark.
+// When the plan is exhausted, every column is cut (widest first) down to its minimum.
 
 struct TextTable {
     enum Cut {
@@ -11,63 +15,99 @@ struct TextTable {
 
     struct Column {
         var header: String
-        /// Never shrunk below this many characters.
+        /// Never cut below this many characters (defaults to the header's width).
         var minWidth: Int
-        /// Lower numbers shrink first; columns with the same number shrink together.
-        var shrinkOrder: Int = 0
-        var cut: Cut = .end
-        var alignRight = false
+        var cut: Cut
+        var alignRight: Bool
 
-        init(_ header: String, min minWidth: Int? = nil, shrinkOrder: Int = 9, cut: Cut = .end, right: Bool = false) {
+        init(_ header: String, min minWidth: Int? = nil, cut: Cut = .end, right: Bool = false) {
             self.header = header
             self.minWidth = minWidth ?? header.count
-            self.shrinkOrder = shrinkOrder
             self.cut = cut
             self.alignRight = right
         }
     }
 
+    enum Step {
+        /// Use rendering `index` (0 = widest) of every cell in `column`.
+        case rendering(column: Int, index: Int)
+        /// Cut the named columns down to `width` (never below their minimum), widest first.
+        case cut(columns: [Int], width: Int)
+    }
+
     var columns: [Column]
-    var rows: [[String]] = []
+    /// rows[r][c] = the renderings of one cell, widest first (at least one).
+    var rows: [[[String]]] = []
+    var plan: [Step] = []
     /// The text that marks a cut: "…" on UTF-8 terminals, "~" in ASCII mode.
     var cutMark: String = "…"
 
-    /// Lines of the table; with `maxWidth` every line is at most that many characters
-    /// (unless the columns' minimum widths alone exceed it). Trailing spaces are trimmed.
+    mutating func append(_ cells: [[String]]) { rows.append(cells) }
+
+    /// The table as lines; with `maxWidth` every line is at most that wide, unless the
+    /// columns' minimum widths alone exceed it. Trailing spaces are trimmed.
     func render(maxWidth: Int?) -> String {
-        var widths = columns.indices.map { i in
-            rows.reduce(columns[i].header.count) { max($0, i < $1.count ? $1[i].count : 0) }
+        var layout = Layout(table: self)
+        if let maxWidth {
+            for step in plan where layout.total > maxWidth { layout.apply(step, to: maxWidth) }
+            if layout.total > maxWidth { layout.apply(.cut(columns: Array(columns.indices), width: 0), to: maxWidth) }
         }
-        if let maxWidth { shrink(&widths, to: maxWidth) }
-        var lines: [String] = []
-        lines.append(line(columns.map(\.header), widths: widths))
-        for row in rows { lines.append(line(row, widths: widths)) }
+        var lines = [line(columns.map(\.header), layout)]
+        for row in rows {
+            lines.append(line(columns.indices.map { c in
+                let variants = c < row.count ? row[c] : [""]
+                return variants[min(layout.rendering[c], variants.count - 1)]
+            }, layout))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func shrink(_ widths: inout [Int], to maxWidth: Int) {
-        let gaps = max(columns.count - 1, 0)
-        var total = widths.reduce(0, +) + gaps
-        for order in Set(columns.map(\.shrinkOrder)).sorted() where total > maxWidth {
-            let group = columns.indices.filter { columns[$0].shrinkOrder == order }
-            while total > maxWidth {
-                // Shave the widest shrinkable column of this group, one character at a time,
-                // so two operator names end up cut to similar lengths.
-                guard let widest = group.filter({ widths[$0] > columns[$0].minWidth })
-                    .max(by: { widths[$0] < widths[$1] }) else { break }
-                widths[widest] -= 1
-                total -= 1
+    private struct Layout {
+        let table: TextTable
+        var rendering: [Int]
+        var cutWidth: [Int?]
+
+        init(table: TextTable) {
+            self.table = table
+            rendering = Array(repeating: 0, count: table.columns.count)
+            cutWidth = Array(repeating: nil, count: table.columns.count)
+        }
+
+        func naturalWidth(_ c: Int) -> Int {
+            table.rows.reduce(table.columns[c].header.count) { widest, row in
+                guard c < row.count, let cell = row[c][safe: rendering[c]] ?? row[c].last else { return widest }
+                return max(widest, cell.count)
+            }
+        }
+
+        func width(_ c: Int) -> Int { min(naturalWidth(c), cutWidth[c] ?? .max) }
+
+        var total: Int { table.columns.indices.reduce(max(table.columns.count - 1, 0)) { $0 + width($1) } }
+
+        mutating func apply(_ step: Step, to maxWidth: Int) {
+            switch step {
+            case .rendering(let column, let index):
+                rendering[column] = max(rendering[column], index)
+            case .cut(let columns, let target):
+                var over = total - maxWidth
+                while over > 0 {
+                    let shrinkable = columns.filter { width($0) > max(target, table.columns[$0].minWidth) }
+                    guard let widest = shrinkable.max(by: { width($0) < width($1) }) else { return }
+                    cutWidth[widest] = width(widest) - 1
+                    over -= 1
+                }
             }
         }
     }
 
-    private func line(_ cells: [String], widths: [Int]) -> String {
+    private func line(_ cells: [String], _ layout: Layout) -> String {
         var out = ""
-        for (i, width) in widths.enumerated() {
-            let cell = fit(i < cells.count ? cells[i] : "", width: width, cut: columns[i].cut)
-            let pad = String(repeating: " ", count: width - cell.count)
-            if i > 0 { out += " " }
-            out += columns[i].alignRight ? pad + cell : cell + pad
+        for c in columns.indices {
+            let width = layout.width(c)
+            let cell = fit(cells[c], width: width, cut: columns[c].cut)
+            let pad = String(repeating: " ", count: max(0, width - cell.count))
+            if c > 0 { out += " " }
+            out += columns[c].alignRight ? pad + cell : cell + pad
         }
         while out.last == " " { out.removeLast() }
         return out
@@ -82,4 +122,8 @@ struct TextTable {
         case .start: return cutMark + String(text.suffix(keep))
         }
     }
+}
+
+extension Array {
+    fileprivate subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
