@@ -681,8 +681,10 @@ public struct ModemStateMachine: Sendable {
         default:
             break
         }
-        if entry.tag.completesInit, case .initializing = state {
-            // The last init step timed out; count it like any other, init completes on the retry.
+        if entry.tag.completesInit {
+            // The last init query timed out: init is still done (the next poll asks again),
+            // otherwise one slow answer would leave the modem "initializing" for ever.
+            initCompleted(now: now, &out)
         }
         switch state {
         case .initializing, .operational:

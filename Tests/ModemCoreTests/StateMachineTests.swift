@@ -86,6 +86,16 @@ struct InitTests {
         #expect(h.callEvents.last == .missed(caller: .number("+447700900123"), time: "10:16AM"))
     }
 
+    @Test func slowLastInitQueryStillCompletesInit() {
+        var h = ModemHarness(replies: huaweiReplies)
+        h.replies["AT+COPS?"] = [""]  // never answered
+        h.open()
+        #expect(h.machine.status.state == .initializing)
+        h.advance(.seconds(10))
+        #expect(h.machine.status.state == .free)
+        #expect(h.machine.status.at.timeouts == 1)
+    }
+
     @Test func genericModemStillGetsHealth() {
         var h = ModemHarness(replies: merged(commonReplies, [
             "ATI": ModemHarness.ok("ZTE CORPORATION", "MF626"),
