@@ -150,6 +150,9 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
     private var collected: [String] = []
     private var nextID: UInt64 = 1
     public private(set) var statistics = ATChannelStatistics()
+    /// Incremented by every `flush()`. Outputs returned before a flush that the caller has not
+    /// acted on yet (writes, timer arms) are stale once it changes.
+    public private(set) var generation: UInt64 = 0
 
     public init() {}
 
@@ -222,6 +225,7 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         pending = []
         collected = []
         framer.reset()
+        generation &+= 1
         return out
     }
 

@@ -298,11 +298,17 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func process(_ outputs: [ATCommandQueue<Tag>.Output], now: ModemInstant, _ out: inout [ModemAction]) {
+        // Handling one output can flush the queue (recovery, re-init); the writes and timers
+        // the queue produced before that flush are then stale and must not reach the port.
+        let generation = queue.generation
         for o in outputs {
             switch o {
-            case .write(let bytes): out.append(.write(bytes))
-            case .armTimeout(let id, let after): out.append(.armTimer(.command(id), after: after))
-            case .cancelTimeout(let id): out.append(.cancelTimer(.command(id)))
+            case .write(let bytes):
+                if queue.generation == generation { out.append(.write(bytes)) }
+            case .armTimeout(let id, let after):
+                if queue.generation == generation { out.append(.armTimer(.command(id), after: after)) }
+            case .cancelTimeout(let id):
+                if queue.generation == generation { out.append(.cancelTimer(.command(id))) }
             case .completed(let entry, let response):
                 if response.final == .ok { status.at.lastOKAt = now }
                 completed(entry, response, now: now, &out)
@@ -675,8 +681,10 @@ public struct ModemStateMachine: Sendable {
         default:
             break
         }
-        if entry.tag.completesInit, case .initializing = state {
-            // The last init step timed out; count it like any other, init completes on the retry.
+        if entry.tag.completesInit {
+            // The last init query timed out: init is still done (the next poll asks again),
+            // otherwise one slow answer would leave the modem "initializing" for ever.
+            initCompleted(now: now, &out)
         }
         switch state {
         case .initializing, .operational:
