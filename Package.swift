@@ -62,6 +62,9 @@ let allTargets: [Target] = [
     .executableTarget(name: "simgate", dependencies: ["SimgateCLI"], swiftSettings: swift6),
     .executableTarget(name: "modemsim", dependencies: ["ModemSimulator", argumentParser, logging], swiftSettings: swift6),
 
+    // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
+    .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),
+
     // Tests (Swift Testing only: CI reads the last line of `swift test`).
     .testTarget(name: "ModemCoreTests", dependencies: ["ModemCore"], swiftSettings: swift6),
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Vectors")], swiftSettings: swift6),

@@ -21,29 +21,10 @@ public final class Daemon: Sendable {
         self.configPath = configPath
     }
 
+    /// Runs until SIGTERM or SIGINT.
     public func run() async throws {
         let systemd = SystemdNotifier()
-        let group = MultiThreadedEventLoopGroup.singleton
-
-        try FileManager.default.createDirectory(atPath: config.daemon.stateDirectory, withIntermediateDirectories: true)
-        let databasePath = (config.daemon.stateDirectory as NSString).appendingPathComponent("simgate.sqlite")
-        let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
-        logger.info("database open", metadata: ["path": "\(databasePath)"])
-
-        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
-        await pool.start()
-
-        let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
-            DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }).route
-        var servers: [ControlServer] = []
-        servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
-        logger.info("control API listening", metadata: ["socket": "\(config.control.socket)"])
-        if let tcp = config.control.tcpListen, let token = config.control.token {
-            servers.append(try await ControlServer.listen(host: tcp.host, port: tcp.port, token: token.exposedValue, group: group, router: router))
-            logger.info("control API listening", metadata: ["tcp": "\(tcp)"])
-        }
-
+        let running = try await start()
         systemd.ready(status: "\(config.modems.count) modem(s) configured")
         let watchdog: Task<Void, Never>? = systemd.watchdogInterval.map { interval in
             Task {
@@ -53,11 +34,48 @@ public final class Daemon: Sendable {
                 }
             }
         }
-
         let signal = await ShutdownSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
         watchdog?.cancel()
+        await running.stop()
+    }
+
+    /// Opens the database, starts the modems and the control API, and returns at once.
+    public func start(group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RunningDaemon {
+        let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
+        logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
+
+        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
+        await pool.start()
+
+        let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
+            DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
+        }).route
+        var servers: [ControlServer] = []
+        do {
+            servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
+            logger.info("control API listening", metadata: ["socket": "\(config.control.socket)"])
+            if let tcp = config.control.tcpListen, let token = config.control.token {
+                servers.append(try await ControlServer.listen(host: tcp.host, port: tcp.port, token: token.exposedValue, group: group, router: router))
+                logger.info("control API listening", metadata: ["tcp": "\(tcp)"])
+            }
+        } catch {
+            for server in servers { await server.close() }
+            await pool.stop()
+            throw error
+        }
+        return RunningDaemon(pool: pool, servers: servers, storage: storage)
+    }
+}
+
+/// A started daemon: what `stop()` must take down, in order.
+public struct RunningDaemon: Sendable {
+    let pool: ModemPool
+    let servers: [ControlServer]
+    public let storage: Storage
+
+    public func stop() async {
         for server in servers { await server.close() }
         await pool.stop()
     }

@@ -152,7 +152,7 @@ actor ModemPool {
     private func scan() async {
         var found: [String] = []
         for pattern in config.modemPool.scan { found += PathGlob.matches(pattern) }
-        // if config.modemPool.discover { found += USBModemDiscovery.atPorts() }
+        if config.modemPool.discover { found += USBModemDiscovery.atPorts() }
         let owned = Set(controllers.map(\.atPort)).union(controllers.map { PathGlob.resolve($0.atPort) })
         // Ports that vanished: forget the ones never identified (nothing to show for them).
         for controller in controllers where !controller.configured {
