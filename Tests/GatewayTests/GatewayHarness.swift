@@ -1,0 +1,151 @@
+// End-to-end fixture: simulated modems on real pseudo-terminals (modemsim, in process),
+// the real daemon (config file, SQLite in a temp state dir, control API on a unix socket),
+// and the real CLI talking to it. Nothing is mocked; every wait is bounded.
+import ControlModel
+import Foundation
+import Gateway
+import ModemSimulator
+import SimgateCLI
+import SimgateConfig
+import Testing
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The three demo modems: a Huawei and a SIMCom on MTS (250-01), a Quectel on Beeline (250-99).
+let demoModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] = [
+    ("huawei1", "huawei", "E1752", "354099000000012", "250010000000001", "8970100000000000012", "25001", "MTS RUS", 20),
+    ("quectel1", "quectel", "EC25", "866000000000029", "250990000000002", "8970199000000000025", "25099", "Beeline", 14),
+    ("simcom1", "simcom", "SIMCOM_SIM7600E-H", "862000000000031", "250010000000003", "8970100000000000038", "25001", "MTS RUS", 25),
+]
+
+final class GatewayHarness: @unchecked Sendable {
+    // Mutated only from the test's own task, one step at a time.
+    let directory: String
+    let simulator: ModemSimulator
+    let running: RunningDaemon
+    let socket: String
+    let configPath: String
+
+    /// Starts modemsim with `modems` (default: the three demo modems) and the daemon with a
+    /// config whose `[[modem]]` tables are `configuredModems` (names) and whose scan glob
+    /// covers every `*.at` link in the sim directory.
+    static func start(
+        modems: [String] = demoModems.map(\.name),
+        configuredModems: [String]? = nil,
+        pollInterval: Double = 1,
+        commandTimeout: Double = 1,
+        extraModemTOML: String = ""
+    ) async throws -> GatewayHarness {
+        // Short: a unix socket path must fit in 108 bytes.
+        let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: directory + "/sim", withIntermediateDirectories: true)
+        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems).utf8))
+        let simulator = try await ModemSimulator.start(simConfig)
+
+        let configured = configuredModems ?? modems
+        var toml = """
+            [daemon]
+            state_dir = "\(directory)/state"
+            log_level = "warning"
+
+            [control]
+            socket = "\(directory)/simgated.sock"
+
+            [modems]
+            poll_interval = \(pollInterval)
+            command_timeout = \(commandTimeout)
+            recovery_timeouts = 3
+            discover = false
+            scan = ["\(directory)/sim/*.at"]
+
+            """
+        for name in configured {
+            let vendor = demoModems.first { $0.name == name }?.vendor ?? "generic"
+            toml += """
+
+                [[modem]]
+                id = "\(name)"
+                at_port = "\(directory)/sim/\(name).at"
+                audio_port = "\(directory)/sim/\(name).audio"
+                dialect = "\(vendor)"
+                \(extraModemTOML)
+
+                """
+        }
+        let configPath = directory + "/simgate.toml"
+        try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try GatewayConfig.load(path: configPath)
+        let running = try await Daemon(config: config, configPath: configPath).start()
+        return GatewayHarness(directory: directory, simulator: simulator, running: running,
+                              socket: directory + "/simgated.sock", configPath: configPath)
+    }
+
+    private init(directory: String, simulator: ModemSimulator, running: RunningDaemon, socket: String, configPath: String) {
+        self.directory = directory
+        self.simulator = simulator
+        self.running = running
+        self.socket = socket
+        self.configPath = configPath
+    }
+
+    func stop() async {
+        await running.stop()
+        await simulator.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Runs `simgate ARGS` exactly as an admin would, against this daemon.
+    func cli(_ arguments: [String], stdin: [UInt8] = []) -> CLIOutcome {
+        let context = CLIContext(
+            environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
+            terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { stdin })
+        return SimgateCLI.run(arguments: arguments, context: context)
+    }
+
+    func modems() throws -> [ModemSnapshot] {
+        let outcome = cli(["modems", "--json"])
+        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
+        return try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)).modems
+    }
+
+    func modem(_ id: String) throws -> ModemSnapshot {
+        let outcome = cli(["modem", "show", id, "--json"])
+        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modem show \(id) failed: \(outcome.standardError)") }
+        return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
+    }
+
+    /// Polls the API (every 100 ms, at most `seconds`) until `condition` holds for modem `id`.
+    @discardableResult
+    func waitFor(_ id: String, seconds: Double = 15, _ what: String, _ condition: (ModemSnapshot) -> Bool) async throws -> ModemSnapshot {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last: ModemSnapshot?
+        while Date() < deadline {
+            if let snapshot = try? modem(id) {
+                last = snapshot
+                if condition(snapshot) { return snapshot }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HarnessError(description: "\(id): timed out after \(seconds) s waiting for \(what); last: \(last.map { "\($0.state) (\($0.stateReason ?? ""))" } ?? "no answer")")
+    }
+
+    static func simulatorJSON(directory: String, modems: [String]) -> String {
+        let entries = demoModems.filter { modems.contains($0.name) }.map { m in
+            """
+            {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
+             "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
+             "network": {"mccmnc": "\(m.mccmnc)", "longName": "\(m.operatorName)", "shortName": "\(m.operatorName)", "registration": "home"},
+             "signal": \(m.signal)}
+            """
+        }
+        return """
+            {"controlSocket": "\(directory)/sim/control.sock", "linkDirectory": "\(directory)/sim",
+             "modems": [\(entries.joined(separator: ",\n"))]}
+            """
+    }
+}
+
+/// 27.007 +CSQ → dBm: -113 + 2 × rssi.
+func dBm(rssi: Int) -> Int { -113 + 2 * rssi }
