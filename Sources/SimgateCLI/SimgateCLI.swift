@@ -2,7 +2,7 @@
 //
 // Every command is an `ExecutableCommand`: it takes a `CLIContext` (environment, clock, time
 // zone, terminal, stdin) and returns the text and exit status. `run()` wires that to the real
-// process; tests call `SimgateCLI.run(arguments:context:)` and see exactly what a user would.
+// process; tests call `CLIRunner.run(arguments:context:)` and see exactly what a user would.
 import ArgumentParser
 import ControlModel
 import Foundation
@@ -73,7 +73,7 @@ public struct CLIContext: Sendable {
     }
 }
 
-public enum SimgateCLI {
+public enum CLIRunner {
     /// Parses and runs one command line (without the program name) against `context`.
     public static func run(arguments: [String], context: CLIContext) -> CLIOutcome {
         do {

@@ -194,7 +194,7 @@ struct CLIEndToEndTests {
     @Test("modems: a table of every modem that fits 80 columns")
     func modemsTable() throws {
         let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            SimgateCLI.run(arguments: ["modems", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         #expect(outcome.standardError == "")
@@ -216,7 +216,7 @@ struct CLIEndToEndTests {
         var wide = context()
         wide.terminalWidth = 132
         let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            SimgateCLI.run(arguments: ["modems", "--socket", server.socketPath!], context: wide)
+            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: wide)
         }
         let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.count <= 132 })
@@ -228,8 +228,8 @@ struct CLIEndToEndTests {
     @Test("modems --wide keeps full IMEI and ICCID; --ascii uses no UTF-8")
     func modemsWideAndASCII() throws {
         let (wide, ascii) = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            (SimgateCLI.run(arguments: ["modems", "--wide", "--socket", server.socketPath!], context: context()),
-             SimgateCLI.run(arguments: ["modems", "--ascii", "--socket", server.socketPath!], context: context()))
+            (CLIRunner.run(arguments: ["modems", "--wide", "--socket", server.socketPath!], context: context()),
+             CLIRunner.run(arguments: ["modems", "--ascii", "--socket", server.socketPath!], context: context()))
         }
         #expect(wide.standardOutput.contains("861234567123456"))
         #expect(wide.standardOutput.contains("8938003990123456789F"))
@@ -243,7 +243,7 @@ struct CLIEndToEndTests {
     @Test("a C locale means ASCII output without --ascii")
     func cLocaleIsASCII() throws {
         let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            SimgateCLI.run(arguments: ["modems", "--socket", server.socketPath!], context: context(["LANG": "C"]))
+            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context(["LANG": "C"]))
         }
         #expect(outcome.standardOutput.allSatisfy { $0.isASCII })
     }
@@ -251,7 +251,7 @@ struct CLIEndToEndTests {
     @Test("modems --json prints the API's JSON, which decodes back to the same list")
     func modemsJSON() throws {
         let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            SimgateCLI.run(arguments: ["modems", "--json", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["modems", "--json", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         let printed = try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8))
@@ -266,7 +266,7 @@ struct CLIEndToEndTests {
     func requestShape() throws {
         let server = try CannedHTTPServer(routes: ["GET /v1/status": http(200, "OK", statusJSON)])
         defer { server.stop() }
-        _ = SimgateCLI.run(arguments: ["status"], context: context(["SIMGATE_SOCKET": server.socketPath!]))
+        _ = CLIRunner.run(arguments: ["status"], context: context(["SIMGATE_SOCKET": server.socketPath!]))
         let head = try #require(server.requests.first).head
         #expect(head.hasPrefix("GET /v1/status HTTP/1.1\r\n"))
         #expect(head.contains("\r\nConnection: close"))
@@ -277,8 +277,8 @@ struct CLIEndToEndTests {
     @Test("status: version, uptime, config, modem count; --json round-trips")
     func status() throws {
         let (text, json) = try withServer(["GET /v1/status": http(200, "OK", statusJSON)]) { server in
-            (SimgateCLI.run(arguments: ["status", "--socket", server.socketPath!], context: context()),
-             SimgateCLI.run(arguments: ["status", "--json", "--socket", server.socketPath!], context: context()))
+            (CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context()),
+             CLIRunner.run(arguments: ["status", "--json", "--socket", server.socketPath!], context: context()))
         }
         #expect(text.exitCode == 0)
         #expect(text.standardOutput.hasPrefix("simgated 0.1.0: up 2h05m\n"))
@@ -295,7 +295,7 @@ struct CLIEndToEndTests {
         let list = try ControlJSON.decoder().decode(ModemList.self, from: Data(modemListJSON.utf8))
         let body = String(decoding: try ControlJSON.encoder().encode(list.modems[0]), as: UTF8.self)
         let outcome = try withServer(["GET /v1/modems/usb-123456": http(200, "OK", body)]) { server in
-            SimgateCLI.run(arguments: ["modem", "show", "usb-123456", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["modem", "show", "usb-123456", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         let out = outcome.standardOutput
@@ -326,7 +326,7 @@ struct CLIEndToEndTests {
             "POST /v1/modems/gsm3/at": http(200, "OK", error),
         ])
         defer { server.stop() }
-        let good = SimgateCLI.run(arguments: ["modem", "at", "usb-123456", "AT+CSQ", "--timeout", "5",
+        let good = CLIRunner.run(arguments: ["modem", "at", "usb-123456", "AT+CSQ", "--timeout", "5",
                                               "--socket", server.socketPath!], context: context())
         #expect(good.exitCode == 0)
         #expect(good.standardOutput == "+CSQ: 20,99\nOK\n")
@@ -334,13 +334,13 @@ struct CLIEndToEndTests {
         #expect(sent.command == "AT+CSQ")
         #expect(sent.timeoutSeconds == 5)
 
-        let bad = SimgateCLI.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--socket", server.socketPath!],
+        let bad = CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--socket", server.socketPath!],
                                  context: context())
         #expect(bad.exitCode == 1)
         #expect(bad.standardOutput == "+CME ERROR: 10\n")
         #expect(bad.standardError == "simgate: AT+CLCC: +CME ERROR: 10 after 12 ms\n")
 
-        let badJSON = SimgateCLI.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--json", "--socket", server.socketPath!],
+        let badJSON = CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--json", "--socket", server.socketPath!],
                                      context: context())
         #expect(badJSON.exitCode == 1)
         #expect(try ControlJSON.decoder().decode(RawATResponse.self, from: Data(badJSON.standardOutput.utf8)).final == "+CME ERROR: 10")
@@ -348,7 +348,7 @@ struct CLIEndToEndTests {
 
     @Test("modem at refuses a multi-line command before contacting the daemon")
     func modemATValidation() {
-        let outcome = SimgateCLI.run(arguments: ["modem", "at", "x", "AT\rATD123;", "--socket", "/nonexistent"], context: context())
+        let outcome = CLIRunner.run(arguments: ["modem", "at", "x", "AT\rATD123;", "--socket", "/nonexistent"], context: context())
         #expect(outcome.exitCode == 64)
         #expect(outcome.standardError.contains("one line"))
     }
@@ -360,10 +360,10 @@ struct CLIEndToEndTests {
             "POST /v1/modems/e1550-roof/reset": http(200, "OK", #"{"message":"modem is in a call","ok":false}"#),
         ])
         defer { server.stop() }
-        let ok = SimgateCLI.run(arguments: ["modem", "reset", "gsm3", "--socket", server.socketPath!], context: context())
+        let ok = CLIRunner.run(arguments: ["modem", "reset", "gsm3", "--socket", server.socketPath!], context: context())
         #expect(ok == CLIOutcome(exitCode: 0, standardOutput: "recovery started\n", standardError: ""))
         #expect(try #require(server.requests.first).head.contains("Content-Length: 0"))
-        let no = SimgateCLI.run(arguments: ["modem", "reset", "e1550-roof", "--socket", server.socketPath!], context: context())
+        let no = CLIRunner.run(arguments: ["modem", "reset", "e1550-roof", "--socket", server.socketPath!], context: context())
         #expect(no == CLIOutcome(exitCode: 1, standardOutput: "", standardError: "simgate: modem is in a call\n"))
     }
 
@@ -372,7 +372,7 @@ struct CLIEndToEndTests {
         let outcome = try withServer([
             "GET /v1/modems/nope": http(404, "Not Found", #"{"error":"no modem with id nope"}"#)
         ]) { server in
-            SimgateCLI.run(arguments: ["modem", "show", "nope", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["modem", "show", "nope", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome == CLIOutcome(exitCode: 1, standardOutput: "", standardError: "simgate: no modem with id nope\n"))
     }
@@ -382,7 +382,7 @@ struct CLIEndToEndTests {
         let outcome = try withServer([
             "GET /v1/status": http(500, "Internal Server Error", "oops", contentType: "text/plain")
         ]) { server in
-            SimgateCLI.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError == "simgate: GET /v1/status: HTTP 500 Internal Server Error\n")
@@ -391,7 +391,7 @@ struct CLIEndToEndTests {
     @Test("a 200 whose JSON breaks the contract says what is missing")
     func contractViolation() throws {
         let outcome = try withServer(["GET /v1/status": http(200, "OK", #"{"version":"0.1.0"}"#)]) { server in
-            SimgateCLI.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+            CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.hasPrefix("simgate: GET /v1/status: unexpected answer from simgated (missing "))
@@ -400,7 +400,7 @@ struct CLIEndToEndTests {
     @Test("no socket: one clear line, exit 2")
     func notRunning() {
         let path = "/tmp/simgate-test-absent-\(UUID().uuidString.prefix(8)).sock"
-        let outcome = SimgateCLI.run(arguments: ["modems", "--socket", path], context: context())
+        let outcome = CLIRunner.run(arguments: ["modems", "--socket", path], context: context())
         #expect(outcome == CLIOutcome(exitCode: 2, standardOutput: "",
                                       standardError: "simgate: simgated is not running (no socket at \(path))\n"))
     }
@@ -412,7 +412,7 @@ struct CLIEndToEndTests {
         try CannedHTTPServer.bindUnix(fd, path)
         close(fd)  // the file stays, as after a daemon killed with -9
         defer { unlink(path) }
-        let outcome = SimgateCLI.run(arguments: ["status", "--socket", path], context: context())
+        let outcome = CLIRunner.run(arguments: ["status", "--socket", path], context: context())
         #expect(outcome.exitCode == 2)
         #expect(outcome.standardError == "simgate: simgated is not running (connection refused at \(path))\n")
     }
@@ -421,7 +421,7 @@ struct CLIEndToEndTests {
     func tcpWithToken() throws {
         let server = try CannedHTTPServer(tcp: true, routes: ["GET /v1/status": http(200, "OK", statusJSON)])
         defer { server.stop() }
-        let outcome = SimgateCLI.run(arguments: ["status", "--url", "http://127.0.0.1:\(server.port)"],
+        let outcome = CLIRunner.run(arguments: ["status", "--url", "http://127.0.0.1:\(server.port)"],
                                      context: context(["SIMGATE_TOKEN": "s3cret"]))
         #expect(outcome.exitCode == 0)
         #expect(outcome.standardOutput.contains("Control API    http://127.0.0.1:\(server.port)"))
@@ -448,7 +448,7 @@ struct CLIEndToEndTests {
 struct ATDecodeCommandTests {
     @Test("a missing file is named")
     func missingFile() {
-        let outcome = SimgateCLI.run(arguments: ["at", "decode", "/nonexistent/at.log"], context: context())
+        let outcome = CLIRunner.run(arguments: ["at", "decode", "/nonexistent/at.log"], context: context())
         #expect(outcome == CLIOutcome(exitCode: 1, standardOutput: "",
                                       standardError: "simgate: cannot read /nonexistent/at.log: no such file\n"))
     }
@@ -457,7 +457,7 @@ struct ATDecodeCommandTests {
     // wiring, replace it with a decode of a real transcript.
     @Test("stdin is read and handed to the decoder")
     func stdinReachesDecoder() {
-        let outcome = SimgateCLI.run(arguments: ["at", "decode", "--command", "AT+CREG?"],
+        let outcome = CLIRunner.run(arguments: ["at", "decode", "--command", "AT+CREG?"],
                                      context: context(stdin: Array("\r\n+CREG: 2,1,\"1A2B\",\"01C3\"\r\n\r\nOK\r\n".utf8)))
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.contains("decoder not built in"))
