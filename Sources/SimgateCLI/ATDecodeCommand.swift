@@ -67,16 +67,8 @@ struct ATDecodeCommand: ExecutableCommand {
 }
 
 // ---------------------------------------------------------------------------------------------
-// LEAD: WIRE THE MODEMCORE DECODER HERE (at merge).
-// ModemCore (written in parallel) provides something like
-//     ATLogDecoder.decode(_ bytes: [UInt8], command: String?) -> [DecodedLine]   // DecodedLine: Codable
-// Replace the body below with:
-//     return ATLogDecoder.decode(bytes, command: command)
-// and, if DecodedLine has a human description, make `describeDecodedLine` use it.
-// Everything else in `simgate at decode` (arguments, file/stdin, --json) already works.
-// ---------------------------------------------------------------------------------------------
 func decodeATLog(bytes: [UInt8], command: String?) throws -> [any Encodable] {
-    throw CLIFailure("decoder not built in (this simgate was built without ModemCore's AT log decoder)")
+    ATLogDecoder.decode(bytes, command: command)
 }
 
 /// One decoded line as text: its own description when it has one, else compact JSON.

@@ -456,11 +456,13 @@ struct ATDecodeCommandTests {
     // Until the lead wires ModemCore's decoder into `decodeATLog` this documents the stub; at
     // wiring, replace it with a decode of a real transcript.
     @Test("stdin is read and handed to the decoder")
-    func stdinReachesDecoder() {
-        let outcome = CLIRunner.run(arguments: ["at", "decode", "--command", "AT+CREG?"],
+    func stdinReachesDecoder() throws {
+        let outcome = CLIRunner.run(arguments: ["at", "decode", "--command", "AT+CREG?", "--json"],
                                      context: context(stdin: Array("\r\n+CREG: 2,1,\"1A2B\",\"01C3\"\r\n\r\nOK\r\n".utf8)))
-        #expect(outcome.exitCode == 1)
-        #expect(outcome.standardError.contains("decoder not built in"))
+        #expect(outcome.exitCode == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("+CREG"))
+        #expect(outcome.standardOutput.contains("1A2B"))
+        #expect(outcome.standardOutput.contains("\"final\""))
     }
 }
 

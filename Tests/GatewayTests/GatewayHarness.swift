@@ -101,7 +101,7 @@ final class GatewayHarness: @unchecked Sendable {
         let context = CLIContext(
             environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
             terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { stdin })
-        return SimgateCLI.run(arguments: arguments, context: context)
+        return CLIRunner.run(arguments: arguments, context: context)
     }
 
     func modems() throws -> [ModemSnapshot] {

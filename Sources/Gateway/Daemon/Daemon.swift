@@ -13,12 +13,15 @@ public final class Daemon: Sendable {
 
     let config: GatewayConfig
     let configPath: String
-    let logger = Logger(label: "simgated")
+    let logger: Logger
     let startedAt = Date()
 
     public init(config: GatewayConfig, configPath: String) throws {
         self.config = config
         self.configPath = configPath
+        var logger = Logger(label: "simgated")
+        logger.logLevel = Logger.Level(rawValue: config.daemon.logLevel.rawValue) ?? .info
+        self.logger = logger
     }
 
     /// Runs until SIGTERM or SIGINT.

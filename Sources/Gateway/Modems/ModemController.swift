@@ -37,6 +37,8 @@ final class ModemController: @unchecked Sendable {
     private var calls = CallStats()
     private var callConnectedAt: UInt64?
     private var lastIdentity = ModemIdentity()
+    /// False while a discovered modem still has its provisional `new-N` name.
+    private var named: Bool
 
     private let clock: GatewayClock
     private let storage: Storage
@@ -50,6 +52,7 @@ final class ModemController: @unchecked Sendable {
         self.atPort = atPort
         self.audioPort = audioPort
         self.configured = configured
+        self.named = configured
         self.eventLoop = eventLoop
         self.clock = clock
         self.storage = storage
@@ -76,12 +79,17 @@ final class ModemController: @unchecked Sendable {
         }.recover { _ in }
     }
 
-    func rename(to newID: String) {
+    /// Gives a discovered modem its stable name (the pool decides it from the IMEI), and
+    /// only then writes its identity to the database, so a provisional name never lands there.
+    func name(_ newID: String) {
         eventLoop.execute {
-            guard newID != self.id else { return }
-            self.record(kind: "identity", detail: "named \(newID) (was \(self.id))")
-            self.id = newID
-            self.logger[metadataKey: "modem"] = "\(newID)"
+            if newID != self.id {
+                self.record(kind: "identity", detail: "named \(newID) (was \(self.id))")
+                self.id = newID
+                self.logger[metadataKey: "modem"] = "\(newID)"
+            }
+            self.named = true
+            self.persist(self.lastIdentity)
         }
     }
 
@@ -227,6 +235,19 @@ final class ModemController: @unchecked Sendable {
     }
 
     private func identified(_ identity: ModemIdentity) {
+        if named { persist(identity) }
+        if identity.iccid != lastIdentity.iccid {
+            if let old = lastIdentity.iccid, let new = identity.iccid {
+                record(kind: "sim", detail: "SIM changed: \(old) → \(new)")
+            } else if let new = identity.iccid {
+                record(kind: "sim", detail: "SIM \(new)")
+            }
+        }
+        lastIdentity = identity
+        onIdentified?(self, identity)
+    }
+
+    private func persist(_ identity: ModemIdentity) {
         let status = machine.status
         if let imei = identity.imei {
             let id = self.id, port = atPort, now = Date()
@@ -246,15 +267,6 @@ final class ModemController: @unchecked Sendable {
                 }
             }
         }
-        if identity.iccid != lastIdentity.iccid {
-            if let old = lastIdentity.iccid, let new = identity.iccid {
-                record(kind: "sim", detail: "SIM changed: \(old) → \(new)")
-            } else if let new = identity.iccid {
-                record(kind: "sim", detail: "SIM \(new)")
-            }
-        }
-        lastIdentity = identity
-        onIdentified?(self, identity)
     }
 
     private func callEvent(_ event: CallEvent) {

@@ -113,10 +113,14 @@ actor ModemPool {
         return controller
     }
 
-    /// A discovered modem told us who it is: give it its stable name, and retire an older
-    /// controller of the same modem that lost its port.
+    /// A modem told us who it is: give a discovered one its stable name, and retire an older
+    /// controller of the same modem that lost its port. Runs once per discovered controller
+    /// (`settled`), because a modem reports its identity piece by piece during start-up and
+    /// the actor may be re-entered at every `await`.
     private func identified(_ controller: ModemController, _ identity: ModemIdentity) async {
-        guard let imei = identity.imei, controllers.contains(where: { $0 === controller }) else { return }
+        let key = ObjectIdentifier(controller)
+        guard let imei = identity.imei, controllers.contains(where: { $0 === controller }), !settled.contains(key) else { return }
+        settled.insert(key)
         for other in controllers where other !== controller {
             guard let snapshot = try? await other.snapshot().get(), snapshot.imei == imei else { continue }
             let otherConnected = (try? await other.isConnected.get()) ?? false
@@ -131,18 +135,22 @@ actor ModemPool {
             // The same modem on a new port: the new controller takes over the name.
             logger.notice("modem came back on another port", metadata: ["modem": "\(snapshot.id)", "port": "\(controller.atPort)"])
             await retire(other, keepPortIgnored: false)
-            if !controller.configured { controller.rename(to: snapshot.id) }
+            if !controller.configured { controller.name(snapshot.id) }
             return
         }
         guard !controller.configured else { return }
         let known = try? await storage.modem(imei: imei)
-        controller.rename(to: known?.id ?? "usb-" + String(imei.suffix(6)))
+        controller.name(known?.id ?? "usb-" + String(imei.suffix(6)))
     }
+
+    /// Controllers whose identity has been dealt with (see `identified`).
+    private var settled: Set<ObjectIdentifier> = []
 
     private var ignoredPorts: Set<String> = []
 
     private func retire(_ controller: ModemController, keepPortIgnored: Bool) async {
         controllers.removeAll { $0 === controller }
+        settled.remove(ObjectIdentifier(controller))
         if keepPortIgnored { ignoredPorts.insert(controller.atPort) }
         try? await controller.stop().get()
     }
