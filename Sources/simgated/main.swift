@@ -22,7 +22,7 @@ struct SimgatedCommand: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
-        let gatewayConfig: GatewayConfig
+        var gatewayConfig: GatewayConfig
         do {
             gatewayConfig = try GatewayConfig.load(path: config)
         } catch {
@@ -33,14 +33,13 @@ struct SimgatedCommand: AsyncParsableCommand {
             print("\(config): OK (\(gatewayConfig.modems.count) modem(s) configured)")
             return
         }
-        var level = Logger.Level(rawValue: gatewayConfig.daemon.logLevel.rawValue) ?? .info
         if let logLevel {
-            guard let parsed = Logger.Level(rawValue: logLevel) else {
+            guard let parsed = DaemonConfig.LogLevel(rawValue: logLevel) else {
                 throw ValidationError("--log-level: unknown level '\(logLevel)'")
             }
-            level = parsed
+            gatewayConfig.daemon.logLevel = parsed
         }
-        let bootLevel = level
+        let bootLevel = Logger.Level(rawValue: gatewayConfig.daemon.logLevel.rawValue) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = bootLevel
