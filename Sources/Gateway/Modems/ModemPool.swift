@@ -157,10 +157,34 @@ actor ModemPool {
 
     // MARK: Discovery
 
+    /// Full udev enumerations happen on monitor events and at least this often, as a net
+    /// for events lost while the daemon was busy (netlink drops when its buffer fills).
+    static let udevRescanEvery = 15   // scan intervals = 30 s
+
+    private var udevMonitor: UdevMonitor?
+    private var scansSinceUdev = Int.max
+    private var udevModems: [DiscoveredPorts] = []
+
     private func scan() async {
-        var found: [String] = []
-        for pattern in config.modemPool.scan { found += PathGlob.matches(pattern) }
-        if config.modemPool.discover { found += USBModemDiscovery.atPorts() }
+        var found: [DiscoveredPorts] = []
+        for pattern in config.modemPool.scan {
+            for path in PathGlob.matches(pattern) {
+                // modemsim and by-id style links: `<name>.at` has its audio at `<name>.audio`.
+                let audio = path.hasSuffix(".at") ? String(path.dropLast(3)) + ".audio" : nil
+                found.append(DiscoveredPorts(at: path, audio: audio.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil }))
+            }
+        }
+        if config.modemPool.discover {
+            if udevMonitor == nil { udevMonitor = try? UdevMonitor() }
+            let events = udevMonitor?.receive() ?? []
+            scansSinceUdev += 1
+            if !events.isEmpty || scansSinceUdev >= Self.udevRescanEvery {
+                if !events.isEmpty { logger.info("udev hotplug", metadata: ["events": "\(events.count)"]) }
+                udevModems = USBModemDiscovery.modems()
+                scansSinceUdev = 0
+            }
+            found += udevModems
+        }
         let owned = Set(controllers.map(\.atPort)).union(controllers.map { PathGlob.resolve($0.atPort) })
         // Ports that vanished: forget the ones never identified (nothing to show for them).
         for controller in controllers where !controller.configured {
@@ -170,10 +194,9 @@ actor ModemPool {
             }
         }
         ignoredPorts = ignoredPorts.filter { FileManager.default.fileExists(atPath: $0) }
-        for path in found where !owned.contains(path) && !owned.contains(PathGlob.resolve(path)) && !ignoredPorts.contains(path) {
+        for ports in found where !owned.contains(ports.at) && !owned.contains(PathGlob.resolve(ports.at)) && !ignoredPorts.contains(ports.at) {
             discoveredSerial += 1
-            let name = "new-\(discoveredSerial)"
-            add(id: name, atPort: path, audioPort: nil, configured: false, dialect: nil, pin: nil)
+            add(id: "new-\(discoveredSerial)", atPort: ports.at, audioPort: ports.audio, configured: false, dialect: nil, pin: nil)
         }
     }
 }
