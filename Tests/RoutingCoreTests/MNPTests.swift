@@ -142,8 +142,12 @@ struct MNPTests {
         // Dense block, block edges (low 16 bits 0 and 65535), other countries, a duplicate.
         var expected: [UInt64: OperatorIndex] = [:]
         for i in 0..<5000 { expected[79160000000 + UInt64(i * 7)] = OperatorIndex(i % 5) }
-        expected[(79160000000 >> 16 + 3) << 16] = 9
-        expected[((79160000000 >> 16 + 3) << 16) | 0xFFFF] = 8
+        let bits = PortedSet.blockBits
+        let edge: UInt64 = (UInt64(79160000000) >> bits + 3) << bits
+        let blockEnd: UInt64 = edge | PortedSet.lowMask
+        expected[edge] = 9                              // first number of a block
+        expected[blockEnd] = 8                          // last number of the same block
+        expected[blockEnd + 2] = 7                      // next block
         expected[380671234567] = 4
         expected[4930123456] = 3
         for (number, op) in expected { builder.add(number: number, operatorIndex: op) }
@@ -151,7 +155,9 @@ struct MNPTests {
         let set = builder.build()
         #expect(set.count == expected.count)
         for (number, op) in expected { #expect(set.lookup(number) == op, "+\(number)") }
-        for number: UInt64 in [79160000001, 79160034999 + 7, 380671234566, 380671234568, 1, 999_999_999_999_999] {
+        let absent: [UInt64] = [79160000001, 79160035006, 380671234566, 380671234568, 1, 999_999_999_999_999,
+                                edge - 1, edge + 1, blockEnd + 1]
+        for number in absent {
             #expect(set.lookup(number) == nil, "+\(number)")
         }
     }
