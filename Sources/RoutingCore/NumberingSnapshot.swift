@@ -79,6 +79,7 @@ public final class NumberingSnapshot: Sendable {
         case .fullSnapshot:
             var builder = PortedSet.Builder(reservingCapacity: update.ported.count)
             for entry in update.ported {
+                guard entry.number > 0, entry.number <= 999_999_999_999_999 else { throw .numberOutOfRange(entry.number) }
                 builder.add(number: entry.number, operatorIndex: try operators.intern(network: entry.network, mapping: mapping))
             }
             return NumberingSnapshot(operators: operators, mapping: mapping, version: newVersion, registry: registry,
@@ -147,6 +148,8 @@ public struct NumberingSnapshotBuilder: Sendable {
     }
 
     public mutating func addPorted(number: UInt64, network: MCCMNC) throws(NumberingDataError) {
+        // E.164 has at most 15 digits; PortedSet packs numbers into 50 bits.
+        guard number > 0, number <= 999_999_999_999_999 else { throw .numberOutOfRange(number) }
         let index: OperatorIndex
         if let (last, lastIndex) = lastNetwork, last == network {
             index = lastIndex

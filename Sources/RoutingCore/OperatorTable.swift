@@ -76,6 +76,7 @@ public enum NumberingDataError: Error, Sendable, Hashable, CustomStringConvertib
     case unknownFileFormat(source: String, header: String)
     case tooManyOperators(limit: Int)
     case undecodableText(source: String)
+    case numberOutOfRange(UInt64)
 
     public var description: String {
         switch self {
@@ -85,6 +86,7 @@ public enum NumberingDataError: Error, Sendable, Hashable, CustomStringConvertib
         case .unknownFileFormat(let source, let header): "\(source): unknown file format (header \"\(header.prefix(80))\")"
         case .tooManyOperators(let limit): "more than \(limit) distinct operators"
         case .undecodableText(let source): "\(source): text is neither UTF-8 nor windows-1251"
+        case .numberOutOfRange(let number): "\(number) is not an E.164 number (1 to 15 digits)"
         }
     }
 }

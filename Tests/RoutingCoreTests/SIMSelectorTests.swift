@@ -270,3 +270,60 @@ struct CallerPolicyTests {
         }
     }
 }
+
+@Suite("Route planner")
+struct RoutePlannerTests {
+    static let utc = TimeZone(identifier: "UTC") ?? .current
+    static let now = Date(timeIntervalSince1970: 1_780_308_000)
+
+    static func planner() -> RoutePlanner {
+        RoutePlanner(
+            normalizer: NumberNormalizer(config: NormalizerConfig(homeCountry: .ua)),
+            callerPolicy: CallerPolicy(homeCountry: .ua, groups: [
+                "drivers": CallerRules(deny: ["international"].compactMap(NumberPattern.init)),
+            ]),
+            selector: SIMSelector())
+    }
+
+    static func numbering() throws -> NumberingSnapshot {
+        var builder = NumberingSnapshotBuilder()
+        let file = "en/380.txt"
+        try builder.addCarrierPrefixes(
+            LibphonenumberCarrierImporter.parse(TestData.text("libphonenumber/carrier/\(file)"), source: file), source: file)
+        return try builder.build(version: NumberingDataVersion(libphonenumber: "f7e3e88"))
+    }
+
+    static func sims() -> [SIMCandidate] {
+        let usage = UsageCounters(now: now, timeZone: utc, monthResetDay: 1)
+        let modem = ModemStatus(isFree: true, isRegistered: true, isVoiceCapable: true, signalDBm: -80)
+        let mapping = OperatorMapping.defaults
+        return [
+            SIMCandidate(id: "vf", iccid: "1", network: mapping.network(forIMSI: "255011234567890"), modem: modem,
+                         tariff: SIMTariff(onNetPerMinute: 0, offNetPerMinute: 1), usage: usage),
+            SIMCandidate(id: "ks", iccid: "2", network: mapping.network(forIMSI: "255031234567890"), modem: modem,
+                         tariff: SIMTariff(onNetPerMinute: 0, offNetPerMinute: 1), usage: usage),
+        ]
+    }
+
+    @Test func endToEndDecisions() throws {
+        let planner = Self.planner()
+        let numbering = try Self.numbering()
+        let usage = UsageCounters(now: Self.now, timeZone: Self.utc, monthResetDay: 1)
+        func plan(_ dialled: String, sims: [SIMCandidate] = Self.sims()) -> RoutePlan {
+            planner.plan(dialled: dialled, user: "u", group: "drivers", callerUsage: usage, numbering: numbering,
+                         candidates: sims, now: Self.now, timeZone: Self.utc)
+        }
+        // DESIGN.md's example: INVITE sip:0671234567@gw → Kyivstar → the Kyivstar SIM first.
+        let kyivstar = plan("0671234567")
+        #expect(kyivstar.refusal == nil)
+        #expect(kyivstar.candidates.map(\.id) == ["ks", "vf"])
+        #expect(kyivstar.explanation.selection?.destination.network?.compact == "25503")
+        #expect(plan("099 123 45 67").candidates.first?.id == "vf")
+
+        #expect(plan("067 12").refusal?.sipStatus == 484)
+        let abroad = plan("00 7 916 123 45 67")
+        #expect(abroad.refusal?.sipStatus == 403)
+        #expect(abroad.explanation.text.contains("Caller:   denied (SIP 403): group drivers: number matches denied pattern international"))
+        #expect(plan("0671234567", sims: []).refusal == .noSIMAvailable)
+    }
+}
