@@ -133,6 +133,14 @@ for number in queries {
     checksum &+= UInt64(snapshot.lookup(number).network?.mnc ?? 0)
 }
 report("lookup_mean_batch", String(format: "%.1f", Double(nanoseconds() - start) / Double(queryCount)), "ns")
+// Per answer kind: ported hits only, then random numbers (registry answers and misses).
+for (name, subset) in [("lookup_mean_ported_hits", queries.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)),
+                       ("lookup_mean_random", queries.enumerated().filter { $0.offset % 2 == 1 }.map(\.element))] {
+    start = nanoseconds()
+    for number in subset { checksum &+= UInt64(snapshot.lookup(number).network?.mnc ?? 0) }
+    report(name, String(format: "%.1f", Double(nanoseconds() - start) / Double(subset.count)), "ns")
+}
+report("load_average", (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init) ?? "?", "")
 for source in [LookupSource.mnp, .registry, .libphonenumber, .none] {
     report("lookup_source_\(source.rawValue)", String(sources[source, default: 0]), "queries")
 }

@@ -246,8 +246,12 @@ struct CallerPolicyTests {
         #expect(p.check(user: "night", group: nil, number: try Self.number("8 800 555 35 35"), usage: Self.usage()) == nil)
         #expect(p.check(user: "night", group: nil, number: try Self.number("8 916 000 00 00"), usage: Self.usage())?.reason
                 == .notInAllowList)
-        // Nobody configured: allowed.
+        // Nobody configured: allowed, unless rules for everyone say otherwise.
         #expect(p.check(user: "x", group: nil, number: try Self.number("+380671234567"), usage: Self.usage()) == nil)
+        var closed = p
+        closed.everyone = CallerRules(deny: [.numberClass(.premiumRate)], maxCallsPerDay: 500)
+        #expect(closed.check(user: "x", group: nil, number: try Self.number("8 803 123 45 67"), usage: Self.usage())?.rules == "everyone")
+        #expect(closed.check(user: "x", group: nil, number: try Self.number("+380671234567"), usage: Self.usage()) == nil)
     }
 
     @Test func dailyLimits() throws {
