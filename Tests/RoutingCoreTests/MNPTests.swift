@@ -46,6 +46,32 @@ struct MNPTests {
         ])
     }
 
+    @Test func streamingPortAllIntoTheBuilder() throws {
+        var builder = NumberingSnapshotBuilder()
+        var kinds: [MNPUpdate.Kind] = []
+        let lines = Self.portAll.split(separator: "\n")
+        try BDPNImporter.parse(lines: lines, source: "Port_All",
+                               begin: { kinds.append($0) },
+                               ported: { entry throws(NumberingDataError) in
+                                   try builder.addPorted(number: entry.number, network: entry.network)
+                               },
+                               returned: { _ throws(NumberingDataError) in
+                                   throw .unknownFileFormat(source: "Port_All", header: "returns")
+                               })
+        let snapshot = try builder.build(version: NumberingDataVersion(mnp: "stream"))
+        #expect(kinds == [.fullSnapshot])
+        #expect(snapshot.portedCount == 3)
+        #expect(snapshot.lookup(79160000001).network?.compact == "25099")
+        // A closure can refuse a file kind.
+        #expect(throws: NumberingDataError.self) {
+            try BDPNImporter.parse(lines: Self.returnIncrement.split(separator: "\n"), source: "r",
+                                   begin: { kind throws(NumberingDataError) in
+                                       if kind != .fullSnapshot { throw .unknownFileFormat(source: "r", header: "not Port_All") }
+                                   },
+                                   ported: { _ in }, returned: { _ in })
+        }
+    }
+
     @Test func mnpEntryOverridesTheRange() throws {
         let snapshot = try Self.base()
         let ported = snapshot.lookup(79160000001)
