@@ -55,13 +55,15 @@ public enum BDPNImporter {
         return update
     }
 
-    /// Streams rows to the closures, so a 20M-row Port_All never exists as an array of rows.
-    /// `begin` is called once with the file kind, before any row.
+    /// Streams rows to the closures, so a 20M-row Port_All never exists as an array of rows
+    /// (e.g. `ported: { entry throws(NumberingDataError) in try builder.addPorted(number: entry.number, network: entry.network) }`).
+    /// `begin` is called once with the file kind, before any row; throw from it to refuse
+    /// a kind (an increment where a full file was expected).
     public static func parse(
         lines: some Sequence<some StringProtocol>, source: String,
-        begin: (MNPUpdate.Kind) -> Void,
-        ported: (PortedNumber) -> Void,
-        returned: (UInt64) -> Void
+        begin: (MNPUpdate.Kind) throws(NumberingDataError) -> Void,
+        ported: (PortedNumber) throws(NumberingDataError) -> Void,
+        returned: (UInt64) throws(NumberingDataError) -> Void
     ) throws(NumberingDataError) {
         var iterator = lines.makeIterator()
         guard let headerLine = iterator.next() else { throw .unknownFileFormat(source: source, header: "") }
@@ -88,7 +90,7 @@ public enum BDPNImporter {
             throw .unknownFileFormat(source: source, header: header.joined(separator: ","))
         }
         let rowCountColumn = column("RowCount")
-        begin(kind)
+        try begin(kind)
 
         var lineNumber = 1
         var rows = 0
@@ -118,9 +120,9 @@ public enum BDPNImporter {
                       let network = MCCMNC(mcc: mcc, mnc: mnc, mncDigits: 2) else {
                     throw .malformedLine(source: source, line: lineNumber, reason: "MNC \"\(mncText)\" is not 2 digits")
                 }
-                ported(PortedNumber(number: number, network: network))
+                try ported(PortedNumber(number: number, network: network))
             } else {
-                returned(number)
+                try returned(number)
             }
         }
         if let declared, declared > 0, declared != rows {

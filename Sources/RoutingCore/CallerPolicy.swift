@@ -116,18 +116,24 @@ public struct CallerPolicy: Sendable, Codable, Hashable {
     public var homeCountry: Country
     public var users: [String: CallerRules]
     public var groups: [String: CallerRules]
+    /// Rules for every caller (e.g. deny premium for all), checked before group and user rules.
+    public var everyone: CallerRules?
 
-    public init(homeCountry: Country, users: [String: CallerRules] = [:], groups: [String: CallerRules] = [:]) {
+    public init(homeCountry: Country, users: [String: CallerRules] = [:], groups: [String: CallerRules] = [:],
+                everyone: CallerRules? = nil) {
         self.homeCountry = homeCountry
         self.users = users
         self.groups = groups
+        self.everyone = everyone
     }
 
-    /// Group rules and user rules both apply: each must allow the call. `usage` is the
+    /// Everyone's, group and user rules all apply: each must allow the call. A caller no
+    /// rule set names is allowed (configure `everyone` to close that). `usage` is the
     /// caller's own counters, already brought to `now` (`UsageCounters.current`). Limits
     /// compare the calls/minutes before this call.
     public func check(user: String, group: String?, number: NormalizedNumber, usage: UsageCounters) -> CallerDenial? {
         var sets: [(String, CallerRules)] = []
+        if let everyone { sets.append(("everyone", everyone)) }
         if let group, let rules = groups[group] { sets.append(("group \(group)", rules)) }
         if let rules = users[user] { sets.append(("user \(user)", rules)) }
         for (name, rules) in sets {

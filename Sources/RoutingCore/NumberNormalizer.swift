@@ -219,7 +219,12 @@ public struct NumberNormalizer: Sendable {
             }
         }
 
-        if digits.count <= config.maxShortCodeDigits {
+        // A few digits after the trunk prefix ("067 12") are an incomplete national number,
+        // not a short code: short codes start with 1 (112, 101, 116xxx) or are 2-3 digits
+        // long (RU 01…04); operator service numbers (0611, 0500) only exist where the trunk
+        // prefix is 8.
+        let incompleteNational = digits.count > 3 && home.trunkPrefixes.contains { digits.hasPrefix($0) }
+        if digits.count <= config.maxShortCodeDigits, !incompleteNational {
             guard config.allowShortCodes else {
                 return .failure(NormalizationError(input: input, reason: .shortCodeNotAllowed))
             }

@@ -9,6 +9,8 @@ public final class NumberingSnapshot: Sendable {
     public let operators: OperatorTable
     public let mapping: OperatorMapping
     public let version: NumberingDataVersion
+    /// `version.description`, rendered once: results carry it without building a string.
+    let versionLabel: String
     let registry: RangeTable
     let carrierPrefixes: PrefixTable
     let ported: PortedSet
@@ -22,6 +24,7 @@ public final class NumberingSnapshot: Sendable {
         self.operators = operators
         self.mapping = mapping
         self.version = version
+        self.versionLabel = version.description
         self.registry = registry
         self.carrierPrefixes = carrierPrefixes
         self.ported = ported
@@ -50,19 +53,19 @@ public final class NumberingSnapshot: Sendable {
         }
         if let index = registry.lookup(number) { return result(number, index, .registry) }
         if let index = carrierPrefixes.lookup(number) { return result(number, index, .libphonenumber) }
-        return OperatorLookupResult(number: number, operator: nil, source: .none, dataVersion: version.description)
+        return OperatorLookupResult(number: number, operator: nil, source: .none, dataVersion: versionLabel)
     }
 
     /// Short and service codes have no operator.
     public func lookup(_ number: NormalizedNumber) -> OperatorLookupResult {
         guard let e164 = number.e164 else {
-            return OperatorLookupResult(number: nil, operator: nil, source: .none, dataVersion: version.description)
+            return OperatorLookupResult(number: nil, operator: nil, source: .none, dataVersion: versionLabel)
         }
         return lookup(e164)
     }
 
     private func result(_ number: UInt64, _ index: OperatorIndex, _ source: LookupSource) -> OperatorLookupResult {
-        OperatorLookupResult(number: number, operator: operators[index], source: source, dataVersion: version.description)
+        OperatorLookupResult(number: number, operator: operators[index], source: source, dataVersion: versionLabel)
     }
 
     /// A new snapshot with an MNP file applied. A full file replaces the ported set and
@@ -76,6 +79,7 @@ public final class NumberingSnapshot: Sendable {
         case .fullSnapshot:
             var builder = PortedSet.Builder(reservingCapacity: update.ported.count)
             for entry in update.ported {
+                guard entry.number > 0, entry.number <= 999_999_999_999_999 else { throw .numberOutOfRange(entry.number) }
                 builder.add(number: entry.number, operatorIndex: try operators.intern(network: entry.network, mapping: mapping))
             }
             return NumberingSnapshot(operators: operators, mapping: mapping, version: newVersion, registry: registry,
@@ -144,6 +148,8 @@ public struct NumberingSnapshotBuilder: Sendable {
     }
 
     public mutating func addPorted(number: UInt64, network: MCCMNC) throws(NumberingDataError) {
+        // E.164 has at most 15 digits; PortedSet packs numbers into 50 bits.
+        guard number > 0, number <= 999_999_999_999_999 else { throw .numberOutOfRange(number) }
         let index: OperatorIndex
         if let (last, lastIndex) = lastNetwork, last == network {
             index = lastIndex

@@ -2,64 +2,85 @@
 //
 // Layout (numbering.md §9: a Dictionary costs ~15 B/entry plus load-factor slack, 292 MB
 // for 20M; sorted UInt64 keys with plain binary search are slow from cache misses):
-// numbers are grouped in blocks of 65,536 consecutive numbers (number >> 16). A sorted
-// directory of block keys points into two parallel arrays holding, per entry, only the low
-// 16 bits of the number and a 16-bit operator index: 4 bytes per ported number, 80 MB for
-// 20M, plus 12 bytes per non-empty block (15K blocks cover all of +79XXXXXXXXX).
-// A lookup is one binary search in the directory (small, cache-resident) and one over the
-// block's entries (~1,300 entries at 20M Russian numbers).
+// - Numbers are grouped in blocks of 4,096 consecutive numbers (number >> 12).
+// - Each entry is one UInt32: the low 12 bits of the number in the high half, the 16-bit
+//   operator index in the low half. Entries are sorted, so a block's entries are one short
+//   run (~80 at 20M Russian numbers: five cache lines) and the operator sits in the same
+//   cache line as the matched number. 4 bytes per ported number: 80 MB for 20M.
+// - Blocks are indexed by "runs" of consecutive block keys: a run is a first key plus one
+//   UInt32 start offset per block (an empty block starts where the next one does). All of
+//   +79XXXXXXXXX is one run of 244K blocks (1 MB); sparse sets (a few numbers in several
+//   countries) get one small run per cluster. A lookup binary-searches the few runs, reads
+//   two adjacent offsets and searches the block: about four cache misses.
 
 public struct PortedSet: Sendable {
-    private let blockKeys: [UInt64]
-    /// blockStarts[i] ..< blockStarts[i + 1] are block i's entries.
+    private let runFirstKeys: [UInt64]
+    private let runBlockCounts: [UInt32]
+    /// Index into `blockStarts` of each run's first block; a run of n blocks owns n + 1
+    /// slots (the last one is the end of its final block).
+    private let runOffsets: [UInt32]
     private let blockStarts: [UInt32]
-    private let lows: [UInt16]
-    private let operators: [OperatorIndex]
+    private let entries: [UInt32]
 
-    public static let empty = PortedSet(blockKeys: [], blockStarts: [0], lows: [], operators: [])
+    /// Numbers per block = 2^blockBits; the low bits are stored per entry (≤ 16).
+    static let blockBits: UInt64 = 12
+    static let lowMask: UInt64 = (1 << blockBits) - 1
+    /// Up to this many empty blocks inside a run cost 4 bytes each; a wider gap starts a new
+    /// run (a run costs 16 bytes and a step in the run search).
+    static let maxEmptyBlocksInRun: UInt64 = 16
 
-    private init(blockKeys: [UInt64], blockStarts: [UInt32], lows: [UInt16], operators: [OperatorIndex]) {
-        self.blockKeys = blockKeys
+    public static let empty = PortedSet(runFirstKeys: [], runBlockCounts: [], runOffsets: [], blockStarts: [], entries: [])
+
+    private init(runFirstKeys: [UInt64], runBlockCounts: [UInt32], runOffsets: [UInt32], blockStarts: [UInt32], entries: [UInt32]) {
+        self.runFirstKeys = runFirstKeys
+        self.runBlockCounts = runBlockCounts
+        self.runOffsets = runOffsets
         self.blockStarts = blockStarts
-        self.lows = lows
-        self.operators = operators
+        self.entries = entries
     }
 
-    public var count: Int { lows.count }
+    public var count: Int { entries.count }
 
     /// Bytes held by the arrays.
-    public var byteCount: Int { lows.count * 4 + blockKeys.count * 12 + 4 }
+    public var byteCount: Int { entries.count * 4 + blockStarts.count * 4 + runFirstKeys.count * 16 }
 
     public func lookup(_ number: UInt64) -> OperatorIndex? {
-        let key = number >> 16
-        let low = UInt16(truncatingIfNeeded: number)
-        return blockKeys.withUnsafeBufferPointer { keys -> OperatorIndex? in
-            var lo = 0
-            var hi = keys.count
-            while lo < hi {
-                let mid = (lo &+ hi) >> 1
-                if keys[mid] < key { lo = mid + 1 } else { hi = mid }
+        let key = number >> Self.blockBits
+        let low = UInt32(truncatingIfNeeded: number & Self.lowMask)
+        // The run with the greatest first key ≤ key.
+        var lo = 0
+        var hi = runFirstKeys.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if runFirstKeys[mid] <= key { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        let run = lo - 1
+        let offset = key - runFirstKeys[run]
+        guard offset < UInt64(runBlockCounts[run]) else { return nil }
+        let slot = Int(runOffsets[run]) + Int(offset)
+        return entries.withUnsafeBufferPointer { entries -> OperatorIndex? in
+            var first = Int(blockStarts[slot])
+            var last = Int(blockStarts[slot + 1])
+            let end = last
+            while first < last {
+                let mid = (first &+ last) >> 1
+                if entries[mid] >> 16 < low { first = mid + 1 } else { last = mid }
             }
-            guard lo < keys.count, keys[lo] == key else { return nil }
-            return lows.withUnsafeBufferPointer { lows -> OperatorIndex? in
-                var first = Int(blockStarts[lo])
-                var last = Int(blockStarts[lo + 1])
-                while first < last {
-                    let mid = (first &+ last) >> 1
-                    if lows[mid] < low { first = mid + 1 } else { last = mid }
-                }
-                guard first < Int(blockStarts[lo + 1]), lows[first] == low else { return nil }
-                return operators[first]
-            }
+            guard first < end, entries[first] >> 16 == low else { return nil }
+            return OperatorIndex(truncatingIfNeeded: entries[first])
         }
     }
 
     /// Every entry in number order (for merging an overlay into a new base).
     public func forEach(_ body: (UInt64, OperatorIndex) -> Void) {
-        for block in blockKeys.indices {
-            let base = blockKeys[block] << 16
-            for index in Int(blockStarts[block])..<Int(blockStarts[block + 1]) {
-                body(base | UInt64(lows[index]), operators[index])
+        for run in runFirstKeys.indices {
+            for block in 0..<Int(runBlockCounts[run]) {
+                let base = (runFirstKeys[run] + UInt64(block)) << Self.blockBits
+                let slot = Int(runOffsets[run]) + block
+                for index in Int(blockStarts[slot])..<Int(blockStarts[slot + 1]) {
+                    body(base | UInt64(entries[index] >> 16), OperatorIndex(truncatingIfNeeded: entries[index]))
+                }
             }
         }
     }
@@ -87,34 +108,51 @@ public struct PortedSet: Sendable {
 
         public mutating func build() -> PortedSet {
             packed.sort()
-            var blockKeys: [UInt64] = []
+            var runFirstKeys: [UInt64] = []
+            var runBlockCounts: [UInt32] = []
+            var runOffsets: [UInt32] = []
             var blockStarts: [UInt32] = []
-            var lows: [UInt16] = []
-            var operators: [OperatorIndex] = []
-            lows.reserveCapacity(packed.count)
-            operators.reserveCapacity(packed.count)
+            var entries: [UInt32] = []
+            entries.reserveCapacity(packed.count)
             var previous: UInt64?
+            var currentKey: UInt64 = 0
+
+            func closeRun() {
+                guard let firstKey = runFirstKeys.last else { return }
+                blockStarts.append(UInt32(entries.count))  // end of the run's last block
+                runBlockCounts.append(UInt32(currentKey - firstKey + 1))
+            }
+
             for value in packed {
                 let number = value >> 14
-                let op = OperatorIndex(value & 0x3FFF)
+                let op = UInt32(value & 0x3FFF)
                 if number == previous {
                     // Same number again: sorted by operator, so the later one overwrites.
                     duplicates += 1
-                    operators[operators.count - 1] = op
+                    entries[entries.count - 1] = entries[entries.count - 1] & 0xFFFF_0000 | op
                     continue
                 }
                 previous = number
-                let key = number >> 16
-                if blockKeys.last != key {
-                    blockKeys.append(key)
-                    blockStarts.append(UInt32(lows.count))
+                let key = number >> PortedSet.blockBits
+                if runFirstKeys.isEmpty || key - currentKey > PortedSet.maxEmptyBlocksInRun + 1 {
+                    closeRun()
+                    runFirstKeys.append(key)
+                    runOffsets.append(UInt32(blockStarts.count))
+                    blockStarts.append(UInt32(entries.count))
+                    currentKey = key
+                } else {
+                    // Open the blocks from currentKey + 1 through key (empty ones included).
+                    while currentKey < key {
+                        blockStarts.append(UInt32(entries.count))
+                        currentKey += 1
+                    }
                 }
-                lows.append(UInt16(truncatingIfNeeded: number))
-                operators.append(op)
+                entries.append(UInt32(number & PortedSet.lowMask) << 16 | op)
             }
-            blockStarts.append(UInt32(lows.count))
+            closeRun()
             packed = []
-            return PortedSet(blockKeys: blockKeys, blockStarts: blockStarts, lows: lows, operators: operators)
+            return PortedSet(runFirstKeys: runFirstKeys, runBlockCounts: runBlockCounts, runOffsets: runOffsets,
+                             blockStarts: blockStarts, entries: entries)
         }
     }
 }

@@ -46,6 +46,32 @@ struct MNPTests {
         ])
     }
 
+    @Test func streamingPortAllIntoTheBuilder() throws {
+        var builder = NumberingSnapshotBuilder()
+        var kinds: [MNPUpdate.Kind] = []
+        let lines = Self.portAll.split(separator: "\n")
+        try BDPNImporter.parse(lines: lines, source: "Port_All",
+                               begin: { kinds.append($0) },
+                               ported: { entry throws(NumberingDataError) in
+                                   try builder.addPorted(number: entry.number, network: entry.network)
+                               },
+                               returned: { _ throws(NumberingDataError) in
+                                   throw .unknownFileFormat(source: "Port_All", header: "returns")
+                               })
+        let snapshot = try builder.build(version: NumberingDataVersion(mnp: "stream"))
+        #expect(kinds == [.fullSnapshot])
+        #expect(snapshot.portedCount == 3)
+        #expect(snapshot.lookup(79160000001).network?.compact == "25099")
+        // A closure can refuse a file kind.
+        #expect(throws: NumberingDataError.self) {
+            try BDPNImporter.parse(lines: Self.returnIncrement.split(separator: "\n"), source: "r",
+                                   begin: { kind throws(NumberingDataError) in
+                                       if kind != .fullSnapshot { throw .unknownFileFormat(source: "r", header: "not Port_All") }
+                                   },
+                                   ported: { _ in }, returned: { _ in })
+        }
+    }
+
     @Test func mnpEntryOverridesTheRange() throws {
         let snapshot = try Self.base()
         let ported = snapshot.lookup(79160000001)
@@ -142,8 +168,12 @@ struct MNPTests {
         // Dense block, block edges (low 16 bits 0 and 65535), other countries, a duplicate.
         var expected: [UInt64: OperatorIndex] = [:]
         for i in 0..<5000 { expected[79160000000 + UInt64(i * 7)] = OperatorIndex(i % 5) }
-        expected[(79160000000 >> 16 + 3) << 16] = 9
-        expected[((79160000000 >> 16 + 3) << 16) | 0xFFFF] = 8
+        let bits = PortedSet.blockBits
+        let edge: UInt64 = (UInt64(79160000000) >> bits + 3) << bits
+        let blockEnd: UInt64 = edge | PortedSet.lowMask
+        expected[edge] = 9                              // first number of a block
+        expected[blockEnd] = 8                          // last number of the same block
+        expected[blockEnd + 2] = 7                      // next block
         expected[380671234567] = 4
         expected[4930123456] = 3
         for (number, op) in expected { builder.add(number: number, operatorIndex: op) }
@@ -151,7 +181,9 @@ struct MNPTests {
         let set = builder.build()
         #expect(set.count == expected.count)
         for (number, op) in expected { #expect(set.lookup(number) == op, "+\(number)") }
-        for number: UInt64 in [79160000001, 79160034999 + 7, 380671234566, 380671234568, 1, 999_999_999_999_999] {
+        let absent: [UInt64] = [79160000001, 79160035006, 380671234566, 380671234568, 1, 999_999_999_999_999,
+                                edge - 1, edge + 1, blockEnd + 1]
+        for number in absent {
             #expect(set.lookup(number) == nil, "+\(number)")
         }
     }

@@ -88,6 +88,9 @@ struct NumberNormalizerTests {
         .init(home: .ua, input: "0 67 123 45", reason: .unrecognized(digits: 8)),
         .init(home: .ua, input: "+380 67 123 45 6", reason: .invalidInternationalNumber(digits: 11)),
         .init(home: .by, input: "8 029 123 45", reason: .unrecognized(digits: 9)),
+        // Incomplete national numbers are not short codes.
+        .init(home: .ua, input: "067 12", reason: .unrecognized(digits: 5)),
+        .init(home: .ru, input: "8 916", reason: .unrecognized(digits: 4)),
     ]
 
     @Test("malformed numbers are refused with the reason", arguments: refused)
@@ -108,7 +111,8 @@ struct NumberNormalizerTests {
         #expect(emergency.kind == .shortCode)
         #expect(emergency.digits == "112")
         #expect(emergency.e164 == nil)
-        #expect(try allowing.normalize("0 911").get().digits == "0911")
+        #expect(try allowing.normalize("0611").get().digits == "0611")  // RU operator service number
+        #expect(try allowing.normalize("01").get().digits == "01")
 
         let refusing = NumberNormalizer(config: NormalizerConfig(homeCountry: .ru, allowShortCodes: false))
         #expect(throws: NormalizationError.self) { try refusing.normalize("112").get() }
