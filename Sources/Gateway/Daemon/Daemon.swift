@@ -28,19 +28,22 @@ public final class Daemon: Sendable {
     public func run() async throws {
         let systemd = SystemdNotifier()
         let running = try await start()
-        systemd.ready(status: "\(config.modems.count) modem(s) configured")
-        let watchdog: Task<Void, Never>? = systemd.watchdogInterval.map { interval in
-            Task {
-                while !Task.isCancelled {
-                    systemd.watchdog()
-                    try? await Task.sleep(for: interval)
-                }
+        systemd.ready(status: await running.pool.summary())
+        // Feeds the watchdog (when systemd set one) and keeps `systemctl status` current.
+        let heartbeat = Task {
+            let interval = systemd.watchdogInterval ?? .seconds(10)
+            var lastStatus = ""
+            while !Task.isCancelled {
+                if systemd.watchdogInterval != nil { systemd.watchdog() }
+                let status = await running.pool.summary()
+                if status != lastStatus { systemd.status(status); lastStatus = status }
+                try? await Task.sleep(for: min(interval, .seconds(10)))
             }
         }
         let signal = await ShutdownSignal.wait()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
-        watchdog?.cancel()
+        heartbeat.cancel()
         await running.stop()
     }
 

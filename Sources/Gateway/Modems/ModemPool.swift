@@ -56,6 +56,13 @@ actor ModemPool {
 
     func count() -> Int { controllers.count }
 
+    /// One line for systemd's STATUS=: "3 modems: 2 free, 1 no-sim".
+    func summary() async -> String {
+        let states = await snapshots().map(\.state.rawValue)
+        let counts = Dictionary(states.map { ($0, 1) }, uniquingKeysWith: +).sorted { $0.key < $1.key }
+        return "\(states.count) modem(s)" + (counts.isEmpty ? "" : ": " + counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+
     func snapshots() async -> [ModemSnapshot] {
         var result: [ModemSnapshot] = []
         for controller in controllers {
