@@ -57,7 +57,7 @@ final class GatewayHarness: @unchecked Sendable {
             poll_interval = \(pollInterval)
             command_timeout = \(commandTimeout)
             recovery_timeouts = 3
-            discover = false
+            discover = true
             scan = ["\(directory)/sim/*.at"]
 
             """

@@ -169,7 +169,7 @@ actor ModemPool {
     static let udevRescanEvery = 15   // scan intervals = 30 s
 
     private var udevMonitor: UdevMonitor?
-    private var scansSinceUdev = Int.max
+    private var scansSinceUdev = ModemPool.udevRescanEvery   // enumerate on the first scan
     private var udevModems: [DiscoveredPorts] = []
 
     private func scan() async {
