@@ -51,6 +51,7 @@ let allTargets: [Target] = [
             "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SimgateConfig", "ControlModel", "Storage",
             "CUdev", "CALSA", logging,
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ] + nio,
         swiftSettings: swift6
     ),

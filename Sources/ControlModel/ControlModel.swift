@@ -208,3 +208,221 @@ public enum ControlRoute {
     public static func modemAT(_ id: String) -> String { "/v1/modems/\(id)/at" }
     public static let events = "/v1/events"
 }
+
+// MARK: - Missed calls (GET /v1/missed, POST /v1/missed/{id}/claim|callback|close)
+
+/// Where a missed-call entry stands. It moves forward only: new → claimed → called-back →
+/// closed (claimed and called-back may be skipped; see MissedCallBook in Gateway).
+public enum MissedCallStatus: String, Codable, Sendable, CaseIterable {
+    case new
+    case claimed
+    case calledBack = "called-back"
+    case closed
+}
+
+/// Why an inbound call was not answered by a person.
+public enum MissedCallReason: String, Codable, Sendable, CaseIterable {
+    /// Members rang until the group's timeout and nobody picked up.
+    case rangOut = "rang-out"
+    /// Every member was busy and the queue's maximum wait ran out.
+    case queueTimeout = "queue-timeout"
+    /// Every member was busy and the rule had nowhere else to send the call.
+    case allBusy = "all-busy"
+    case callerHungUpRinging = "caller-hung-up-ringing"
+    case callerHungUpQueued = "caller-hung-up-queued"
+    /// The modem failed (reset, unplugged, AT timeout) while the call was ringing.
+    case modemFault = "modem-fault"
+    /// Outside business hours with no after-hours target.
+    case afterHours = "after-hours"
+}
+
+/// One line of an entry's history: each missed call, claim, callback attempt and close.
+public struct MissedCallHistoryItem: Codable, Sendable, Equatable {
+    public var at: Date
+    /// "missed", "claimed", "callback-requested", "callback", "recall", "closed", "reopened".
+    public var kind: String
+    public var user: String?
+    /// For "callback"/"recall": "connected", "no-answer", "busy", "failed", "dispatcher-no-answer".
+    public var result: String?
+    public var detail: String
+    public init(at: Date, kind: String, user: String? = nil, result: String? = nil, detail: String) {
+        self.at = at; self.kind = kind; self.user = user; self.result = result; self.detail = detail
+    }
+}
+
+/// One caller who did not get through: all their unanswered calls while the entry is open.
+public struct MissedCallEntry: Codable, Sendable, Equatable {
+    public var id: Int64
+    /// The caller's number as the network gave it (E.164 when known); nil when withheld.
+    public var caller: String?
+    /// The SIM the customer called (config name or ICCID) and its line (MSISDN or modem id).
+    public var sim: String
+    public var line: String?
+    public var firstAt: Date
+    public var lastAt: Date
+    /// Seconds the caller spent ringing or queued, summed over every call of this entry.
+    public var waitedSeconds: Double
+    /// Why the most recent call was missed.
+    public var reason: MissedCallReason
+    public var callCount: Int
+    public var status: MissedCallStatus
+    public var claimedBy: String?
+    public var claimedAt: Date?
+    public var calledBackBy: String?
+    public var calledBackAt: Date?
+    /// "connected", "no-answer", "busy", "failed".
+    public var callbackResult: String?
+    public var closedAt: Date?
+    /// Who closed it: a user, or "auto" when the customer got through.
+    public var closedBy: String?
+    public var note: String?
+    /// Filled on single-entry answers (GET /v1/missed/{id}), oldest first.
+    public var history: [MissedCallHistoryItem]?
+
+    public init(id: Int64, caller: String?, sim: String, line: String?, firstAt: Date, lastAt: Date, waitedSeconds: Double,
+                reason: MissedCallReason, callCount: Int, status: MissedCallStatus) {
+        self.id = id; self.caller = caller; self.sim = sim; self.line = line; self.firstAt = firstAt; self.lastAt = lastAt
+        self.waitedSeconds = waitedSeconds; self.reason = reason; self.callCount = callCount; self.status = status
+    }
+}
+
+public struct MissedCallList: Codable, Sendable, Equatable {
+    public var entries: [MissedCallEntry]
+    public var generatedAt: Date
+    public init(entries: [MissedCallEntry], generatedAt: Date) { self.entries = entries; self.generatedAt = generatedAt }
+}
+
+/// Body of POST /v1/missed/{id}/claim and /callback.
+public struct MissedCallUserRequest: Codable, Sendable, Equatable {
+    public var user: String
+    public init(user: String) { self.user = user }
+}
+
+/// Body of POST /v1/missed/{id}/close.
+public struct MissedCallCloseRequest: Codable, Sendable, Equatable {
+    public var note: String
+    public var user: String?
+    public init(note: String, user: String? = nil) { self.note = note; self.user = user }
+}
+
+/// A callback someone asked for (or the recall job scheduled): the call bridge dials it.
+public struct CallbackTaskInfo: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case pending, dialling, succeeded, failed, cancelled }
+    public var id: Int64
+    public var missedCallID: Int64
+    /// The dispatcher whose phone rings first.
+    public var user: String
+    /// "manual" (simgate missed callback) or "recall" (automatic).
+    public var kind: String
+    public var state: State
+    public var attempts: Int
+    public var createdAt: Date
+    public var lastResult: String?
+    public init(id: Int64, missedCallID: Int64, user: String, kind: String, state: State, attempts: Int, createdAt: Date,
+                lastResult: String? = nil) {
+        self.id = id; self.missedCallID = missedCallID; self.user = user; self.kind = kind; self.state = state
+        self.attempts = attempts; self.createdAt = createdAt; self.lastResult = lastResult
+    }
+}
+
+/// Answer of POST /v1/missed/{id}/callback: the entry as it is now and the task created.
+public struct MissedCallCallbackAnswer: Codable, Sendable, Equatable {
+    public var entry: MissedCallEntry
+    public var task: CallbackTaskInfo
+    public init(entry: MissedCallEntry, task: CallbackTaskInfo) { self.entry = entry; self.task = task }
+}
+
+public enum MissedCallRoute {
+    public static let list = "/v1/missed"
+    public static func entry(_ id: Int64) -> String { "/v1/missed/\(id)" }
+    public static func claim(_ id: Int64) -> String { "/v1/missed/\(id)/claim" }
+    public static func callback(_ id: Int64) -> String { "/v1/missed/\(id)/callback" }
+    public static func close(_ id: Int64) -> String { "/v1/missed/\(id)/close" }
+}
+
+// MARK: - Webhooks (GET /v1/webhooks)
+
+public struct WebhookDeliveryInfo: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case pending, delivered, failed }
+    public var id: Int64
+    public var webhook: String
+    public var url: String
+    public var eventID: String
+    public var eventType: String
+    public var state: State
+    public var attempts: Int
+    public var createdAt: Date
+    public var nextAttemptAt: Date?
+    public var lastError: String?
+    public init(id: Int64, webhook: String, url: String, eventID: String, eventType: String, state: State, attempts: Int,
+                createdAt: Date, nextAttemptAt: Date?, lastError: String?) {
+        self.id = id; self.webhook = webhook; self.url = url; self.eventID = eventID; self.eventType = eventType
+        self.state = state; self.attempts = attempts; self.createdAt = createdAt; self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+    }
+}
+
+public struct WebhookDeliveryList: Codable, Sendable, Equatable {
+    /// Pending and failed deliveries, oldest first; delivered ones are only counted.
+    public var deliveries: [WebhookDeliveryInfo]
+    public var deliveredCount: Int
+    public var generatedAt: Date
+    public init(deliveries: [WebhookDeliveryInfo], deliveredCount: Int, generatedAt: Date) {
+        self.deliveries = deliveries; self.deliveredCount = deliveredCount; self.generatedAt = generatedAt
+    }
+}
+
+public enum WebhookRoute {
+    public static let list = "/v1/webhooks"
+}
+
+// MARK: - Reports (GET /v1/report?from=...&to=...)
+
+/// Counts for one slice of a report (the whole period, one hour of day, one SIM...).
+public struct CallReportBucket: Codable, Sendable, Equatable {
+    public var key: String
+    public var callsIn: Int = 0
+    public var callsOut: Int = 0
+    public var answeredIn: Int = 0
+    public var answeredOut: Int = 0
+    /// Inbound calls nobody answered.
+    public var missedIn: Int = 0
+    /// missedIn / callsIn; nil without inbound calls.
+    public var missedShare: Double?
+    /// Seconds from the GSM ring to a person answering, over answered inbound calls
+    /// (nearest-rank percentiles).
+    public var answerP50: Double?
+    public var answerP90: Double?
+    public init(key: String) { self.key = key }
+}
+
+public struct CallReport: Codable, Sendable, Equatable {
+    public var from: Date
+    public var to: Date
+    /// The zone hours of day and weekdays are counted in.
+    public var timeZone: String
+    public var total: CallReportBucket
+    /// Seconds from a customer's first missed call to the first callback attempt, over
+    /// entries called back in the period (nearest rank).
+    public var callbackP50: Double?
+    public var callbackP90: Double?
+    public var callbacks: Int
+    /// "00" ... "23", all 24.
+    public var byHour: [CallReportBucket]
+    /// "mon" ... "sun", all 7.
+    public var byWeekday: [CallReportBucket]
+    public var bySIM: [CallReportBucket]
+    /// The SIP user who answered (inbound) or dialled (outbound).
+    public var byDispatcher: [CallReportBucket]
+    public init(from: Date, to: Date, timeZone: String, total: CallReportBucket, callbackP50: Double?, callbackP90: Double?,
+                callbacks: Int, byHour: [CallReportBucket], byWeekday: [CallReportBucket], bySIM: [CallReportBucket],
+                byDispatcher: [CallReportBucket]) {
+        self.from = from; self.to = to; self.timeZone = timeZone; self.total = total; self.callbackP50 = callbackP50
+        self.callbackP90 = callbackP90; self.callbacks = callbacks; self.byHour = byHour; self.byWeekday = byWeekday
+        self.bySIM = bySIM; self.byDispatcher = byDispatcher
+    }
+}
+
+public enum ReportRoute {
+    public static let report = "/v1/report"
+}

@@ -16,6 +16,8 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var modemPool: ModemPoolConfig
     /// `[[modem]]`: the modems named in the file, in file order.
     public var modems: [ModemConfig]
+    /// `[[webhook]]`, `[[ring_group]]`, `[[queue]]`, `[[inbound]]` (InboundConfig.swift).
+    public var inbound = InboundConfig()
 
     /// Config files are small; refusing anything larger keeps a wrong path (a log, a disk
     /// image) from being read into memory.
@@ -81,6 +83,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             readers.append(reader)
             return ModemConfig.decode(reading: reader)
         }
+        inbound = InboundConfig(root: r)
         r.finish()
         Self.checkModemsAreDistinct(readers)
     }
@@ -137,6 +140,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             if let dialect = m.dialect { lines.append("dialect = \(Self.quote(dialect.rawValue))") }
             if m.pin != nil { lines.append("pin = \"<redacted>\"") }
         }
+        lines += inbound.redactedLines
         return lines.joined(separator: "\n") + "\n"
     }
 

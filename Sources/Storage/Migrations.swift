@@ -47,6 +47,8 @@ public enum StorageMigrations {
             try db.create(index: "modem_event_on_modem_id_at", on: ModemEventRow.databaseTableName, columns: ["modem_id", "at"])
             try db.create(index: "modem_event_on_at", on: ModemEventRow.databaseTableName, columns: ["at"])
         }
+        migrator.registerMigration("v2-missed-calls", migrate: InboundMigrations.createMissedCalls)
+        migrator.registerMigration("v2-webhook-outbox", migrate: InboundMigrations.createWebhookOutbox)
         return migrator
     }
 }

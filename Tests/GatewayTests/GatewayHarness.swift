@@ -36,7 +36,8 @@ final class GatewayHarness: @unchecked Sendable {
         configuredModems: [String]? = nil,
         pollInterval: Double = 1,
         commandTimeout: Double = 1,
-        extraModemTOML: String = ""
+        extraModemTOML: String = "",
+        extraTOML: String = ""
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
@@ -74,6 +75,7 @@ final class GatewayHarness: @unchecked Sendable {
 
                 """
         }
+        toml += extraTOML
         let configPath = directory + "/simgate.toml"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try GatewayConfig.load(path: configPath)
@@ -102,6 +104,15 @@ final class GatewayHarness: @unchecked Sendable {
             environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
             terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { stdin })
         return CLIRunner.run(arguments: arguments, context: context)
+    }
+
+    /// `cli` on a thread of its own: the CLI blocks while the daemon answers on Swift's
+    /// cooperative pool, which on a 2-core machine has 2 threads; two tests blocking both
+    /// at once would stall the daemon until the CLI's timeout.
+    func cliOffPool(_ arguments: [String], stdin: [UInt8] = []) async -> CLIOutcome {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.cli(arguments, stdin: stdin)) }.start()
+        }
     }
 
     func modems() throws -> [ModemSnapshot] {

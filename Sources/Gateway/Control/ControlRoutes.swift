@@ -7,6 +7,8 @@ import NIOHTTP1
 struct ControlRoutes: Sendable {
     let pool: ModemPool
     let status: @Sendable (Int) -> DaemonStatus
+    /// Missed calls and webhooks (InboundRoutes.swift).
+    var inbound: InboundRoutes?
 
     func route(_ request: ControlRequest) async -> ControlResponse {
         let segments = request.path.split(separator: "/").map(String.init)
@@ -26,6 +28,9 @@ struct ControlRoutes: Sendable {
             return .json(result)
         case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
             return await rawAT(id: s[1], body: request.body)
+        case (_, let s) where s.first == "missed" || s.first == "webhooks" || s.first == "report":
+            guard let inbound else { return .error(.serviceUnavailable, "the missed-call list is not running") }
+            return await inbound.route(request, segments: s)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:

@@ -55,9 +55,12 @@ public final class Daemon: Sendable {
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
 
-        let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
+        let inbound = await InboundServices.start(config: config.inbound, storage: storage, group: group, logger: logger)
+        var routes = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }).route
+        })
+        routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage)
+        let router = routes.route
         var servers: [ControlServer] = []
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
@@ -68,10 +71,13 @@ public final class Daemon: Sendable {
             }
         } catch {
             for server in servers { await server.close() }
+            await inbound.stop()
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage)
+        var running = RunningDaemon(pool: pool, servers: servers, storage: storage)
+        running.inbound = inbound
+        return running
     }
 }
 
@@ -80,9 +86,12 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    /// The missed-call list and the webhook worker (set by `start`).
+    public internal(set) var inbound: InboundServices?
 
     public func stop() async {
         for server in servers { await server.close() }
+        await inbound?.stop()
         await pool.stop()
     }
 }

@@ -1,0 +1,35 @@
+// The inbound side's long-lived parts, started by the daemon: the missed-call list and the
+// webhook delivery worker. The call bridge reaches them through `RunningDaemon.inbound`.
+import Foundation
+import Logging
+import NIOCore
+import SimgateConfig
+import Storage
+
+public struct InboundServices: Sendable {
+    public let missedCalls: MissedCallService
+    public let outbox: WebhookOutbox
+    public let webhookWorker: WebhookDeliveryWorker
+
+    static func start(config: InboundConfig, storage: Storage, group: EventLoopGroup, logger: Logger) async -> InboundServices {
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: config.webhooks, group: group, logger: logger)
+        let outbox = WebhookOutbox(webhooks: config.webhooks)
+        let missed = MissedCallService(storage: storage, outbox: outbox, onEnqueued: { worker.wake() })
+        let services = InboundServices(missedCalls: missed, outbox: outbox, webhookWorker: worker)
+        await worker.start()
+        return services
+    }
+
+    /// Queues a call.* event in its own transaction: one insert, so delivery never delays
+    /// the call. (Inside the bridge's CDR transaction use `outbox.enqueue(_:in:)`, then
+    /// `webhookWorker.wake()` after the commit.)
+    public func publish(_ event: WebhookEvent, storage: Storage) async throws {
+        let outbox = self.outbox
+        try await storage.transaction { tx in try outbox.enqueue(event, in: tx) }
+        webhookWorker.wake()
+    }
+
+    func stop() async {
+        await webhookWorker.stop()
+    }
+}

@@ -1,0 +1,49 @@
+// `simgate report --from --to`: calls in and out, answered, missed share, time to answer,
+// callback time; by hour, weekday, SIM and dispatcher.
+import ArgumentParser
+import ControlModel
+import Foundation
+
+struct ReportCommand: ExecutableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report", abstract: "Call statistics for a period, from the call records.",
+        discussion: "--from/--to take 2025-03-01 (midnight in --tz), 2025-03-01T08:00:00Z, or an age (7d). --to defaults to now.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @Option(name: .long, help: ArgumentHelp("Start of the period (included).", valueName: "time")) var from: String
+    @Option(name: .long, help: ArgumentHelp("End of the period (excluded).", valueName: "time")) var to: String?
+    @Option(name: .long, help: ArgumentHelp("Time zone for dates, hours and weekdays (default: this machine's).", valueName: "zone"))
+    var tz: String?
+    @Flag(name: .long, help: "Comma-separated values, one line per bucket.") var csv = false
+    @Flag(name: .long, help: "The API's JSON answer.") var json = false
+
+    func execute(_ context: CLIContext) throws -> CommandOutput {
+        guard !(csv && json) else { throw CLIFailure(usage: "choose one of --csv and --json") }
+        let zone: TimeZone
+        if let tz {
+            guard let z = TimeZone(identifier: tz) else { throw CLIFailure(usage: "--tz: unknown time zone \"\(tz)\"") }
+            zone = z
+        } else {
+            zone = context.timeZone
+        }
+        guard let start = TimeArgument.parse(from, now: context.now, timeZone: zone) else {
+            throw CLIFailure(usage: "--from: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 7d, got \"\(from)\"")
+        }
+        let end: Date
+        if let to {
+            guard let e = TimeArgument.parse(to, now: context.now, timeZone: zone) else {
+                throw CLIFailure(usage: "--to: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 1d, got \"\(to)\"")
+            }
+            end = e
+        } else {
+            end = context.now
+        }
+        guard start < end else { throw CLIFailure(usage: "--from must be before --to") }
+        let iso = ISO8601DateFormatter()
+        let path = ReportRoute.report + "?from=\(iso.string(from: start))&to=\(iso.string(from: end))&tz=\(pathSegment(zone.identifier))"
+        let answer = try connection.client(context).get(path, as: CallReport.self)
+        if json { return CommandOutput(text: prettyJSON(answer.body)) }
+        if csv { return CommandOutput(text: ReportFormat.csv(answer.value)) }
+        return CommandOutput(text: ReportFormat.text(answer.value, timeZone: zone))
+    }
+}

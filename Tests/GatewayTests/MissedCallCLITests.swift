@@ -1,0 +1,82 @@
+// `simgate missed` and `simgate webhooks` against the real daemon: the entries come from the
+// missed-call service the call bridge will drive, the CLI reads and changes them over the
+// control API, and the webhook outbox fills as it would for a CRM that is down.
+import ControlModel
+import Foundation
+import Gateway
+import Testing
+
+@Suite("CLI: missed calls and webhooks through the daemon", .serialized)
+struct MissedCallCLITests {
+    @Test func listClaimCallbackCloseAndWebhooks() async throws {
+        // Port 9 (discard) on loopback: nothing listens, every delivery is refused and waits.
+        let harness = try await GatewayHarness.start(modems: ["huawei1"], extraTOML: """
+
+            [[webhook]]
+            name = "crm"
+            url = "http://127.0.0.1:9/simgate"
+            secret = "0123456789abcdef0123"
+            retry_initial = 30
+
+            """)
+        defer { Task { await harness.stop() } }
+        let missed = try #require(harness.running.inbound?.missedCalls)
+        let now = Date()
+        let start = now.addingTimeInterval(-120)
+        try await missed.record(MissedCall(caller: "+79161234567", sim: "huawei1", line: "+79160000002",
+                                           startedAt: start, endedAt: start.addingTimeInterval(25), reason: .rangOut))
+        try await missed.record(MissedCall(caller: "+79161234567", sim: "huawei1", startedAt: start.addingTimeInterval(60),
+                                           endedAt: start.addingTimeInterval(100), reason: .callerHungUpQueued))
+        try await missed.record(MissedCall(caller: nil, sim: "huawei1", startedAt: start, endedAt: start.addingTimeInterval(8),
+                                           reason: .callerHungUpRinging))
+
+        let table = await harness.cliOffPool(["missed"])
+        #expect(table.exitCode == 0, "\(table.standardError)")
+        let lines = table.standardOutput.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("ID STATUS CALLER"))
+        #expect(table.standardOutput.contains("+79161234567") && table.standardOutput.contains("withheld"))
+        #expect(table.standardOutput.contains("caller-hung-up-queued"))
+
+        let listed = try ControlJSON.decoder().decode(MissedCallList.self, from: Data(await harness.cliOffPool(["missed", "--json"]).standardOutput.utf8))
+        let entry = try #require(listed.entries.first { $0.caller == "+79161234567" })
+        #expect(entry.callCount == 2 && entry.waitedSeconds == 65 && entry.status == .new)
+
+        let claim = await harness.cliOffPool(["missed", "claim", String(entry.id), "--user", "alice"])
+        #expect(claim.standardOutput == "missed call \(entry.id) (+79161234567) claimed by alice\n")
+        let other = await harness.cliOffPool(["missed", "claim", String(entry.id), "--user", "bob"])
+        #expect(other.exitCode == 1)
+        #expect(other.standardError == "simgate: missed call \(entry.id) is already claimed by alice\n")
+        let callback = await harness.cliOffPool(["missed", "callback", String(entry.id), "--user", "alice"])
+        #expect(callback.exitCode == 0)
+        #expect(callback.standardOutput.hasSuffix("alice's phone rings first, then +79161234567 from huawei1\n"))
+        let withheld = try #require(listed.entries.first { $0.caller == nil })
+        #expect(await harness.cliOffPool(["missed", "callback", String(withheld.id), "--user", "bob"]).standardError
+            == "simgate: missed call \(withheld.id) has no caller number (withheld): it cannot be called back\n")
+
+        #expect(await harness.cliOffPool(["missed", "--status", "claimed", "--json"]).standardOutput.contains("\"claimedBy\" : \"alice\""))
+        #expect(await harness.cliOffPool(["missed", "--status", "closed"]).standardOutput == "no missed calls\n")
+        #expect(await harness.cliOffPool(["missed", "--since", "1m"]).standardOutput.split(separator: "\n").count == 2)
+        #expect(await harness.cliOffPool(["missed", "--since", "yesterday"]).exitCode == 64)
+        #expect(await harness.cliOffPool(["missed", "--status", "lost"]).exitCode == 64)
+
+        let close = await harness.cliOffPool(["missed", "close", String(entry.id), "--note", "booked a taxi for 18:00"])
+        #expect(close.standardOutput == "missed call \(entry.id) closed by alice\n")
+        let show = await harness.cliOffPool(["missed", "show", String(entry.id)]).standardOutput
+        #expect(show.contains("status:    closed"))
+        #expect(show.contains("callback-requested by alice"))
+        #expect(show.contains("closed by alice: booked a taxi for 18:00"))
+        #expect(await harness.cliOffPool(["missed", "show", "4242"]).standardError == "simgate: no missed call 4242 (try `simgate missed`)\n")
+
+        // 3 records × 2 events + claim + close = 8, all waiting for the CRM.
+        try await eventually("first delivery attempts") {
+            let hooks = try ControlJSON.decoder().decode(WebhookDeliveryList.self, from: Data(await harness.cliOffPool(["webhooks", "--json"]).standardOutput.utf8))
+            return hooks.deliveries.count == 8 && hooks.deliveries.allSatisfy { $0.attempts >= 1 && $0.state == .pending }
+        }
+        let hooks = await harness.cliOffPool(["webhooks"])
+        #expect(hooks.standardOutput.hasPrefix("0 delivered, 8 pending, 0 failed\n"))
+        #expect(hooks.standardOutput.contains("call.missed"))
+        #expect(hooks.standardOutput.contains("cannot connect"))
+        #expect(!hooks.standardOutput.contains("0123456789abcdef0123"))
+    }
+}
