@@ -3,7 +3,8 @@
 
 extension SIPMessage {
     /// A response to `self` (a request): Via (all, in order), From, To, Call-ID and CSeq
-    /// copied (§8.2.6.2); a To tag added when the request had none and the response is
+    /// copied (§8.2.6.2), Record-Route too for dialog-creating
+    /// responses (§12.1.1); a To tag added when the request had none and the response is
     /// not 100 (a 100 never creates a dialog).
     public func makeResponse(_ code: Int, _ reason: String? = nil, toTag: String? = nil, body: [UInt8] = [],
                              contentType: String? = nil) -> SIPMessage {
@@ -20,6 +21,10 @@ extension SIPMessage {
         }
         if let callID { h.append(.callID, callID) }
         if let cseq = headers[.cseq] { h.append(.cseq, cseq) }
+        // §12.1.1: a response that establishes a dialog carries the request's Record-Route.
+        if (101...299).contains(code), method == .invite || method == .subscribe || method == .refer {
+            for rr in headers.lines(.recordRoute) { h.append(.recordRoute, rr) }
+        }
         if code == 100, let ts = headers["Timestamp"] { h.append("Timestamp", ts) }  // §8.2.6.1
         if let contentType, !body.isEmpty { h.append(.contentType, contentType) }
         return .response(code, reason, headers: h, body: body)
