@@ -65,7 +65,9 @@ public enum SIPParser {
         for v in headers.lines(.via) { out.append(.via, v) }
         out.append(.from, from)
         if toValue.tag == nil {
-            toValue.tag = "bad\(UInt32(truncatingIfNeeded: callID.hashValue))"
+            // A deterministic tag (FNV-1a of the Call-ID): retransmissions of the same bad
+            // request get the same response.
+            toValue.tag = "bad" + String(callID.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 }, radix: 16)
             out.append(.to, toValue.description)
         } else {
             out.append(.to, to)

@@ -15,6 +15,9 @@ public struct SIPStreamFramer: Sendable {
 
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    /// Where the search for the end of the header section resumes, so bytes that trickle
+    /// in one at a time are scanned once (linear, not quadratic, in the header size).
+    private var scanIndex = 0
     private var failure: SIPParseError?
     public let limits: SIPLimits
 
@@ -72,21 +75,24 @@ public struct SIPStreamFramer: Sendable {
         guard buffer.count - readIndex >= total else { return nil }
         let bytes = Array(buffer[readIndex..<(readIndex + total)])
         readIndex += total
+        scanIndex = readIndex
         compact()
         return .message(try SIPParser.parse(bytes, transport: .stream, limits: limits))
     }
 
     /// Index just past the CRLFCRLF (or LFLF) that ends the header section.
-    private func findHeaderEnd() -> Int? {
-        var i = readIndex
+    private mutating func findHeaderEnd() -> Int? {
+        var i = max(readIndex, scanIndex)
         let n = buffer.count
         while i < n {
             if buffer[i] == 0x0A {
                 if i + 1 < n, buffer[i + 1] == 0x0A { return i + 2 }
                 if i + 2 < n, buffer[i + 1] == 0x0D, buffer[i + 2] == 0x0A { return i + 3 }
+                if i + 2 >= n { break }  // the terminator may still be arriving: resume here
             }
             i += 1
         }
+        scanIndex = min(i, n)
         return nil
     }
 
@@ -120,9 +126,11 @@ public struct SIPStreamFramer: Sendable {
     private mutating func compact() {
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)
+            scanIndex = 0
             readIndex = 0
         } else if readIndex > 4096, readIndex * 2 > buffer.count {
             buffer.removeFirst(readIndex)
+            scanIndex = max(0, scanIndex - readIndex)
             readIndex = 0
         }
     }

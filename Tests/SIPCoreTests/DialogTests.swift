@@ -114,3 +114,43 @@ struct DialogTests {
         #expect(UserAgentResponses.glareRetryDelay(ownsCallID: false, random: 0.5) == .milliseconds(1000))
     }
 }
+
+@Suite("2xx retransmission by the UAS core")
+struct SuccessRetransmissionTests {
+    /// §13.3.1.4: T1, 2T1... capped at T2, until ACK or 64*T1.
+    @Test func retransmitsUntilGiveUp() {
+        let ok = request(.invite).makeResponse(200, toTag: "g")
+        var r = SuccessResponseRetransmission(response: ok)
+        var now: Duration = .zero
+        var deadlines: [SuccessResponseRetransmission.Timer: Duration] = [:]
+        var sends: [Duration] = []
+        var timedOut: Duration?
+        func apply(_ actions: [SuccessResponseRetransmission.Action]) {
+            for a in actions {
+                switch a {
+                case .send: sends.append(now)
+                case let .startTimer(t, d): deadlines[t] = now + d
+                case let .cancelTimer(t): deadlines[t] = nil
+                case .ackTimeout: timedOut = now
+                }
+            }
+        }
+        apply(r.start())
+        while let (t, at) = deadlines.min(by: { $0.value < $1.value }) {
+            deadlines[t] = nil
+            now = at
+            apply(r.timerFired(t))
+        }
+        #expect(sends == [0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5].map { Duration.milliseconds(Int($0 * 1000)) })
+        #expect(timedOut == .seconds(32))
+        #expect(r.state == .ackTimedOut)
+    }
+
+    @Test func ackStopsIt() {
+        var r = SuccessResponseRetransmission(response: request(.invite).makeResponse(200, toTag: "g"))
+        _ = r.start()
+        #expect(r.ackReceived() == [.cancelTimer(.retransmit), .cancelTimer(.giveUp)])
+        #expect(r.timerFired(.retransmit).isEmpty)
+        #expect(r.state == .confirmed)
+    }
+}
