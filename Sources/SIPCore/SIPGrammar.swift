@@ -3,47 +3,59 @@
 // scanners only need to skip SP and HTAB.
 
 enum SIPGrammar {
+    /// A set of ASCII bytes as a 128-bit mask: membership is a shift and a mask, with no
+    /// table to initialise lazily (the constants are static data). Generated from the ABNF
+    /// character lists named in each comment.
+    struct CharSet: Sendable {
+        let lo: UInt64
+        let hi: UInt64
+        @inline(__always) func contains(_ b: UInt8) -> Bool {
+            b < 64 ? (lo >> UInt64(b)) & 1 == 1 : (b < 128 ? (hi >> UInt64(b &- 64)) & 1 == 1 : false)
+        }
+    }
+
+    // token: alphanum - . ! % * _ + ` ' ~          unreserved: alphanum - _ . ! ~ * ' ( )
+    // userChar: unreserved % & = + $ , ; ? /       passwordChar: unreserved % & = + $ ,
+    // paramChar: unreserved % [ ] / : & + $        headerChar: unreserved % [ ] / ? : + $
+    // wordChar: token ( ) < > : \ " / [ ] ? { }    hostChar: alphanum - . _
+    // hexChar: 0-9 a-f A-F                          uricChar: unreserved % ; / ? : @ & = + $ , [ ] #
+    static let token = CharSet(lo: 0x03FF6CA200000000, hi: 0x47FFFFFF87FFFFFE)
+    static let unreserved = CharSet(lo: 0x03FF678200000000, hi: 0x47FFFFFE87FFFFFE)
+    static let userChar = CharSet(lo: 0xABFFFFF200000000, hi: 0x47FFFFFE87FFFFFE)
+    static let passwordChar = CharSet(lo: 0x23FF7FF200000000, hi: 0x47FFFFFE87FFFFFE)
+    static let paramChar = CharSet(lo: 0x07FFEFF200000000, hi: 0x47FFFFFEAFFFFFFE)
+    static let headerChar = CharSet(lo: 0x87FFEFB200000000, hi: 0x47FFFFFEAFFFFFFE)
+    static let wordChar = CharSet(lo: 0xD7FFEFA600000000, hi: 0x6FFFFFFFBFFFFFFE)
+    static let hostChar = CharSet(lo: 0x03FF600000000000, hi: 0x07FFFFFE87FFFFFE)
+    static let hexChar = CharSet(lo: 0x03FF000000000000, hi: 0x0000007E0000007E)
+    static let uricChar = CharSet(lo: 0xAFFFFFFA00000000, hi: 0x47FFFFFEAFFFFFFF)
+
+    @inline(__always) static func has(_ b: UInt8, _ set: CharSet) -> Bool { set.contains(b) }
+
     @inline(__always) static func isAlpha(_ b: UInt8) -> Bool {
         (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
     }
     @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     @inline(__always) static func isAlphaNum(_ b: UInt8) -> Bool { isAlpha(b) || isDigit(b) }
-    @inline(__always) static func isHex(_ b: UInt8) -> Bool {
-        isDigit(b) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
-    }
+    @inline(__always) static func isHex(_ b: UInt8) -> Bool { has(b, hexChar) }
     @inline(__always) static func isWSP(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
 
     /// token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~")
-    @inline(__always) static func isToken(_ b: UInt8) -> Bool {
-        if isAlphaNum(b) { return true }
-        switch b {
-        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "%"), UInt8(ascii: "*"),
-             UInt8(ascii: "_"), UInt8(ascii: "+"), UInt8(ascii: "`"), UInt8(ascii: "'"), UInt8(ascii: "~"):
-            return true
-        default: return false
-        }
-    }
+    @inline(__always) static func isToken(_ b: UInt8) -> Bool { has(b, token) }
 
     /// unreserved = alphanum / mark; mark = "-" / "_" / "." / "!" / "~" / "*" / "'" / "(" / ")"
-    @inline(__always) static func isUnreserved(_ b: UInt8) -> Bool {
-        if isAlphaNum(b) { return true }
-        switch b {
-        case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "~"),
-             UInt8(ascii: "*"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"):
-            return true
-        default: return false
-        }
-    }
+    @inline(__always) static func isUnreserved(_ b: UInt8) -> Bool { has(b, unreserved) }
 
     /// word = 1*(token chars / "(" / ")" / "<" / ">" / ":" / "\" / DQUOTE / "/" / "[" / "]" / "?" / "{" / "}")
-    @inline(__always) static func isWordChar(_ b: UInt8) -> Bool {
-        if isToken(b) { return true }
-        switch b {
-        case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ":"),
-             UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "/"), UInt8(ascii: "["), UInt8(ascii: "]"),
-             UInt8(ascii: "?"), UInt8(ascii: "{"), UInt8(ascii: "}"):
-            return true
-        default: return false
+    @inline(__always) static func isWordChar(_ b: UInt8) -> Bool { has(b, wordChar) }
+
+    /// ASCII case-insensitive comparison without allocating lower-cased copies.
+    static func equalsIgnoringCase<A: StringProtocol, B: StringProtocol>(_ a: A, _ b: B) -> Bool {
+        var i = a.utf8.makeIterator(), j = b.utf8.makeIterator()
+        while true {
+            let x = i.next(), y = j.next()
+            guard let x, let y else { return x == nil && y == nil }
+            if x != y, x | 0x20 != y | 0x20 || !isAlpha(x) { return false }
         }
     }
 

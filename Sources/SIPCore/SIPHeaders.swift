@@ -8,6 +8,9 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible, Expres
     public let name: String
     /// Lower-cased long form, the identity used for comparison.
     public let key: String
+    /// Non-zero for the known headers: comparing two known names is one integer compare,
+    /// which matters because every header lookup compares names.
+    let id: UInt8
 
     public init(_ raw: String) {
         let lower = raw.lowercased()
@@ -16,62 +19,87 @@ public struct SIPHeaderName: Sendable, Hashable, CustomStringConvertible, Expres
         } else {
             self.name = raw
             self.key = lower
+            self.id = 0
         }
     }
 
     public init(stringLiteral value: String) { self.init(value) }
 
-    private init(canonical: String) {
+    /// From the raw name bytes of a header line: lower-cases ASCII in place of
+    /// `lowercased()` (no Unicode tables) and only keeps the original spelling for
+    /// unknown headers.
+    init(bytes: ArraySlice<UInt8>) {
+        let lower = String(unsafeUninitializedCapacity: bytes.count) { buf in
+            var i = 0
+            for b in bytes {
+                buf[i] = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+                i += 1
+            }
+            return i
+        }
+        if let known = SIPHeaderName.known[lower] {
+            self = known
+        } else {
+            self.name = String(decoding: bytes, as: UTF8.self)
+            self.key = lower
+            self.id = 0
+        }
+    }
+
+    private init(canonical: String, id: UInt8) {
         self.name = canonical
         self.key = canonical.lowercased()
+        self.id = id
     }
 
     public var description: String { name }
-    public static func == (a: SIPHeaderName, b: SIPHeaderName) -> Bool { a.key == b.key }
+    public static func == (a: SIPHeaderName, b: SIPHeaderName) -> Bool {
+        (a.id | b.id) != 0 ? a.id == b.id : a.key == b.key
+    }
     public func hash(into h: inout Hasher) { h.combine(key) }
 
-    public static let via = SIPHeaderName(canonical: "Via")
-    public static let from = SIPHeaderName(canonical: "From")
-    public static let to = SIPHeaderName(canonical: "To")
-    public static let callID = SIPHeaderName(canonical: "Call-ID")
-    public static let cseq = SIPHeaderName(canonical: "CSeq")
-    public static let maxForwards = SIPHeaderName(canonical: "Max-Forwards")
-    public static let contact = SIPHeaderName(canonical: "Contact")
-    public static let contentLength = SIPHeaderName(canonical: "Content-Length")
-    public static let contentType = SIPHeaderName(canonical: "Content-Type")
-    public static let contentEncoding = SIPHeaderName(canonical: "Content-Encoding")
-    public static let route = SIPHeaderName(canonical: "Route")
-    public static let recordRoute = SIPHeaderName(canonical: "Record-Route")
-    public static let subject = SIPHeaderName(canonical: "Subject")
-    public static let supported = SIPHeaderName(canonical: "Supported")
-    public static let require = SIPHeaderName(canonical: "Require")
-    public static let proxyRequire = SIPHeaderName(canonical: "Proxy-Require")
-    public static let unsupported = SIPHeaderName(canonical: "Unsupported")
-    public static let allow = SIPHeaderName(canonical: "Allow")
-    public static let accept = SIPHeaderName(canonical: "Accept")
-    public static let expires = SIPHeaderName(canonical: "Expires")
-    public static let date = SIPHeaderName(canonical: "Date")
-    public static let userAgent = SIPHeaderName(canonical: "User-Agent")
-    public static let server = SIPHeaderName(canonical: "Server")
-    public static let warning = SIPHeaderName(canonical: "Warning")
-    public static let retryAfter = SIPHeaderName(canonical: "Retry-After")
-    public static let wwwAuthenticate = SIPHeaderName(canonical: "WWW-Authenticate")
-    public static let authorization = SIPHeaderName(canonical: "Authorization")
-    public static let proxyAuthenticate = SIPHeaderName(canonical: "Proxy-Authenticate")
-    public static let proxyAuthorization = SIPHeaderName(canonical: "Proxy-Authorization")
-    public static let event = SIPHeaderName(canonical: "Event")
-    public static let referTo = SIPHeaderName(canonical: "Refer-To")
-    public static let referredBy = SIPHeaderName(canonical: "Referred-By")
-    public static let sessionExpires = SIPHeaderName(canonical: "Session-Expires")
-    public static let reason = SIPHeaderName(canonical: "Reason")
-    public static let identity = SIPHeaderName(canonical: "Identity")
+    public static let via = SIPHeaderName(canonical: "Via", id: 1)
+    public static let from = SIPHeaderName(canonical: "From", id: 2)
+    public static let to = SIPHeaderName(canonical: "To", id: 3)
+    public static let callID = SIPHeaderName(canonical: "Call-ID", id: 4)
+    public static let cseq = SIPHeaderName(canonical: "CSeq", id: 5)
+    public static let maxForwards = SIPHeaderName(canonical: "Max-Forwards", id: 6)
+    public static let contact = SIPHeaderName(canonical: "Contact", id: 7)
+    public static let contentLength = SIPHeaderName(canonical: "Content-Length", id: 8)
+    public static let contentType = SIPHeaderName(canonical: "Content-Type", id: 9)
+    public static let contentEncoding = SIPHeaderName(canonical: "Content-Encoding", id: 10)
+    public static let route = SIPHeaderName(canonical: "Route", id: 11)
+    public static let recordRoute = SIPHeaderName(canonical: "Record-Route", id: 12)
+    public static let subject = SIPHeaderName(canonical: "Subject", id: 13)
+    public static let supported = SIPHeaderName(canonical: "Supported", id: 14)
+    public static let require = SIPHeaderName(canonical: "Require", id: 15)
+    public static let proxyRequire = SIPHeaderName(canonical: "Proxy-Require", id: 16)
+    public static let unsupported = SIPHeaderName(canonical: "Unsupported", id: 17)
+    public static let allow = SIPHeaderName(canonical: "Allow", id: 18)
+    public static let accept = SIPHeaderName(canonical: "Accept", id: 19)
+    public static let expires = SIPHeaderName(canonical: "Expires", id: 20)
+    public static let date = SIPHeaderName(canonical: "Date", id: 21)
+    public static let userAgent = SIPHeaderName(canonical: "User-Agent", id: 22)
+    public static let server = SIPHeaderName(canonical: "Server", id: 23)
+    public static let warning = SIPHeaderName(canonical: "Warning", id: 24)
+    public static let retryAfter = SIPHeaderName(canonical: "Retry-After", id: 25)
+    public static let wwwAuthenticate = SIPHeaderName(canonical: "WWW-Authenticate", id: 26)
+    public static let authorization = SIPHeaderName(canonical: "Authorization", id: 27)
+    public static let proxyAuthenticate = SIPHeaderName(canonical: "Proxy-Authenticate", id: 28)
+    public static let proxyAuthorization = SIPHeaderName(canonical: "Proxy-Authorization", id: 29)
+    public static let event = SIPHeaderName(canonical: "Event", id: 30)
+    public static let referTo = SIPHeaderName(canonical: "Refer-To", id: 31)
+    public static let referredBy = SIPHeaderName(canonical: "Referred-By", id: 32)
+    public static let sessionExpires = SIPHeaderName(canonical: "Session-Expires", id: 33)
+    public static let reason = SIPHeaderName(canonical: "Reason", id: 34)
+    public static let identity = SIPHeaderName(canonical: "Identity", id: 35)
 
     /// Compact forms (RFC 3261 §7.3.3 and the extensions that define one).
     static let compact: [String: SIPHeaderName] = [
         "v": .via, "f": .from, "t": .to, "i": .callID, "m": .contact, "l": .contentLength,
         "c": .contentType, "e": .contentEncoding, "s": .subject, "k": .supported,
         "o": .event, "r": .referTo, "b": .referredBy, "x": .sessionExpires, "y": .identity,
-        "u": SIPHeaderName(canonical: "Allow-Events"),
+        "u": SIPHeaderName(canonical: "Allow-Events", id: 36),
     ]
 
     static let known: [String: SIPHeaderName] = {

@@ -24,14 +24,14 @@ extension Array where Element == SIPParameter {
     /// Case-insensitive lookup (parameter names are case-insensitive, RFC 3261 §7.3.1).
     /// Returns `.some(nil)` for a flag parameter present without a value.
     public func parameter(_ name: String) -> String?? {
-        for p in self where p.name.lowercased() == name.lowercased() { return .some(p.value) }
+        for p in self where SIPGrammar.equalsIgnoringCase(p.name, name) { return .some(p.value) }
         return nil
     }
 
     public func has(_ name: String) -> Bool { parameter(name) != nil }
 
     public mutating func set(_ name: String, _ value: String?) {
-        if let i = firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
+        if let i = firstIndex(where: { SIPGrammar.equalsIgnoringCase($0.name, name) }) {
             self[i].value = value
         } else {
             append(SIPParameter(name, value))

@@ -131,10 +131,11 @@ public enum SIPParser {
             var nameEnd = colon
             while nameEnd > i, SIPGrammar.isWSP(bytes[nameEnd - 1]) { nameEnd -= 1 }
             let nameBytes = bytes[i..<nameEnd]
-            let nameText = String(decoding: nameBytes.prefix(64), as: UTF8.self)
-            guard colon < line.end else { throw SIPParseError.malformedHeader(name: nameText, reason: "missing ':'") }
+            guard colon < line.end else {
+                throw SIPParseError.malformedHeader(name: String(decoding: nameBytes.prefix(64), as: UTF8.self), reason: "missing ':'")
+            }
             guard !nameBytes.isEmpty, nameBytes.allSatisfy(SIPGrammar.isToken) else {
-                throw SIPParseError.malformedHeader(name: nameText, reason: "header name is not a token")
+                throw SIPParseError.malformedHeader(name: String(decoding: nameBytes.prefix(64), as: UTF8.self), reason: "header name is not a token")
             }
             // Gather continuation lines (folding: CRLF followed by SP/HT).
             var end = line.end
@@ -146,7 +147,7 @@ public enum SIPParser {
                 end = cont.end
                 next = cont.next
             }
-            let name = SIPHeaderName(String(decoding: nameBytes, as: UTF8.self))
+            let name = SIPHeaderName(bytes: nameBytes)
             guard end - i <= limits.maxHeaderLineLength else {
                 throw SIPParseError.headerTooLong(name: name.name, length: end - i, limit: limits.maxHeaderLineLength)
             }
@@ -236,6 +237,8 @@ public enum SIPParser {
     }
 
     static func checkVersion(_ v: ArraySlice<UInt8>) throws(SIPParseError) {
+        // Fast path: the exact bytes every peer sends.
+        if v.elementsEqual("SIP/2.0".utf8) { return }
         let text = String(decoding: v.prefix(32), as: UTF8.self)
         guard text.uppercased() == "SIP/2.0" else {
             if text.uppercased().hasPrefix("SIP/") { throw SIPParseError.unsupportedVersion(text) }
@@ -256,8 +259,7 @@ public enum SIPParser {
         for name in [SIPHeaderName.maxForwards, .contentType] where m.headers.lines(name).count > 1 {
             throw SIPParseError.duplicateHeader(name.name)
         }
-        guard !m.headers.values(.via).isEmpty else { throw SIPParseError.missingHeader("Via") }
-        _ = try m.vias()
+        guard !(try m.vias()).isEmpty else { throw SIPParseError.missingHeader("Via") }
         _ = try m.from()
         _ = try m.to()
         let cseq = try m.cseq()

@@ -45,15 +45,15 @@ public enum URI: Sendable, Equatable, Hashable, CustomStringConvertible {
               scheme.utf8.allSatisfy({ SIPGrammar.isAlphaNum($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
         else { throw URI.error(context, "invalid scheme") }
         let rest = text[utf8.index(after: colon)...]
-        switch scheme.lowercased() {
-        case "sip": return .sip(try SIPURI.parseAfterScheme(rest, secure: false, context: context))
-        case "sips": return .sip(try SIPURI.parseAfterScheme(rest, secure: true, context: context))
-        case "tel": return .tel(try TelURI.parseAfterScheme(rest, context: context))
-        default:
+        if SIPGrammar.equalsIgnoringCase(scheme, "sip") {
+            return .sip(try SIPURI.parseAfterScheme(rest, secure: false, context: context))
+        } else if SIPGrammar.equalsIgnoringCase(scheme, "sips") {
+            return .sip(try SIPURI.parseAfterScheme(rest, secure: true, context: context))
+        } else if SIPGrammar.equalsIgnoringCase(scheme, "tel") {
+            return .tel(try TelURI.parseAfterScheme(rest, context: context))
+        } else {
             // absoluteURI = scheme ":" ( hier-part / opaque-part ): uric characters only.
-            guard !rest.isEmpty, rest.utf8.allSatisfy({ b in
-                SIPGrammar.isUnreserved(b) || b == UInt8(ascii: "%") || ";/?:@&=+$,[]#".utf8.contains(b)
-            }) else { throw URI.error(context, "invalid characters in \(scheme) URI") }
+            guard !rest.isEmpty, rest.utf8.allSatisfy({ SIPGrammar.has($0, SIPGrammar.uricChar) }) else { throw URI.error(context, "invalid characters in \(scheme) URI") }
             return .other(scheme: String(scheme), rest: String(rest))
         }
     }
@@ -82,7 +82,7 @@ public struct SIPURI: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.isSecure = secure
         self.user = user
         self.password = password
-        self.isIPv6Reference = host.contains(":")
+        self.isIPv6Reference = host.utf8.contains(UInt8(ascii: ":"))
         self.host = host
         self.port = port
         self.parameters = parameters
@@ -134,20 +134,12 @@ public struct SIPURI: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 
     // user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/"
-    static func isUserChar(_ b: UInt8) -> Bool {
-        SIPGrammar.isUnreserved(b) || b == UInt8(ascii: "%") || "&=+$,;?/".utf8.contains(b)
-    }
-    static func isPasswordChar(_ b: UInt8) -> Bool {
-        SIPGrammar.isUnreserved(b) || b == UInt8(ascii: "%") || "&=+$,".utf8.contains(b)
-    }
+    @inline(__always) static func isUserChar(_ b: UInt8) -> Bool { SIPGrammar.has(b, SIPGrammar.userChar) }
+    @inline(__always) static func isPasswordChar(_ b: UInt8) -> Bool { SIPGrammar.has(b, SIPGrammar.passwordChar) }
     // paramchar = param-unreserved / unreserved / escaped; param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$"
-    static func isParamChar(_ b: UInt8) -> Bool {
-        SIPGrammar.isUnreserved(b) || b == UInt8(ascii: "%") || "[]/:&+$".utf8.contains(b)
-    }
+    @inline(__always) static func isParamChar(_ b: UInt8) -> Bool { SIPGrammar.has(b, SIPGrammar.paramChar) }
     // hnv-unreserved = "[" / "]" / "/" / "?" / ":" / "+" / "$"
-    static func isHeaderChar(_ b: UInt8) -> Bool {
-        SIPGrammar.isUnreserved(b) || b == UInt8(ascii: "%") || "[]/?:+$".utf8.contains(b)
-    }
+    @inline(__always) static func isHeaderChar(_ b: UInt8) -> Bool { SIPGrammar.has(b, SIPGrammar.headerChar) }
 
     static func parseAfterScheme(_ text: Substring, secure: Bool, context: String) throws(SIPParseError) -> SIPURI {
         let utf8 = text.utf8
@@ -180,7 +172,7 @@ public struct SIPURI: Sendable, Equatable, Hashable, CustomStringConvertible {
             guard cursor.consume(UInt8(ascii: "]")), host.contains(":") else { throw URI.error(context, "malformed IPv6 reference") }
             ipv6 = true
         } else {
-            host = cursor.take(while: { SIPGrammar.isAlphaNum($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") })
+            host = cursor.take(while: { SIPGrammar.has($0, SIPGrammar.hostChar) })
             guard !host.isEmpty else { throw URI.error(context, "missing host") }
         }
         var port: UInt16?
@@ -226,16 +218,16 @@ public struct SIPURI: Sendable, Equatable, Hashable, CustomStringConvertible {
     }
 
     static func checkEscapes(_ s: Substring, _ context: String) throws(SIPParseError) {
-        let u = Array(s.utf8)
-        var i = 0
-        while i < u.count {
-            if u[i] == UInt8(ascii: "%") {
-                guard i + 2 < u.count, SIPGrammar.isHex(u[i + 1]), SIPGrammar.isHex(u[i + 2]) else {
-                    throw URI.error(context, "'%' not followed by two hex digits")
-                }
-                i += 3
-            } else { i += 1 }
+        var pending = 0  // hex digits still owed by the last "%"
+        for b in s.utf8 {
+            if pending > 0 {
+                guard SIPGrammar.isHex(b) else { throw URI.error(context, "'%' not followed by two hex digits") }
+                pending -= 1
+            } else if b == UInt8(ascii: "%") {
+                pending = 2
+            }
         }
+        if pending > 0 { throw URI.error(context, "'%' not followed by two hex digits") }
     }
 }
 

@@ -154,3 +154,28 @@ struct SuccessRetransmissionTests {
         #expect(r.state == .confirmed)
     }
 }
+
+@Suite("UAC request building")
+struct UserAgentClientTests {
+    @Test func inviteWithSDPToAPhoneIsValidAndCreatesAClientTransaction() throws {
+        let identity = RequestIdentity(from: NameAddr(displayName: "+380671234567", uri: SIPURI(user: "+380671234567", host: "gw.example.net")),
+                                       fromTag: "gwtag1", callID: "c1@gw", sequence: 101, via: "SIP/2.0/UDP 198.51.100.7:5060",
+                                       contact: NameAddr(uri: SIPURI(user: "gw", host: "198.51.100.7", port: 5060)))
+        let local = LocalMedia(address: "198.51.100.7", audioPort: 30002, sessionID: "9", sessionVersion: 1)
+        let invite = SIPMessage.makeRequest(.invite, to: .sip(SIPURI(user: "1007", host: "192.0.2.10")), identity: identity,
+                                            branch: TransactionKey.makeBranch(random: 123_456_789),
+                                            body: SDPOfferAnswer.offer(local: local).bytes, contentType: "application/sdp")
+        let parsed = try SIPParser.parse(invite.serialized())
+        #expect(try parsed.from().tag == "gwtag1" && parsed.to().tag == nil)
+        #expect(try parsed.from().displayName == "+380671234567")
+        #expect(try parsed.cseq() == CSeq(101, .invite))
+        #expect(try parsed.topVia().hasRFC3261Branch)
+        #expect(try parsed.contacts().first?.uri.sipURI?.host == "198.51.100.7")
+        #expect(try SessionDescription.parse(parsed.body).media.first?.port == 30002)
+        var layer = TransactionLayer()
+        let (key, events) = try layer.sendRequest(parsed, reliable: false)
+        #expect(events.first == .send(parsed, key))
+        let options = SIPMessage.makeRequest(.options, to: .sip(SIPURI(host: "192.0.2.10")), identity: identity, branch: "z9hG4bKo")
+        #expect(options.headers[.contact] == nil)
+    }
+}
