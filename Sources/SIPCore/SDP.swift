@@ -209,9 +209,11 @@ public struct SessionDescription: Sendable, Equatable {
         var media: [MediaDescription] = []
         var sawVersion = false
         var lineNumber = 0
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        // Split on LF bytes (CRLF or bare LF line ends): byte splitting avoids grapheme
+        // breaking over the whole body, which dominated the cost of parsing an offer.
+        for rawLine in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            let line = Substring(rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine)
             if line.isEmpty { continue }
             guard line.count >= 2, let type = line.first, line.dropFirst().first == "=" else {
                 throw .malformedLine(line: lineNumber, reason: "not 'x=value'")

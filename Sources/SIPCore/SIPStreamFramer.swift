@@ -106,8 +106,8 @@ public struct SIPStreamFramer: Sendable {
             if let colon = buffer[lineStart..<lineEnd].firstIndex(of: UInt8(ascii: ":")) {
                 var nameEnd = colon
                 while nameEnd > lineStart, SIPGrammar.isWSP(buffer[nameEnd - 1]) { nameEnd -= 1 }
-                let name = String(decoding: buffer[lineStart..<nameEnd], as: UTF8.self).lowercased()
-                if name == "content-length" || name == "l" {
+                let name = buffer[lineStart..<nameEnd]
+                if SIPStreamFramer.isContentLengthName(name) {
                     let value = buffer[(colon + 1)..<lineEnd].filter { !SIPGrammar.isWSP($0) && $0 != 0x0D }
                     guard !value.isEmpty, value.count <= 9, value.allSatisfy(SIPGrammar.isDigit),
                           let n = Int(String(decoding: value, as: UTF8.self)) else {
@@ -120,6 +120,12 @@ public struct SIPStreamFramer: Sendable {
             lineStart = lineEnd + 1
         }
         return found
+    }
+
+    static func isContentLengthName(_ name: ArraySlice<UInt8>) -> Bool {
+        if name.count == 1 { return name.first.map { $0 | 0x20 } == UInt8(ascii: "l") }
+        guard name.count == 14 else { return false }
+        return zip(name, "content-length".utf8).allSatisfy { ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }
     }
 
     /// Drops consumed bytes once they dominate the buffer, so the cost stays linear.
