@@ -131,18 +131,25 @@ public struct SIPMessage: Sendable, Equatable, CustomStringConvertible {
             out.append(contentsOf: " SIP/2.0\r\n".utf8)
         case let .response(code, reason):
             out.append(contentsOf: "SIP/2.0 \(code) ".utf8)
-            out.append(contentsOf: reason.utf8)
+            SIPMessage.appendSingleLine(reason, to: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
         for f in headers.fields where f.name != .contentLength {
             out.append(contentsOf: f.name.name.utf8)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: f.value.utf8)
+            SIPMessage.appendSingleLine(f.value, to: &out)
             out.append(contentsOf: "\r\n".utf8)
         }
         out.append(contentsOf: "Content-Length: \(body.count)\r\n\r\n".utf8)
         out.append(contentsOf: body)
         return out
+    }
+
+    /// Writes a value that must stay on one line: CR and LF (which could only come from
+    /// values an application built, e.g. a caller name from the GSM side) become spaces,
+    /// so no value can inject a header or end the header section.
+    static func appendSingleLine(_ value: String, to out: inout [UInt8]) {
+        for b in value.utf8 { out.append(b == 0x0D || b == 0x0A ? 0x20 : b) }
     }
 
     public var description: String {

@@ -33,6 +33,12 @@ public struct SIPStreamFramer: Sendable {
     public mutating func receive(_ bytes: some Sequence<UInt8>) {
         guard failure == nil else { return }
         buffer.append(contentsOf: bytes)
+        // Hard bound: even pipelined complete messages may not pile up beyond two
+        // maximum-size messages; the owner is expected to drain `next()` after each receive.
+        if bufferedByteCount > 2 * limits.maxMessageSize {
+            failure = .messageTooLarge(size: bufferedByteCount, limit: 2 * limits.maxMessageSize)
+            return
+        }
         if bufferedByteCount > limits.maxMessageSize + 4 {
             // Not yet framed and already beyond any legal message.
             if findHeaderEnd() == nil { failure = .messageTooLarge(size: bufferedByteCount, limit: limits.maxMessageSize) }

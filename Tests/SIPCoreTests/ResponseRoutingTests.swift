@@ -78,3 +78,23 @@ struct SDPFuzzTests {
         #expect(messages == 20 && pings == 20)
     }
 }
+
+@Suite("Serializer safety")
+struct SerializerSafetyTests {
+    @Test func applicationValuesCannotInjectHeaders() throws {
+        var m = request(.invite)
+        m.headers.set(.from, NameAddr(displayName: "Evil\r\nX-Injected: 1", uri: SIPURI(user: "a", host: "b")).description + ";tag=1")
+        m.headers.append(.subject, "line1\r\nVia: SIP/2.0/UDP attacker")
+        let again = try SIPParser.parse(m.serialized())
+        #expect(again.headers["X-Injected"] == nil)
+        #expect(try again.vias().count == 1)
+        #expect(try again.from().displayName == "Evil  X-Injected: 1")
+    }
+
+    @Test func framerBufferIsBoundedEvenWithoutDraining() throws {
+        var framer = SIPStreamFramer()
+        let one = [UInt8](crlf: typicalInvite)
+        for _ in 0..<(2 * 65_535 / one.count + 2) { framer.receive(one) }
+        #expect(throws: SIPParseError.self) { try framer.next() }
+    }
+}
