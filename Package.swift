@@ -68,6 +68,7 @@ let allTargets: [Target] = [
 
     // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
     .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),
+    .executableTarget(name: "SIPBench", dependencies: ["SIPCore"], path: "Benchmarks/SIPBench", swiftSettings: swift6),
     .executableTarget(name: "RoutingBench", dependencies: ["RoutingCore"], path: "Benchmarks/RoutingBench", swiftSettings: swift6),
 
     // Tests (Swift Testing only: CI reads the last line of `swift test`).
