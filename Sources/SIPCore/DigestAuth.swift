@@ -210,6 +210,9 @@ public struct DigestServer: Sendable {
         case replay
         case realmMismatch
         case algorithmMismatch
+        /// The digest-uri differs from the request's Request-URI (RFC 7616 §3.4.6):
+        /// credentials captured for one request must not authorise another target.
+        case uriMismatch
     }
 
     public let realm: String
@@ -265,8 +268,15 @@ public struct DigestServer: Sendable {
     }
 
     /// Verifies credentials for a request with `method`, given the user's stored HA1.
-    public mutating func verify(_ credentials: DigestCredentials, method: SIPMethod, ha1: HA1, now: UInt64, body: [UInt8] = []) -> Verdict {
+    /// `requestURI`, when given, must equal the credentials' uri (compared as parsed URIs
+    /// when both parse, else as text).
+    public mutating func verify(_ credentials: DigestCredentials, method: SIPMethod, ha1: HA1, now: UInt64, body: [UInt8] = [],
+                                requestURI: URI? = nil) -> Verdict {
         guard credentials.realm == realm else { return .realmMismatch }
+        if let requestURI {
+            let matches = (try? URI.parse(Substring(credentials.uri))).map { $0 == requestURI } ?? (credentials.uri == requestURI.description)
+            guard matches else { return .uriMismatch }
+        }
         guard credentials.algorithm == ha1.algorithm else { return .algorithmMismatch }
         guard let issued = issueTime(of: credentials.nonce) else { return .invalidNonce }
         let expected = DigestCredentials.computeResponse(ha1: ha1, nonce: credentials.nonce, method: method.rawValue, uri: credentials.uri,

@@ -116,14 +116,18 @@ public struct SIPURI: Sendable, Equatable, Hashable, CustomStringConvertible {
         return s
     }
 
+    /// Equality as §19.1.4 has it for the parts that matter here: user and password
+    /// compared unescaped ("sip:%75ser@h" equals "sip:user@h"), host case-insensitively;
+    /// parameters and headers compared as written (stricter than §19.1.4, never looser).
     public static func == (a: SIPURI, b: SIPURI) -> Bool {
-        a.isSecure == b.isSecure && a.user == b.user && a.password == b.password && a.host.lowercased() == b.host.lowercased()
+        a.isSecure == b.isSecure && a.decodedUser == b.decodedUser && a.password.map(SIPGrammar.percentDecoded) == b.password.map(SIPGrammar.percentDecoded)
+            && SIPGrammar.equalsIgnoringCase(a.host, b.host)
             && a.port == b.port && a.parameters == b.parameters
             && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
     }
 
     public func hash(into h: inout Hasher) {
-        h.combine(isSecure); h.combine(user); h.combine(host.lowercased()); h.combine(port)
+        h.combine(isSecure); h.combine(decodedUser); h.combine(host.lowercased()); h.combine(port)
     }
 
     public static func parse(_ text: String) throws(SIPParseError) -> SIPURI {

@@ -25,12 +25,13 @@ public struct InviteServerTransaction: Sendable {
         self.timers = timers
     }
 
-    /// Passes the INVITE to the TU and sends 100 Trying at once (§17.2.1 allows waiting
-    /// 200 ms for the TU; answering at once is always correct and stops retransmissions).
+    /// Sends 100 Trying at once, then passes the INVITE to the TU (§17.2.1 allows waiting
+    /// 200 ms for the TU; answering at once is always correct and stops retransmissions,
+    /// and sending it first keeps it ahead of whatever the TU answers synchronously).
     public mutating func start() -> [TransactionAction] {
         let trying = request.makeResponse(100)
         state = .proceeding(lastProvisional: trying)
-        return [.passToTransactionUser(request), .send(trying)]
+        return [.send(trying), .passToTransactionUser(request)]
     }
 
     /// A request matching this transaction: an INVITE retransmission or the ACK.

@@ -37,9 +37,11 @@ public struct SuccessResponseRetransmission: Sendable {
         self.state = .waitingForACK(nextInterval: timers.t1)
     }
 
+    /// Call right after the INVITE server transaction sent the 2xx (that first copy goes
+    /// out through the transaction); from here on the UAS core owns the retransmissions.
     public mutating func start() -> [Action] {
         guard case let .waitingForACK(interval?) = state else { return [] }
-        return [.send(response), .startTimer(.retransmit, interval), .startTimer(.giveUp, timers.transactionTimeout)]
+        return [.startTimer(.retransmit, interval), .startTimer(.giveUp, timers.transactionTimeout)]
     }
 
     public mutating func ackReceived() -> [Action] {

@@ -13,7 +13,9 @@ extension SIPMessage {
     /// - Date not in RFC 1123 form with "GMT" → 400 (RFC 4475 §3.1.2.12 baddate;
     ///   RFC 3261 §20.17 allows only GMT).
     /// - Require naming an extension we do not support → 420 (§8.2.2.3).
-    public func userAgentServerRejection(supportedExtensions: Set<String> = []) -> UASRejection? {
+    /// - A body of a type we cannot read → 415 (§8.2.3, RFC 4475 §3.3.6 invut).
+    public func userAgentServerRejection(supportedExtensions: Set<String> = [],
+                                         acceptedContentTypes: Set<String> = ["application/sdp"]) -> UASRejection? {
         guard let uri = requestURI else { return nil }
         if case let .other(scheme, _) = uri {
             return UASRejection(statusCode: 416, reason: "Unsupported URI Scheme (\(scheme))")
@@ -24,6 +26,13 @@ extension SIPMessage {
         if method != .ack, method != .cancel {
             let unknown = headers.values(.require).map { $0.lowercased() }.filter { !supportedExtensions.contains($0) }
             if !unknown.isEmpty { return UASRejection(statusCode: 420, reason: "Bad Extension (\(unknown.joined(separator: ", ")))") }
+        }
+        if !body.isEmpty, method != .message, method != .info {
+            // type/subtype before any parameters, compared case-insensitively.
+            let type = (contentType ?? "").split(separator: ";").first.map { $0.trimmingWS().lowercased() } ?? ""
+            if !acceptedContentTypes.contains(type) {
+                return UASRejection(statusCode: 415, reason: "Unsupported Media Type (\(type.isEmpty ? "none" : type))")
+            }
         }
         return nil
     }

@@ -66,6 +66,13 @@ struct DigestAuthTests {
         // Method is part of the digest.
         let forInvite = DigestClient.credentials(for: challenge, method: .invite, uri: "sip:x@y", username: "1007", ha1: stored, cnonce: "q", nonceCount: 4)
         #expect(server.verify(forInvite, method: .register, ha1: stored, now: 1_000_013) == .wrongResponse)
+        // Credentials for one target do not authorise another.
+        let target = DigestClient.credentials(for: challenge, method: .invite, uri: "sip:0671234567@gw.example.net", username: "1007",
+                                              ha1: stored, cnonce: "r", nonceCount: 5)
+        #expect(server.verify(target, method: .invite, ha1: stored, now: 1_000_014,
+                              requestURI: .sip(SIPURI(user: "0044207946", host: "gw.example.net"))) == .uriMismatch)
+        #expect(server.verify(target, method: .invite, ha1: stored, now: 1_000_014,
+                              requestURI: .sip(SIPURI(user: "0671234567", host: "GW.example.net"))) == .authorized)
     }
 
     @Test func expiredNonceIsStaleAndForgedNonceInvalid() {

@@ -99,6 +99,13 @@ struct ParserTests {
         #expect(via.description == "SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bKx;received=2001:db8::1")
     }
 
+    @Test func uriEqualityUnescapesTheUserPart() throws {
+        #expect(try SIPURI.parse("sip:%75se%72@EXAMPLE.com") == SIPURI.parse("sip:user@example.com"))
+        #expect(try SIPURI.parse("sip:user@example.com") != SIPURI.parse("sip:User@example.com"))
+        #expect(try SIPURI.parse("sip:user@example.com;transport=tcp") != SIPURI.parse("sip:user@example.com"))
+        #expect(try Set([SIPURI.parse("sip:%75ser@h"), SIPURI.parse("sip:user@H")]).count == 1)
+    }
+
     @Test func bareLFLineEndsAreAccepted() throws {
         let text = "OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: 1\nCSeq: 1 OPTIONS\nContent-Length: 0\n\n"
         #expect(try SIPParser.parse(Array(text.utf8)).method == .options)

@@ -293,3 +293,59 @@ struct TortureInvalidTests {
         guard case .discard = SIPParser.parseOrReject(try Vectors.bytes("scalarlg")) else { Issue.record("must discard"); return }
     }
 }
+
+/// RFC 4475 §3.3: well-formed messages whose meaning the application must handle.
+@Suite("RFC 4475 application-layer messages")
+struct TortureApplicationTests {
+    func parse(_ name: String) throws -> SIPMessage { try SIPParser.parse(try Vectors.bytes(name)) }
+
+    @Test func unknownSchemesInHeadersParseOpaque() throws {
+        let m = try parse("unksm2")
+        #expect(try m.to().uri == .other(scheme: "isbn", rest: "2983792873"))
+        #expect(try m.from().uri.scheme == "http")
+        #expect(try m.contacts().first?.uri.scheme == "name")
+    }
+
+    @Test func unsupportedRequireGets420() throws {
+        let m = try parse("bext01")
+        #expect(m.headers.values(.require) == ["nothingSupportsThis", "nothingSupportsThisEither"])
+        #expect(m.userAgentServerRejection()?.statusCode == 420)
+        #expect(m.userAgentServerRejection(supportedExtensions: ["nothingsupportsthis", "nothingsupportsthiseither"]) == nil)
+    }
+
+    @Test func unknownBodyTypeGets415() throws {
+        let m = try parse("invut")
+        #expect(m.body.count == 40)
+        #expect(m.userAgentServerRejection() == UASRejection(statusCode: 415, reason: "Unsupported Media Type (application/unknownformat)"))
+        #expect(try parse("wsinv").userAgentServerRejection()?.statusCode != 415)
+    }
+
+    @Test func unknownAuthorizationSchemeIsNotDigest() throws {
+        let m = try parse("regaut01")
+        #expect(m.headers[.authorization] == "NoOneKnowsThisScheme opaque-data=here")
+        #expect(m.headers[.authorization].flatMap(DigestCredentials.parse) == nil)
+    }
+
+    @Test func broadcastViaInResponseParses() throws {
+        let m = try parse("bcast")
+        #expect(try m.vias()[1].host == "255.255.255.255")
+        #expect(m.body.count == 154)
+    }
+
+    @Test func contactParameterPlacement() throws {
+        // addr-spec form: ";unknownparam" is a header parameter of Contact...
+        let c1 = try #require(try parse("cparam01").contacts().first)
+        #expect(c1.parameters == [SIPParameter("unknownparam")])
+        #expect(c1.uri.sipURI?.parameters.isEmpty == true)
+        // ...inside <> it is a URI parameter.
+        let c2 = try #require(try parse("cparam02").contacts().first)
+        #expect(c2.parameters.isEmpty)
+        #expect(c2.uri.sipURI?.parameters == [SIPParameter("unknownparam")])
+    }
+
+    @Test func escapedHeaderInContactURI() throws {
+        let c = try #require(try parse("regescrt").contacts().first?.uri.sipURI)
+        #expect(c.headers.map(\.name) == ["Route"])
+        #expect(SIPGrammar.percentDecoded(c.headers[0].value) == "<sip:sip.example.com>")
+    }
+}
