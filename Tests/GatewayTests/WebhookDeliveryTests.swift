@@ -204,7 +204,8 @@ struct WebhookDeliveryTests {
         let event = try WebhookEvent(type: .callRinging, occurredAt: Date(),
                                      data: CallEventData(callID: "c1", direction: "inbound", caller: "+79161234567", sim: "huawei1"))
         let services = InboundServices(missedCalls: MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: hooks)),
-                                       outbox: WebhookOutbox(webhooks: hooks), webhookWorker: worker)
+                                       outbox: WebhookOutbox(webhooks: hooks), webhookWorker: worker,
+                                       holdAudio: HoldAudioLibrary(config: InboundConfig()))
         try await services.publish(event, storage: storage)
         try await eventually("failed after 3 attempts") {
             try await storage.read { tx in try tx.webhookDeliveryCount(state: .failed) } == 1

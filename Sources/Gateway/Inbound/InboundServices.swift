@@ -10,12 +10,16 @@ public struct InboundServices: Sendable {
     public let missedCalls: MissedCallService
     public let outbox: WebhookOutbox
     public let webhookWorker: WebhookDeliveryWorker
+    /// Hold music and prompts of every queue, decoded at start.
+    public let holdAudio: HoldAudioLibrary
 
     static func start(config: InboundConfig, storage: Storage, group: EventLoopGroup, logger: Logger) async -> InboundServices {
         let worker = WebhookDeliveryWorker(storage: storage, webhooks: config.webhooks, group: group, logger: logger)
         let outbox = WebhookOutbox(webhooks: config.webhooks)
         let missed = MissedCallService(storage: storage, outbox: outbox, onEnqueued: { worker.wake() })
-        let services = InboundServices(missedCalls: missed, outbox: outbox, webhookWorker: worker)
+        let holdAudio = HoldAudioLibrary(config: config)
+        for problem in holdAudio.problems { logger.warning("\(problem)") }
+        let services = InboundServices(missedCalls: missed, outbox: outbox, webhookWorker: worker, holdAudio: holdAudio)
         await worker.start()
         return services
     }
@@ -25,7 +29,7 @@ public struct InboundServices: Sendable {
     /// `webhookWorker.wake()` after the commit.)
     public func publish(_ event: WebhookEvent, storage: Storage) async throws {
         let outbox = self.outbox
-        try await storage.transaction { tx in try outbox.enqueue(event, in: tx) }
+        _ = try await storage.transaction { tx in try outbox.enqueue(event, in: tx) }
         webhookWorker.wake()
     }
 
