@@ -40,7 +40,7 @@ struct ReportCommand: ExecutableCommand {
         }
         guard start < end else { throw CLIFailure(usage: "--from must be before --to") }
         let iso = ISO8601DateFormatter()
-        let path = ReportRoute.report + "?from=\(iso.string(from: start))&to=\(iso.string(from: end))&tz=\(pathSegment(zone.identifier))"
+        let path = ReportRoute.report + "?from=\(iso.string(from: start))&to=\(iso.string(from: end))&tz=\(pathSegment(tz ?? zone.identifier))"
         let answer = try connection.client(context).get(path, as: CallReport.self)
         if json { return CommandOutput(text: prettyJSON(answer.body)) }
         if csv { return CommandOutput(text: ReportFormat.csv(answer.value)) }

@@ -89,7 +89,9 @@ struct InboundRoutes: Sendable {
             let records = try await callRecords(from, to)
             // Callbacks made in the period may belong to calls missed a while before it.
             let missed = try await missed.list(status: nil, since: from.addingTimeInterval(-30 * 86_400), limit: 10_000)
-            return CallReportBuilder.build(records: records, missed: missed, from: from, to: to, timeZone: zone)
+            var report = CallReportBuilder.build(records: records, missed: missed, from: from, to: to, timeZone: zone)
+            report.timeZone = zoneName   // as asked: Foundation calls "UTC" "GMT"
+            return report
         }
     }
 
