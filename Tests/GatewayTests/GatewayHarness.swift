@@ -20,6 +20,11 @@ let demoModems: [(name: String, vendor: String, model: String, imei: String, ims
     ("simcom1", "simcom", "SIMCOM_SIM7600E-H", "862000000000031", "250010000000003", "8970100000000000038", "25001", "MTS RUS", 25),
 ]
 
+/// Extra modems for call tests (failover needs two of a kind); not in the default set.
+let spareModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] = [
+    ("huawei2", "huawei", "E1752", "354099000000020", "250010000000004", "8970100000000000046", "25001", "MTS RUS", 18),
+]
+
 final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String
@@ -62,7 +67,7 @@ final class GatewayHarness: @unchecked Sendable {
 
             """
         for name in configured {
-            let vendor = demoModems.first { $0.name == name }?.vendor ?? "generic"
+            let vendor = (demoModems + spareModems).first { $0.name == name }?.vendor ?? "generic"
             toml += """
 
                 [[modem]]
@@ -132,7 +137,7 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     static func simulatorJSON(directory: String, modems: [String]) -> String {
-        let entries = demoModems.filter { modems.contains($0.name) }.map { m in
+        let entries = (demoModems + spareModems).filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
