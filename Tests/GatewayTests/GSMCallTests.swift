@@ -9,22 +9,22 @@ import ModemSimulator
 import Testing
 
 extension GatewayHarness {
-    func dial(_ number: String, modem: String? = nil) throws -> LiveCall {
+    func dial(_ number: String, modem: String? = nil) async throws -> LiveCall {
         var args = ["call", "dial", number, "--json"]
         if let modem { args += ["--modem", modem] }
-        let outcome = cli(args)
+        let outcome = await cliOffPool(args)
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate call dial failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(LiveCall.self, from: Data(outcome.standardOutput.utf8))
     }
 
-    func liveCall(_ id: String) -> LiveCall? {
-        let outcome = cli(["call", "show", id, "--json"])
+    func liveCall(_ id: String) async -> LiveCall? {
+        let outcome = await cliOffPool(["call", "show", id, "--json"])
         guard outcome.exitCode == 0 else { return nil }
         return try? ControlJSON.decoder().decode(LiveCall.self, from: Data(outcome.standardOutput.utf8))
     }
 
-    func records(_ extra: [String] = []) throws -> [CallDetail] {
-        let outcome = cli(["cdr", "--json", "--limit", "100"] + extra)
+    func records(_ extra: [String] = []) async throws -> [CallDetail] {
+        let outcome = await cliOffPool(["cdr", "--json", "--limit", "100"] + extra)
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate cdr failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(CDRList.self, from: Data(outcome.standardOutput.utf8)).records
     }
@@ -34,7 +34,7 @@ extension GatewayHarness {
         let deadline = Date().addingTimeInterval(seconds)
         var last: [CallDetail] = []
         while Date() < deadline {
-            last = try records().filter { $0.callID == id }.sorted { $0.attempt < $1.attempt }
+            last = try await records().filter { $0.callID == id }.sorted { $0.attempt < $1.attempt }
             if last.count == attempts, last.allSatisfy({ $0.endAt != nil }) { return last }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -45,7 +45,7 @@ extension GatewayHarness {
         let deadline = Date().addingTimeInterval(seconds)
         var last: LiveCall?
         while Date() < deadline {
-            if let c = liveCall(id) {
+            if let c = await liveCall(id) {
                 last = c
                 if condition(c) { return c }
             }
@@ -65,7 +65,7 @@ struct GSMCallTests {
         for m in demoModems {
             try await h.waitFor(m.name, "free") { $0.state == .free }
             try await h.simulator.resetReceivedAudio(m.name)
-            calls.append((m.name, try h.dial("+7916555000\(m.imei.suffix(1))", modem: m.name)))
+            calls.append((m.name, try await h.dial("+7916555000\(m.imei.suffix(1))", modem: m.name)))
         }
         for (modem, call) in calls {
             #expect(call.modemID == modem)
@@ -82,18 +82,18 @@ struct GSMCallTests {
             #expect(abs(atModem.frequency - 1000) <= 2, "\(modem): \(atModem.frequency) Hz at the modem")
             #expect(atModem.snrDB >= 30, "\(modem): SNR \(atModem.snrDB) dB at the modem")
             // Modem → gateway: what the call measured.
-            let live = try #require(h.liveCall(call.id))
+            let live = try #require(await h.liveCall(call.id))
             let back = try #require(live.received, "\(modem): gateway received nothing")
             #expect(abs(back.frequency - 1000) <= 2, "\(modem): \(back.frequency) Hz at the gateway")
             #expect(back.snrDB >= 30, "\(modem): SNR \(back.snrDB) dB at the gateway")
             #expect(live.framesIn >= 50 && live.framesOut >= 50, "\(modem): \(live.framesIn)/\(live.framesOut) frames")
         }
         // `simgate calls` lists the three.
-        let table = h.cli(["calls"])
+        let table = await h.cliOffPool(["calls"])
         #expect(table.exitCode == 0)
         for (_, call) in calls { #expect(table.standardOutput.contains(call.id), "\(table.standardOutput)") }
 
-        for (_, call) in calls { #expect(h.cli(["call", "hangup", call.id]).exitCode == 0) }
+        for (_, call) in calls { #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0) }
         for (modem, call) in calls {
             let rows = try await h.closedRecords(of: call.id)
             let r = rows[0]
@@ -106,7 +106,7 @@ struct GSMCallTests {
             try await h.waitFor(modem, "free after the call") { $0.state == .free }
         }
         // Per-modem counters come from the records.
-        for s in try h.modems() {
+        for s in try await h.modemsOffPool() {
             #expect(s.calls.total == 1 && s.calls.answered == 1 && s.calls.outbound == 1, "\(s.id): \(s.calls)")
         }
     }
@@ -124,7 +124,7 @@ struct GSMCallTests {
             try await h.waitFor(modem, "free") { $0.state == .free }
             for c in cases { try await h.simulator.setCallee(modem, CalleeRule(pattern: c.number, behaviour: c.behaviour)) }
             for c in cases {
-                let call = try h.dial(c.number, modem: modem)
+                let call = try await h.dial(c.number, modem: modem)
                 let rows = try await h.closedRecords(of: call.id)
                 #expect(rows.count == 1)
                 let r = rows[0]
@@ -134,7 +134,7 @@ struct GSMCallTests {
                 try await h.waitFor(modem, "free") { $0.state == .free }
             }
         }
-        let stats = try h.modem("huawei1").calls
+        let stats = try await h.modemsOffPool().first { $0.id == "huawei1" }?.calls ?? CallStats()
         #expect(stats.total == 3 && stats.answered == 0 && stats.asr == 0)
     }
 
@@ -144,11 +144,11 @@ struct GSMCallTests {
         defer { Task { await h.stop() } }
         for m in ["huawei1", "huawei2"] { try await h.waitFor(m, "free") { $0.state == .free } }
         try await h.simulator.setCallee("huawei1", CalleeRule(pattern: "+7999*", behaviour: .congestion(after: 0.2)))
-        let call = try h.dial("+79995550101")
+        let call = try await h.dial("+79995550101")
         #expect(call.modemID == "huawei1")
         let answered = try await h.waitForCall(call.id, "answered on huawei2") { $0.state == "answered" }
         #expect(answered.modemID == "huawei2" && answered.attempts == 2)
-        #expect(h.cli(["call", "hangup", call.id]).exitCode == 0)
+        #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
         let rows = try await h.closedRecords(of: call.id, attempts: 2)
         #expect(rows.map(\.modemID) == ["huawei1", "huawei2"])
         #expect(rows[0].gsmCause == "congestion" && rows[0].sipStatus == 503 && rows[0].answerAt == nil)
@@ -160,14 +160,14 @@ struct GSMCallTests {
         let h = try await GatewayHarness.start(modems: ["huawei1"])
         defer { Task { await h.stop() } }
         try await h.waitFor("huawei1", "free") { $0.state == .free }
-        let call = try h.dial("+79161234567")
+        let call = try await h.dial("+79161234567")
         _ = try await h.waitForCall(call.id, "answered") { $0.state == "answered" && $0.framesIn > 10 }
         try await h.simulator.unplug("huawei1")
         let rows = try await h.closedRecords(of: call.id)
         #expect(rows[0].gsmCause == "modem-gone", "\(rows[0].gsmCause ?? "-")")
         #expect(rows[0].gsmCauseText?.contains("AT port closed") == true, "\(rows[0].gsmCauseText ?? "")")
         #expect(rows[0].answerAt != nil && rows[0].framesIn > 10)
-        #expect(h.liveCall(call.id) == nil)
+        #expect(await h.liveCall(call.id) == nil)
     }
 
     @Test("a named modem that is not free refuses the call with a reason")
@@ -177,9 +177,17 @@ struct GSMCallTests {
         try await h.waitFor("huawei1", "free") { $0.state == .free }
         try await h.simulator.removeSIM("huawei1")
         try await h.waitFor("huawei1", "no-sim") { $0.state == .noSIM }
-        let outcome = h.cli(["call", "dial", "+79161234567", "--modem", "huawei1"])
+        let outcome = await h.cliOffPool(["call", "dial", "+79161234567", "--modem", "huawei1"])
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.contains("no-sim"), "\(outcome.standardError)")
-        #expect(try h.records().isEmpty)
+        #expect(try await h.records().isEmpty)
+    }
+}
+
+extension GatewayHarness {
+    func modemsOffPool() async throws -> [ModemSnapshot] {
+        let outcome = await cliOffPool(["modems", "--json"])
+        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
+        return try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)).modems
     }
 }

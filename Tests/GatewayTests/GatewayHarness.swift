@@ -109,6 +109,16 @@ final class GatewayHarness: @unchecked Sendable {
         return CLIRunner.run(arguments: arguments, context: context)
     }
 
+    /// `cli` on its own thread: the CLI blocks on its socket, and blocking one of the few
+    /// cooperative threads (2 on a 2-core box) can starve the daemon's own actors, which
+    /// run on that same pool in this process: the request then waits for itself.
+    func cliOffPool(_ arguments: [String]) async -> CLIOutcome {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: self.cli(arguments)) }
+            thread.start()
+        }
+    }
+
     func modems() throws -> [ModemSnapshot] {
         let outcome = cli(["modems", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
@@ -121,13 +131,19 @@ final class GatewayHarness: @unchecked Sendable {
         return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
     }
 
+    func modemOffPool(_ id: String) async throws -> ModemSnapshot {
+        let outcome = await cliOffPool(["modem", "show", id, "--json"])
+        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modem show \(id) failed: \(outcome.standardError)") }
+        return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
+    }
+
     /// Polls the API (every 100 ms, at most `seconds`) until `condition` holds for modem `id`.
     @discardableResult
     func waitFor(_ id: String, seconds: Double = 15, _ what: String, _ condition: (ModemSnapshot) -> Bool) async throws -> ModemSnapshot {
         let deadline = Date().addingTimeInterval(seconds)
         var last: ModemSnapshot?
         while Date() < deadline {
-            if let snapshot = try? modem(id) {
+            if let snapshot = try? await modemOffPool(id) {
                 last = snapshot
                 if condition(snapshot) { return snapshot }
             }
