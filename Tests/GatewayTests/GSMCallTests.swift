@@ -170,6 +170,29 @@ struct GSMCallTests {
         #expect(await h.liveCall(call.id) == nil)
     }
 
+    @Test("DTMF 0-9*# reaches the far end once each (AT^DTMF on Huawei, AT+VTS on SIMCom)")
+    func dtmfToNetwork() async throws {
+        let h = try await GatewayHarness.start(modems: ["huawei1", "simcom1"])
+        defer { Task { await h.stop() } }
+        for modem in ["huawei1", "simcom1"] {
+            try await h.waitFor(modem, "free") { $0.state == .free }
+            let call = try await h.dial("+79161234567", modem: modem)
+            _ = try await h.waitForCall(call.id, "answered") { $0.state == "answered" }
+            let sent = await h.cliOffPool(["call", "dtmf", call.id, "0123456789*#"])
+            #expect(sent.exitCode == 0, "\(sent.standardError) \(sent.standardOutput)")
+            // The API answers once the digits are queued; each is one AT command on the port.
+            var got: [String] = []
+            for _ in 0..<50 {
+                got = try await h.simulator.dtmfSent(modem)
+                if got.count >= 12 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(got == "0123456789*#".map(String.init), "\(modem): \(got)")
+            #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
+            _ = try await h.closedRecords(of: call.id)
+        }
+    }
+
     @Test("a named modem that is not free refuses the call with a reason")
     func refusedWhenNotFree() async throws {
         let h = try await GatewayHarness.start(modems: ["huawei1"])

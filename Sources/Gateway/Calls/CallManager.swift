@@ -76,7 +76,12 @@ actor CallManager {
 
     func sendDTMF(id: String, digits: String) async -> String?? {
         guard let bridge = calls[id] else { return .none }
-        return .some((try? await bridge.sendDTMF(digits).get()) ?? "DTMF failed")
+        do {
+            let problem: String? = try await bridge.sendDTMF(digits).get()
+            return .some(problem)
+        } catch {
+            return .some("DTMF failed: \(error)")
+        }
     }
 
     func hangUpAll() {
