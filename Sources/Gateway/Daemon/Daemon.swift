@@ -55,9 +55,11 @@ public final class Daemon: Sendable {
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
 
+        let calls = CallManager(pool: pool, storage: storage, logger: logger)
+        await calls.start()
         let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }).route
+        }, calls: calls).route
         var servers: [ControlServer] = []
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
@@ -71,7 +73,7 @@ public final class Daemon: Sendable {
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls)
     }
 }
 
@@ -80,9 +82,11 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    let calls: CallManager
 
     public func stop() async {
         for server in servers { await server.close() }
+        await calls.hangUpAll()
         await pool.stop()
     }
 }
