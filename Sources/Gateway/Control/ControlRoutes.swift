@@ -6,6 +6,7 @@ import NIOHTTP1
 
 struct ControlRoutes: Sendable {
     let pool: ModemPool
+    let sip: SIPService?
     let status: @Sendable (Int) -> DaemonStatus
 
     func route(_ request: ControlRequest) async -> ControlResponse {
@@ -26,6 +27,8 @@ struct ControlRoutes: Sendable {
             return .json(result)
         case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
             return await rawAT(id: s[1], body: request.body)
+        case (_, let s) where s.first == "sip":
+            return await SIPRoutes.route(sip, method: request.method, path: Array(s.dropFirst()), body: request.body)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:

@@ -49,7 +49,17 @@ public final class Daemon: Sendable {
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
 
-        let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
+        var sip: SIPService?
+        if let sipConfig = config.sip {
+            do {
+                sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
+                                                 group: group, logger: logger)
+            } catch {
+                await pool.stop()
+                throw error
+            }
+        }
+        let router = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }).route
         var servers: [ControlServer] = []
@@ -62,10 +72,11 @@ public final class Daemon: Sendable {
             }
         } catch {
             for server in servers { await server.close() }
+            await sip?.stop()
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, sip: sip)
     }
 }
 
@@ -74,9 +85,12 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    /// nil when the config has no [sip] section.
+    public let sip: SIPService?
 
     public func stop() async {
         for server in servers { await server.close() }
+        await sip?.stop()
         await pool.stop()
     }
 }
