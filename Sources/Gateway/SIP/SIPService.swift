@@ -69,6 +69,11 @@ public final class SIPService: @unchecked Sendable {
     var serverPeers: [TransactionKey: SIPPeer] = [:]
     var legs: [String: CallLeg] = [:]
     var inviteLegs: [TransactionKey: CallLeg] = [:]
+    /// Server transactions the TU already answered. SIPCore's INVITE server transaction
+    /// hands the request up before its 100 Trying; when the TU answered at once (401,
+    /// 180), that 100 would arrive after the answer and confuse strict peers (sipp aborts
+    /// on it), so it is not sent.
+    var answeredByTU: Set<TransactionKey> = []
     var trunks: [TrunkRegistration] = []
     var trunkHA1: [String: (trunk: String, ha1: HA1)] = [:]
     var counters = SIPCounters()
@@ -293,6 +298,7 @@ public final class SIPService: @unchecked Sendable {
         for event in events {
             switch event {
             case let .send(message, key):
+                if message.statusCode == 100, answeredByTU.contains(key) { continue }
                 if message.isRequest {
                     guard let target = clientPeers[key] else { continue }
                     write(message, peer: target.peer, to: target.destination)
@@ -322,6 +328,7 @@ public final class SIPService: @unchecked Sendable {
                 clientPeers[key] = nil
                 serverPeers[key] = nil
                 inviteLegs[key] = nil
+                answeredByTU.remove(key)
             }
         }
     }
@@ -409,7 +416,11 @@ public final class SIPService: @unchecked Sendable {
                                             contentType: contentType)
         for (name, value) in extra { response.headers.append(name, value) }
         response.headers.append(.server, userAgent)
-        do { process(try layer.sendResponse(response, transaction: key)) } catch {
+        do {
+            let events = try layer.sendResponse(response, transaction: key)
+            answeredByTU.insert(key)
+            process(events)
+        } catch {
             logger.debug("cannot send response", metadata: ["code": "\(code)", "error": "\(error)"])
         }
     }

@@ -28,7 +28,7 @@ struct SDPSession: Sendable, Equatable {
         let text = String(decoding: bytes, as: UTF8.self)
         var session = SDPSession(connection: nil, media: [])
         var sawVersion = false
-        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for rawLine in text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline) {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             guard line.count >= 2, line.dropFirst().first == "=" else { continue }
             let value = String(line.dropFirst(2))
