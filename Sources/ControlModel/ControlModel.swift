@@ -256,6 +256,8 @@ public struct SIPCounters: Codable, Sendable, Equatable {
     public var rateLimited: Int = 0
     public var tcpConnectionsRefused: Int = 0
     public var tcpIdleClosed: Int = 0
+    /// Messages not sent because the destination was unusable (port 0, broadcast, a host name).
+    public var unroutable: Int = 0
     public init() {}
 }
 

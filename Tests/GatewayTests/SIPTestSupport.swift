@@ -28,8 +28,8 @@ struct SIPTestDaemon {
         """
 
     /// `extra` is appended to the [sip] section; `rtpBase` keeps parallel suites apart.
-    static func start(rtpBase: Int, sipExtra: String = "", tail: String = "") async throws -> SIPTestDaemon {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simgate-sip-\(UUID().uuidString.prefix(8))").path
+    static func start(rtpBase: Int, sipExtra: String = "", tail: String = "", directory: String? = nil) async throws -> SIPTestDaemon {
+        let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("simgate-sip-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let text = """
             [daemon]

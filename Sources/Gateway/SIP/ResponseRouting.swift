@@ -56,6 +56,20 @@ enum ResponseRouting {
     }
 }
 
+extension ResponseRouting {
+    /// Whether we may send a datagram there. A Via or Contact naming port 0, the
+    /// unspecified address, broadcast or multicast is refused: the kernel answers such a
+    /// sendto with EINVAL/EACCES, and NIO closes a datagram channel on EINVAL, which would
+    /// let one crafted Via take the whole UDP listener down.
+    static func isSendable(_ address: SocketAddress) -> Bool {
+        guard let port = address.port, port != 0, let ip = address.ipAddress else { return false }
+        if ip == "0.0.0.0" || ip == "::" || ip == "255.255.255.255" { return false }
+        if let first = ip.split(separator: ".").first.flatMap({ Int($0) }), ip.contains("."), (224...239).contains(first) { return false }
+        if ip.lowercased().hasPrefix("ff") { return false }
+        return true
+    }
+}
+
 extension SocketAddress {
     /// "127.0.0.1" (no port), or "" for unix sockets.
     var ipString: String { ipAddress ?? "" }

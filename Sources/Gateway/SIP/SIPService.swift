@@ -340,7 +340,10 @@ public final class SIPService: @unchecked Sendable {
             write(response, peer: peer, to: nil)
             return
         }
-        guard let via = try? response.topVia(), let destination = ResponseRouting.destination(forResponseVia: via) else { return }
+        guard let via = try? response.topVia(), let destination = ResponseRouting.destination(forResponseVia: via) else {
+            counters.unroutable += 1
+            return
+        }
         guard let channel = peer?.channel ?? listeners.first(where: { $0.transport == .udp })?.channel else { return }
         write(response, peer: SIPPeer(transport: .udp, remote: destination, channel: channel, listener: peer?.listener ?? 0), to: destination)
     }
@@ -351,7 +354,12 @@ public final class SIPService: @unchecked Sendable {
         buffer.writeBytes(bytes)
         switch peer.transport {
         case .udp:
-            peer.channel.writeAndFlush(AddressedEnvelope(remoteAddress: destination ?? peer.remote, data: buffer), promise: nil)
+            let target = destination ?? peer.remote
+            guard ResponseRouting.isSendable(target) else {
+                counters.unroutable += 1
+                return
+            }
+            peer.channel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
         case .tcp:
             guard peer.channel.isActive else { return }
             peer.channel.writeAndFlush(buffer, promise: nil)
