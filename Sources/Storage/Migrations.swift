@@ -50,6 +50,21 @@ public enum StorageMigrations {
         migrator.registerMigration("v2-calls") { db in
             try CallRecord.createTable(db)
         }
+        migrator.registerMigration("v2-sip-registrations") { db in
+            // Contacts bound by REGISTER (RFC 3261 §10.3), kept so a restart keeps them until
+            // they expire. One row per (user, contact URI); a refresh replaces the row.
+            try db.create(table: SIPRegistrationRow.databaseTableName) { t in
+                t.column("user", .text).notNull()
+                t.column("contact", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("user_agent", .text)
+                t.column("call_id", .text).notNull()
+                t.column("cseq", .integer).notNull()
+                t.column("expires_at", .datetime).notNull()
+                t.primaryKey(["user", "contact"])
+            }
+            try db.create(index: "sip_registration_on_expires_at", on: SIPRegistrationRow.databaseTableName, columns: ["expires_at"])
+        }
         return migrator
     }
 }

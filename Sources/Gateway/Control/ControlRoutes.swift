@@ -6,6 +6,7 @@ import NIOHTTP1
 
 struct ControlRoutes: Sendable {
     let pool: ModemPool
+    let sip: SIPService?
     let status: @Sendable (Int) -> DaemonStatus
     var calls: CallManager? = nil
 
@@ -30,6 +31,8 @@ struct ControlRoutes: Sendable {
         case (_, let s) where s.first == "calls" || s == ["cdr"]:
             guard let calls else { return .error(.serviceUnavailable, "calls are not enabled") }
             return await CallRoutes(calls: calls).route(request, Array(s))
+        case (_, let s) where s.first == "sip":
+            return await SIPRoutes.route(sip, method: request.method, path: Array(s.dropFirst()), body: request.body)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:

@@ -57,7 +57,17 @@ public final class Daemon: Sendable {
 
         let calls = CallManager(pool: pool, storage: storage, logger: logger)
         await calls.start()
-        let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
+        var sip: SIPService?
+        if let sipConfig = config.sip {
+            do {
+                sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
+                                                 group: group, logger: logger)
+            } catch {
+                await pool.stop()
+                throw error
+            }
+        }
+        let router = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls).route
         var servers: [ControlServer] = []
@@ -70,10 +80,11 @@ public final class Daemon: Sendable {
             }
         } catch {
             for server in servers { await server.close() }
+            await sip?.stop()
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip)
     }
 }
 
@@ -83,10 +94,13 @@ public struct RunningDaemon: Sendable {
     let servers: [ControlServer]
     public let storage: Storage
     let calls: CallManager
+    /// nil when the config has no [sip] section.
+    public let sip: SIPService?
 
     public func stop() async {
         for server in servers { await server.close() }
         await calls.hangUpAll()
+        await sip?.stop()
         await pool.stop()
     }
 }
