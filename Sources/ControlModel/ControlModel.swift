@@ -209,6 +209,123 @@ public enum ControlRoute {
     public static let events = "/v1/events"
 }
 
+// MARK: - SIP (GET /v1/sip/status, GET /v1/sip/registrations, POST /v1/sip/call)
+
+public enum SIPRoute {
+    public static let status = "/v1/sip/status"
+    public static let registrations = "/v1/sip/registrations"
+    public static let call = "/v1/sip/call"
+}
+
+/// One bound SIP socket.
+public struct SIPListenerInfo: Codable, Sendable, Equatable {
+    /// "udp" or "tcp".
+    public var transport: String
+    public var host: String
+    public var port: Int
+    public init(transport: String, host: String, port: Int) { self.transport = transport; self.host = host; self.port = port }
+}
+
+/// Upstream registration state of one [[trunk]].
+public struct SIPTrunkStatus: Codable, Sendable, Equatable {
+    public enum State: String, Codable, Sendable { case disabled, registering, registered, failed }
+    public var name: String
+    public var registrar: String
+    public var state: State
+    /// When the current registration runs out (registered only).
+    public var expiresAt: Date?
+    /// The last failure, e.g. "403 Forbidden" or "timeout (no answer from registrar)".
+    public var lastError: String?
+    /// When the next attempt (refresh or retry) is due.
+    public var nextAttemptAt: Date?
+    public init(name: String, registrar: String, state: State, expiresAt: Date? = nil, lastError: String? = nil, nextAttemptAt: Date? = nil) {
+        self.name = name; self.registrar = registrar; self.state = state; self.expiresAt = expiresAt
+        self.lastError = lastError; self.nextAttemptAt = nextAttemptAt
+    }
+}
+
+/// Counters of the SIP transport and core, since start.
+public struct SIPCounters: Codable, Sendable, Equatable {
+    public var messagesReceived: Int = 0
+    public var requestsAnswered: Int = 0
+    /// Malformed requests answered 400/414/505/513.
+    public var malformedRejected: Int = 0
+    /// Malformed messages that could not be answered and were dropped.
+    public var malformedDropped: Int = 0
+    /// Datagrams and TCP messages dropped by the per-source rate limit.
+    public var rateLimited: Int = 0
+    public var tcpConnectionsRefused: Int = 0
+    public var tcpIdleClosed: Int = 0
+    /// Messages not sent because the destination was unusable (port 0, broadcast, a host name).
+    public var unroutable: Int = 0
+    public init() {}
+}
+
+public struct SIPStatus: Codable, Sendable, Equatable {
+    public var listeners: [SIPListenerInfo]
+    public var realm: String
+    public var testExtension: String
+    public var trunks: [SIPTrunkStatus]
+    public var activeCalls: Int
+    public var transactions: Int
+    public var tcpConnections: Int
+    public var counters: SIPCounters
+    public init(listeners: [SIPListenerInfo], realm: String, testExtension: String, trunks: [SIPTrunkStatus], activeCalls: Int,
+                transactions: Int, tcpConnections: Int, counters: SIPCounters) {
+        self.listeners = listeners; self.realm = realm; self.testExtension = testExtension; self.trunks = trunks
+        self.activeCalls = activeCalls; self.transactions = transactions; self.tcpConnections = tcpConnections; self.counters = counters
+    }
+}
+
+/// One registered contact of a user.
+public struct SIPRegistrationInfo: Codable, Sendable, Equatable {
+    public var user: String
+    public var contact: String
+    /// Where the REGISTER came from: "udp:127.0.0.1:5072".
+    public var source: String
+    public var userAgent: String?
+    public var expiresAt: Date
+    public init(user: String, contact: String, source: String, userAgent: String?, expiresAt: Date) {
+        self.user = user; self.contact = contact; self.source = source; self.userAgent = userAgent; self.expiresAt = expiresAt
+    }
+}
+
+public struct SIPRegistrationList: Codable, Sendable, Equatable {
+    public var registrations: [SIPRegistrationInfo]
+    public var generatedAt: Date
+    public init(registrations: [SIPRegistrationInfo], generatedAt: Date) { self.registrations = registrations; self.generatedAt = generatedAt }
+}
+
+/// POST /v1/sip/call: place a call from simgate to a SIP URI and play a tone.
+public struct SIPCallRequest: Codable, Sendable, Equatable {
+    public var to: String
+    /// "tone" (1 kHz) is the only source for now.
+    public var play: String?
+    /// How long to keep the call up after it is answered, then send BYE.
+    public var seconds: Double?
+    /// Send through this [[trunk]] (with its credentials) instead of straight to the URI.
+    public var trunk: String?
+    public init(to: String, play: String? = "tone", seconds: Double? = nil, trunk: String? = nil) {
+        self.to = to; self.play = play; self.seconds = seconds; self.trunk = trunk
+    }
+}
+
+public struct SIPCallResult: Codable, Sendable, Equatable {
+    /// "completed" (answered, held, hung up by us), "remote-hangup", "rejected", "timeout", "failed".
+    public var outcome: String
+    /// The final response to the INVITE, e.g. 200 or 486.
+    public var finalStatus: Int?
+    public var reason: String?
+    public var codec: String?
+    public var rtpPacketsSent: Int
+    public var rtpPacketsReceived: Int
+    public var seconds: Double
+    public init(outcome: String, finalStatus: Int?, reason: String?, codec: String?, rtpPacketsSent: Int, rtpPacketsReceived: Int, seconds: Double) {
+        self.outcome = outcome; self.finalStatus = finalStatus; self.reason = reason; self.codec = codec
+        self.rtpPacketsSent = rtpPacketsSent; self.rtpPacketsReceived = rtpPacketsReceived; self.seconds = seconds
+    }
+}
+
 // MARK: - Missed calls (GET /v1/missed, POST /v1/missed/{id}/claim|callback|close)
 
 /// Where a missed-call entry stands. It moves forward only: new → claimed → called-back →

@@ -16,6 +16,11 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var modemPool: ModemPoolConfig
     /// `[[modem]]`: the modems named in the file, in file order.
     public var modems: [ModemConfig]
+    /// `[sip]`, `[[user]]`, `[[trunk]]`: the SIP stack, its users and upstream trunks.
+    /// No `[sip]` section: the SIP stack does not start (a modem-only box opens no SIP port).
+    public var sip: SIPConfig? = nil
+    public var users: [SIPUserConfig] = []
+    public var trunks: [SIPTrunkConfig] = []
     /// `[[webhook]]`, `[[ring_group]]`, `[[queue]]`, `[[inbound]]` (InboundConfig.swift).
     public var inbound = InboundConfig()
 
@@ -83,6 +88,9 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             readers.append(reader)
             return ModemConfig.decode(reading: reader)
         }
+        sip = r.table("sip").map { SIPConfig(reading: TableReader($0, path: "sip", diagnostics: d)) }
+        users = (r.tableArray("user") ?? []).enumerated().compactMap { SIPUserConfig.decode(reading: TableReader($1, path: "user[\($0)]", diagnostics: d)) }
+        trunks = (r.tableArray("trunk") ?? []).enumerated().compactMap { SIPTrunkConfig.decode(reading: TableReader($1, path: "trunk[\($0)]", diagnostics: d)) }
         inbound = InboundConfig(root: r)
         r.finish()
         Self.checkModemsAreDistinct(readers)

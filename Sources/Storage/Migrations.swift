@@ -47,8 +47,26 @@ public enum StorageMigrations {
             try db.create(index: "modem_event_on_modem_id_at", on: ModemEventRow.databaseTableName, columns: ["modem_id", "at"])
             try db.create(index: "modem_event_on_at", on: ModemEventRow.databaseTableName, columns: ["at"])
         }
-        migrator.registerMigration("v2-missed-calls", migrate: InboundMigrations.createMissedCalls)
-        migrator.registerMigration("v2-webhook-outbox", migrate: InboundMigrations.createWebhookOutbox)
+        migrator.registerMigration("v2-calls") { db in
+            try CallRecord.createTable(db)
+        }
+        migrator.registerMigration("v2-sip-registrations") { db in
+            // Contacts bound by REGISTER (RFC 3261 §10.3), kept so a restart keeps them until
+            // they expire. One row per (user, contact URI); a refresh replaces the row.
+            try db.create(table: SIPRegistrationRow.databaseTableName) { t in
+                t.column("user", .text).notNull()
+                t.column("contact", .text).notNull()
+                t.column("source", .text).notNull()
+                t.column("user_agent", .text)
+                t.column("call_id", .text).notNull()
+                t.column("cseq", .integer).notNull()
+                t.column("expires_at", .datetime).notNull()
+                t.primaryKey(["user", "contact"])
+            }
+            try db.create(index: "sip_registration_on_expires_at", on: SIPRegistrationRow.databaseTableName, columns: ["expires_at"])
+        }
+        migrator.registerMigration("v3-missed-calls", migrate: InboundMigrations.createMissedCalls)
+        migrator.registerMigration("v3-webhook-outbox", migrate: InboundMigrations.createWebhookOutbox)
         return migrator
     }
 }

@@ -135,3 +135,11 @@ extension Storage {
         try await writer.read { db in try body(StorageTransaction(db: db)) }
     }
 }
+
+extension StorageTransaction {
+    /// Call attempts (CDR rows) that started in [from, to), oldest first: what reports count.
+    public func callRecords(startingFrom from: Date, before to: Date) throws -> [CallDetail] {
+        try CallDetail.filter(Column("invite_at") >= from && Column("invite_at") < to)
+            .order(Column("invite_at"), Column("id")).fetchAll(db)
+    }
+}

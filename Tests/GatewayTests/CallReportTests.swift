@@ -66,6 +66,22 @@ struct CallReportTests {
         #expect(json == report)
     }
 
+    @Test func cdrAttemptsBecomeOneSummaryPerCall() {
+        var a1 = CallDetail(callID: "x", attempt: 1, direction: "outbound", modemID: "huawei1", inviteAt: d("2025-10-06T07:00:00Z"))
+        a1.sipUser = "alice"
+        a1.gsmCause = "congestion"
+        var a2 = CallDetail(callID: "x", attempt: 2, direction: "outbound", modemID: "quectel1", inviteAt: d("2025-10-06T07:00:03Z"))
+        a2.sipUser = "alice"
+        a2.answerAt = d("2025-10-06T07:00:11Z")
+        var b1 = CallDetail(callID: "y", attempt: 1, direction: "inbound", modemID: "simcom1", inviteAt: d("2025-10-06T08:00:00Z"))
+        b1.caller = "+79161234567"
+        let calls = CallRecordSummary.calls(from: [a2, b1, a1])
+        #expect(calls == [
+            CallRecordSummary(direction: .outbound, startedAt: d("2025-10-06T07:00:00Z"), answeredAt: d("2025-10-06T07:00:11Z"), sim: "quectel1", user: "alice"),
+            CallRecordSummary(direction: .inbound, startedAt: d("2025-10-06T08:00:00Z"), answeredAt: nil, sim: "simcom1", user: nil),
+        ])
+    }
+
     /// The distributor's scripted day, turned into CDRs: the report equals counts made
     /// independently from the actions.
     @Test func reportMatchesAnIndependentCountOfAScriptedDay() {

@@ -6,7 +6,9 @@ import NIOHTTP1
 
 struct ControlRoutes: Sendable {
     let pool: ModemPool
+    let sip: SIPService?
     let status: @Sendable (Int) -> DaemonStatus
+    var calls: CallManager? = nil
     /// Missed calls and webhooks (InboundRoutes.swift).
     var inbound: InboundRoutes?
 
@@ -28,6 +30,11 @@ struct ControlRoutes: Sendable {
             return .json(result)
         case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
             return await rawAT(id: s[1], body: request.body)
+        case (_, let s) where s.first == "calls" || s == ["cdr"]:
+            guard let calls else { return .error(.serviceUnavailable, "calls are not enabled") }
+            return await CallRoutes(calls: calls).route(request, Array(s))
+        case (_, let s) where s.first == "sip":
+            return await SIPRoutes.route(sip, method: request.method, path: Array(s.dropFirst()), body: request.body)
         case (_, let s) where s.first == "missed" || s.first == "webhooks" || s.first == "report":
             guard let inbound else { return .error(.serviceUnavailable, "the missed-call list is not running") }
             return await inbound.route(request, segments: s)

@@ -55,11 +55,23 @@ public final class Daemon: Sendable {
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
 
+        let calls = CallManager(pool: pool, storage: storage, logger: logger)
+        await calls.start()
+        var sip: SIPService?
+        if let sipConfig = config.sip {
+            do {
+                sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
+                                                 group: group, logger: logger)
+            } catch {
+                await pool.stop()
+                throw error
+            }
+        }
         let inbound = await InboundServices.start(config: config.inbound, storage: storage, group: group, logger: logger)
-        var routes = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
+        var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        })
-        routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage)
+        }, calls: calls)
+        routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
         let router = routes.route
         var servers: [ControlServer] = []
         do {
@@ -72,10 +84,11 @@ public final class Daemon: Sendable {
         } catch {
             for server in servers { await server.close() }
             await inbound.stop()
+            await sip?.stop()
             await pool.stop()
             throw error
         }
-        var running = RunningDaemon(pool: pool, servers: servers, storage: storage)
+        var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip)
         running.inbound = inbound
         return running
     }
@@ -86,12 +99,17 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    let calls: CallManager
+    /// nil when the config has no [sip] section.
+    public let sip: SIPService?
     /// The missed-call list and the webhook worker (set by `start`).
     public internal(set) var inbound: InboundServices?
 
     public func stop() async {
         for server in servers { await server.close() }
+        await calls.hangUpAll()
         await inbound?.stop()
+        await sip?.stop()
         await pool.stop()
     }
 }

@@ -33,6 +33,14 @@ public struct InboundServices: Sendable {
         webhookWorker.wake()
     }
 
+    /// The report's view of the CDR table (written by the call bridge).
+    static func callRecords(_ storage: Storage) -> @Sendable (Date, Date) async throws -> [CallRecordSummary] {
+        { from, to in
+            let rows = try await storage.read { tx in try tx.callRecords(startingFrom: from, before: to) }
+            return CallRecordSummary.calls(from: rows)
+        }
+    }
+
     func stop() async {
         await webhookWorker.stop()
     }

@@ -92,3 +92,25 @@ public enum CallReportBuilder {
         }
     }
 }
+
+extension CallRecordSummary {
+    /// One summary per call from its CDR rows (one row per modem attempt; failover adds
+    /// rows): the call started at its first attempt, was answered if any attempt was, and is
+    /// counted on the modem (SIM) and SIP user of the answered attempt, else of the last.
+    public static func calls(from attempts: [CallDetail]) -> [CallRecordSummary] {
+        var order: [String] = []
+        var byCall: [String: [CallDetail]] = [:]
+        for a in attempts {
+            if byCall[a.callID] == nil { order.append(a.callID) }
+            byCall[a.callID, default: []].append(a)
+        }
+        return order.compactMap { id -> CallRecordSummary? in
+            guard let rows = byCall[id]?.sorted(by: { $0.attempt < $1.attempt }), let first = rows.first, let last = rows.last else { return nil }
+            let answered = rows.first { $0.answerAt != nil }
+            let chosen = answered ?? last
+            return CallRecordSummary(direction: first.direction == "inbound" ? .inbound : .outbound,
+                                     startedAt: rows.map(\.inviteAt).min() ?? first.inviteAt, answeredAt: answered?.answerAt,
+                                     sim: chosen.modemID, user: chosen.sipUser)
+        }
+    }
+}

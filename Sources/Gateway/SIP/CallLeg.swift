@@ -1,0 +1,63 @@
+// One call leg the SIP service is party to, as a dialog (RFC 3261 §12): the test
+// extension answering a user (UAS), or a call simgate places (UAC). Loop-confined like
+// SIPService; see the proof there.
+import Foundation
+import NIOCore
+import SIPCore
+import ControlModel
+
+final class CallLeg: @unchecked Sendable {
+    enum Role { case echoTest, outbound }
+    enum State: Equatable { case calling, early, answered, confirmed, ending, ended }
+
+    let role: Role
+    let callID: String
+    let localTag: String
+    var remoteTag: String?
+    /// Who the leg belongs to, for max_concurrent_calls ("alice", "trunk:pbx", "api").
+    let owner: String
+    var state: State
+    /// Our side and theirs as they appear in From/To of requests we send in the dialog.
+    var local: NameAddr
+    var remote: NameAddr
+    var remoteTarget: SIPURI?
+    /// Route set (§12.1.1 UAS: Record-Route in order; §12.1.2 UAC: reversed).
+    var routeSet: [NameAddr] = []
+    var localCSeq: UInt32
+    /// Where in-dialog requests go when there is no route set: the peer the dialog was
+    /// created from (symmetric signalling, as rport does for responses).
+    var peer: SIPPeer?
+    var rtp: RTPStream?
+    var serverInviteKey: TransactionKey?
+    var invite: SIPMessage?
+    /// Our last SDP (re-sent on re-INVITE / 2xx retransmission).
+    var lastAnswer: SIPMessage?
+    var retransmit: Scheduled<Void>?
+    var hangupTimer: Scheduled<Void>?
+    var answerTimer: Scheduled<Void>?
+    var sessionID = UInt64.random(in: 1...UInt64(UInt32.max))
+    var codec: String?
+    let startedAt = NIODeadline.now()
+    var authAttempted = false
+    // Outbound calls only.
+    var holdSeconds: Double = 5
+    var credentials: (username: String, password: String)?
+    var finalStatus: Int?
+    var finalReason: String?
+    var completion: EventLoopPromise<SIPCallResult>?
+
+    init(role: Role, callID: String, localTag: String, owner: String, state: State, local: NameAddr, remote: NameAddr, localCSeq: UInt32) {
+        self.role = role
+        self.callID = callID
+        self.localTag = localTag
+        self.owner = owner
+        self.state = state
+        self.local = local
+        self.remote = remote
+        self.localCSeq = localCSeq
+    }
+
+    /// The dialog key as seen from requests the far end sends: Call-ID + our tag (their To tag).
+    var id: String { CallLeg.id(callID: callID, localTag: localTag) }
+    static func id(callID: String, localTag: String) -> String { callID + "|" + localTag }
+}

@@ -1,0 +1,355 @@
+// The transaction user for requests we receive: OPTIONS, REGISTER (registrar), INVITE
+// to the test extension (echo), ACK, BYE, CANCEL, and 481/405/501 for the rest.
+import ControlModel
+import Foundation
+import MediaCore
+import NIOCore
+import SIPCore
+
+extension SIPService {
+    func handleRequest(_ m: SIPMessage, key: TransactionKey) {
+        guard let method = m.method else { return }
+        if let rejection = m.userAgentServerRejection() {
+            reply(m, key, rejection.statusCode, rejection.reason)
+            return
+        }
+        let toTag = (try? m.to())?.tag
+        switch method {
+        case .options:
+            reply(m, key, 200, headers: capabilityHeaders)
+        case .register:
+            handleRegister(m, key: key)
+        case .invite:
+            if let toTag { handleReInvite(m, key: key, toTag: toTag) } else { handleNewInvite(m, key: key) }
+        case .bye:
+            guard let leg = toTag.flatMap({ legs[CallLeg.id(callID: m.callID ?? "", localTag: $0)] }) else {
+                reply(m, key, 481)
+                return
+            }
+            reply(m, key, 200, toTag: leg.localTag)
+            finish(leg, outcome: "remote-hangup", reason: "BYE from the far end")
+        case .cancel:
+            handleCancel(m, key: key)
+        case .info, .update, .notify, .prack:
+            guard let tag = toTag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else {
+                reply(m, key, 481)
+                return
+            }
+            reply(m, key, 200, toTag: leg.localTag)
+        default:
+            if Self.knownMethods.contains(method.rawValue) {
+                reply(m, key, 405, headers: [(.allow, Self.allowedMethods)])
+            } else {
+                reply(m, key, 501, headers: [(.allow, Self.allowedMethods)])
+            }
+        }
+    }
+
+    // MARK: Digest authentication of users (and trunks with inbound_auth)
+
+    /// The authenticated user name, or nil after answering (401 challenge or 403).
+    func authenticate(_ m: SIPMessage, key: TransactionKey) -> String? {
+        let now = UInt64(Date().timeIntervalSince1970)
+        func challenge(stale: Bool) {
+            let c = digest.challenge(now: now, random: UInt64.random(in: 0...UInt64.max), algorithm: .md5, stale: stale)
+            reply(m, key, 401, headers: [(.wwwAuthenticate, c.headerValue)])
+        }
+        guard let header = m.headers[.authorization] ?? m.headers[.proxyAuthorization], let credentials = DigestCredentials.parse(header),
+              let method = m.method else {
+            challenge(stale: false)
+            return nil
+        }
+        let identity: (name: String, ha1: HA1)
+        if let user = registrar.users[credentials.username] {
+            identity = (user.name, user.ha1)
+        } else if let trunk = trunkHA1[credentials.username] {
+            identity = ("trunk:\(trunk.trunk)", trunk.ha1)
+        } else {
+            // The same answer as a wrong password: a scanner learns nothing about which names exist.
+            logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "unknown user"])
+            reply(m, key, 403, "Forbidden (bad credentials)")
+            return nil
+        }
+        switch digest.verify(credentials, method: method, ha1: identity.ha1, now: now, body: m.body) {
+        case .authorized:
+            return identity.name
+        case .staleNonce:
+            challenge(stale: true)
+        case .invalidNonce, .realmMismatch, .algorithmMismatch:
+            challenge(stale: false)
+        case .wrongResponse, .replay, .uriMismatch:
+            // A digest computed for another Request-URI is a replayed or forged answer.
+            logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "wrong response"])
+            reply(m, key, 403, "Forbidden (bad credentials)")
+        }
+        return nil
+    }
+
+    // MARK: REGISTER (§10.3)
+
+    func handleRegister(_ m: SIPMessage, key: TransactionKey) {
+        guard let to = try? m.to(), let aor = to.uri.sipURI?.decodedUser else {
+            reply(m, key, 400, "Bad Request (To must be a sip URI with a user)")
+            return
+        }
+        guard let user = authenticate(m, key: key) else { return }
+        guard user == aor else {
+            reply(m, key, 403, "Forbidden (\(user) may not register \(aor))")
+            return
+        }
+        let source = serverPeers[key]?.description ?? "unknown"
+        let now = Date()
+        switch registrar.register(m, user: user, source: source, now: now) {
+        case let .reject(code, reason, extra):
+            reply(m, key, code, reason, headers: extra.map { (SIPHeaderName($0.0.name), $0.1) })
+        case let .ok(contacts, changes):
+            for change in changes { persistChange(change) }
+            var headers: [(SIPHeaderName, String)] = contacts.map {
+                (.contact, "<\($0.contact)>;expires=\(max(0, Int($0.expiresAt.timeIntervalSince(now).rounded())))")
+            }
+            headers.append(("Date", Self.httpDate(now)))
+            reply(m, key, 200, headers: headers)
+            logger.info("SIP registration", metadata: ["user": "\(user)", "from": "\(source)", "contacts": "\(contacts.count)"])
+        }
+    }
+
+    static func httpDate(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f.string(from: d)
+    }
+
+    // MARK: INVITE to the test extension
+
+    func trunkName(forSource ip: String) -> String? {
+        trunkConfigs.first { $0.inboundFrom.contains(ip) }?.name
+    }
+
+    func handleNewInvite(_ m: SIPMessage, key: TransactionKey) {
+        guard let uri = m.requestURI?.sipURI, let callID = m.callID, let from = try? m.from(), from.tag != nil,
+              let to = try? m.to(), let cseq = try? m.cseq() else {
+            reply(m, key, 400, "Bad Request (INVITE needs a sip Request-URI and a From tag)")
+            return
+        }
+        let peer = serverPeers[key]
+        let caller: String
+        if let ip = peer?.remote.ipString, let trunk = trunkName(forSource: ip) {
+            caller = "trunk:\(trunk)"
+        } else {
+            guard let user = authenticate(m, key: key) else { return }
+            caller = user
+        }
+        guard uri.decodedUser == config.testExtension else {
+            reply(m, key, 404, "Not Found (only the test extension \(config.testExtension) is served)")
+            return
+        }
+        let limit = registrar.users[caller]?.maxConcurrentCalls ?? Int.max
+        guard legs.values.filter({ $0.owner == caller }).count < limit else {
+            reply(m, key, 486, "Busy Here (max_concurrent_calls reached)")
+            return
+        }
+        guard let offer = m.contentType?.lowercased().hasPrefix("application/sdp") == true ? SDPSession.parse(m.body) : nil else {
+            reply(m, key, 488, "Not Acceptable Here (no SDP offer)", headers: [(.warning, "399 simgate \"an SDP offer is required\"")])
+            return
+        }
+        guard let (audio, streamIndex) = SDPAnswer.negotiate(offer) else {
+            reply(m, key, 488, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
+            return
+        }
+        var local = to
+        let leg = CallLeg(role: .echoTest, callID: callID, localTag: Self.makeTag(), owner: caller, state: .early,
+                          local: local, remote: from, localCSeq: UInt32.random(in: 1...10_000))
+        local.tag = leg.localTag
+        leg.local = local
+        leg.remoteTarget = (try? m.contacts())?.first?.uri.sipURI
+        leg.routeSet = (try? m.routes(.recordRoute)) ?? []
+        leg.peer = peer
+        leg.serverInviteKey = key
+        leg.invite = m
+        leg.codec = audio.law.rawValue
+        _ = cseq
+        legs[leg.id] = leg
+        inviteLegs[key] = leg
+        reply(m, key, 180, toTag: leg.localTag)
+        let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)
+        RTPStream.open(host: host, ports: config.rtpPortMin...config.rtpPortMax, mode: .echo, on: loop, cursor: &rtpCursor)
+            .whenComplete { [self] result in
+                switch result {
+                case let .success(stream):
+                    guard leg.state == .early else { stream.close(); return }
+                    leg.rtp = stream
+                    stream.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+                    let body = SDPAnswer.make(offer: offer, audio: audio, streamIndex: streamIndex, localAddress: host,
+                                              localPort: stream.localPort, sessionID: leg.sessionID)
+                    leg.answerTimer = loop.scheduleTask(in: .milliseconds(Int64(config.answerDelaySeconds * 1000))) { [self] in
+                        answer(leg, request: m, key: key, sdp: body, host: host)
+                    }
+                case let .failure(error):
+                    logger.error("no RTP port for the test extension", metadata: ["error": "\(error)"])
+                    reply(m, key, 503, "Service Unavailable (no free RTP port)", toTag: leg.localTag)
+                    finish(leg, outcome: "failed", reason: "no RTP port")
+                }
+            }
+    }
+
+    func contactHeader(user: String, host: String, peer: SIPPeer?) -> String {
+        let port = peer.flatMap { listeners.indices.contains($0.listener) ? listeners[$0.listener].port : nil } ?? udpListener?.port ?? 5060
+        let transport = peer?.transport == .tcp ? ";transport=tcp" : ""
+        return "<sip:\(user)@\(host):\(port)\(transport)>"
+    }
+
+    /// Sends the 2xx and, on UDP, retransmits it until the ACK (§13.3.1.4: T1 doubling
+    /// to T2; after 64*T1 without ACK the dialog is ended with BYE).
+    func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String) {
+        guard leg.state == .early || leg.state == .confirmed else { return }
+        var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: config.testExtension.replacingOccurrences(of: "#", with: "%23"), host: host, peer: leg.peer))]
+        for rr in m.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }  // §12.1.1: copied into the 2xx
+        headers += capabilityHeaders
+        reply(m, key, 200, toTag: leg.localTag, headers: headers, body: sdp, contentType: "application/sdp")
+        leg.state = .answered
+        var ok = m.makeResponse(200, nil, toTag: leg.localTag, body: sdp, contentType: "application/sdp")
+        for (n, v) in headers { ok.headers.append(n, v) }
+        ok.headers.append(.server, userAgent)
+        leg.lastAnswer = ok
+        leg.rtp.map { _ in logger.info("test extension answered", metadata: ["caller": "\(leg.owner)", "call_id": "\(leg.callID)"]) }
+        guard leg.peer?.transport != .tcp else { return }
+        scheduleRetransmit(leg, interval: layer.timers.t1, elapsed: .zero)
+    }
+
+    private func scheduleRetransmit(_ leg: CallLeg, interval: Duration, elapsed: Duration) {
+        leg.retransmit = loop.scheduleTask(in: interval.timeAmount) { [self] in
+            guard leg.state == .answered, let ok = leg.lastAnswer else { return }
+            let total = elapsed + interval
+            if total >= layer.timers.transactionTimeout {
+                logger.notice("no ACK for 2xx; ending the call", metadata: ["call_id": "\(leg.callID)"])
+                sendBye(leg)
+                return
+            }
+            routeResponse(ok, peer: leg.peer)
+            scheduleRetransmit(leg, interval: min(interval * 2, layer.timers.t2), elapsed: total)
+        }
+    }
+
+    func handleACK(_ m: SIPMessage) {
+        guard let tag = (try? m.to())?.tag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else { return }
+        if leg.state == .answered { leg.state = .confirmed }
+        leg.retransmit?.cancel()
+        leg.retransmit = nil
+    }
+
+    /// A re-INVITE (target refresh, hold/resume): answer from the same port with the
+    /// direction the new offer asks for.
+    func handleReInvite(_ m: SIPMessage, key: TransactionKey, toTag: String) {
+        guard let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)], leg.role == .echoTest,
+              let rtp = leg.rtp, leg.state == .confirmed else {
+            reply(m, key, legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)] == nil ? 481 : 491)
+            return
+        }
+        guard let offer = SDPSession.parse(m.body), let (audio, index) = SDPAnswer.negotiate(offer) else {
+            reply(m, key, 488, toTag: leg.localTag)
+            return
+        }
+        if let target = (try? m.contacts())?.first?.uri.sipURI { leg.remoteTarget = target }
+        let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
+        leg.sessionID += 1
+        let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: index, localAddress: host, localPort: rtp.localPort,
+                                 sessionID: leg.sessionID)
+        answer(leg, request: m, key: key, sdp: sdp, host: host)
+    }
+
+    func handleCancel(_ m: SIPMessage, key: TransactionKey) {
+        let inviteKey = key.invite()
+        guard layer.contains(inviteKey) else {
+            reply(m, key, 481)
+            return
+        }
+        reply(m, key, 200)
+        guard let leg = inviteLegs[inviteKey], leg.state == .early, let invite = leg.invite else { return }
+        reply(invite, inviteKey, 487, toTag: leg.localTag)
+        finish(leg, outcome: "cancelled", reason: "CANCEL before answer")
+    }
+
+    // MARK: Ending legs
+
+    /// Sends BYE in the leg's dialog (§15.1.1) and finishes the leg on the answer.
+    func sendBye(_ leg: CallLeg) {
+        guard leg.state != .ending, leg.state != .ended else { return }
+        leg.state = .ending
+        leg.retransmit?.cancel()
+        leg.hangupTimer?.cancel()
+        leg.localCSeq += 1
+        guard let bye = makeInDialogRequest(leg, method: .bye), let (peer, destination) = nextHop(for: leg) else {
+            finish(leg, outcome: leg.role == .outbound ? "completed" : "failed", reason: "no route for BYE")
+            return
+        }
+        let sent = sendRequest(bye, peer: peer, destination: destination) { [self] event in
+            if case let .response(r) = event, let code = r.statusCode, code < 200 { return }
+            finish(leg, outcome: leg.role == .outbound ? "completed" : "ended", reason: nil)
+        }
+        if !sent { finish(leg, outcome: "failed", reason: "cannot send BYE") }
+    }
+
+    /// A request inside the dialog (§12.2.1.1), with loose routing.
+    func makeInDialogRequest(_ leg: CallLeg, method: SIPMethod) -> SIPMessage? {
+        guard let peerInfo = nextHop(for: leg) else { return nil }
+        let target = leg.remoteTarget ?? leg.remote.uri.sipURI
+        guard let target else { return nil }
+        let host = advertisedHost(listener: peerInfo.peer.listener, peer: peerInfo.destination ?? peerInfo.peer.remote)
+        let port = listeners.indices.contains(peerInfo.peer.listener) ? listeners[peerInfo.peer.listener].port : 5060
+        var h = SIPHeaders()
+        h.append(.via, Via(transport: peerInfo.peer.transport.rawValue, host: host, port: UInt16(port), branch: Self.makeBranch(),
+                           parameters: [SIPParameter("rport")]).description)
+        h.append(.maxForwards, "70")
+        h.append(.from, leg.local.description)
+        var remote = leg.remote
+        if let tag = leg.remoteTag { remote.tag = tag }
+        h.append(.to, remote.description)
+        h.append(.callID, leg.callID)
+        h.append(.cseq, "\(leg.localCSeq) \(method.rawValue)")
+        for r in leg.routeSet { h.append(.route, r.description) }
+        h.append(.userAgent, userAgent)
+        return .request(method, .sip(target), headers: h)
+    }
+
+    /// Where in-dialog requests go: the first route, else the peer the dialog came from
+    /// (UAS legs: symmetric, works through NAT and on the same TCP connection), else the
+    /// remote target.
+    func nextHop(for leg: CallLeg) -> (peer: SIPPeer, destination: SocketAddress?)? {
+        if let first = leg.routeSet.first?.uri.sipURI, let address = ResponseRouting.address(of: first), let udp = udpListener {
+            return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
+        }
+        if leg.role == .echoTest, let peer = leg.peer {
+            if peer.transport == .tcp { return peer.channel.isActive ? (peer, nil) : nil }
+            return (peer, peer.remote)
+        }
+        if let target = leg.remoteTarget, let address = ResponseRouting.address(of: target), let udp = udpListener {
+            return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
+        }
+        return nil
+    }
+
+    func finish(_ leg: CallLeg, outcome: String, reason: String?) {
+        guard leg.state != .ended else { return }
+        leg.state = .ended
+        leg.retransmit?.cancel()
+        leg.hangupTimer?.cancel()
+        leg.answerTimer?.cancel()
+        let sent = leg.rtp?.packetsSent ?? 0
+        let received = leg.rtp?.packetsReceived ?? 0
+        leg.rtp?.close()
+        legs[leg.id] = nil
+        if let key = leg.serverInviteKey { inviteLegs[key] = nil }
+        logger.info("call ended", metadata: ["call_id": "\(leg.callID)", "outcome": "\(outcome)", "rtp_in": "\(received)", "rtp_out": "\(sent)"])
+        leg.completion?.succeed(SIPCallResult(
+            outcome: outcome, finalStatus: leg.finalStatus, reason: reason ?? leg.finalReason, codec: leg.codec,
+            rtpPacketsSent: sent, rtpPacketsReceived: received,
+            seconds: Double((NIODeadline.now() - leg.startedAt).nanoseconds) / 1e9))
+        leg.completion = nil
+    }
+
+    func persistChange(_ change: Registrar.Change) {
+        persistenceYield(change)
+    }
+}

@@ -1,0 +1,107 @@
+// [sip]: where the SIP stack listens, its realm, the test extension, and the limits that
+// keep floods, scanners and half-open connections from growing memory without bound.
+
+public struct SIPConfig: Sendable, Equatable {
+    /// One listening socket: `udp:127.0.0.1:5060`, `tcp:[::1]:5060`. Port 0 picks a free
+    /// port (tests); `simgate sip status` shows the bound one.
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public enum Transport: String, Sendable, CaseIterable { case udp, tcp }
+        public var transport: Transport
+        public var host: String
+        public var port: Int
+
+        public init(transport: Transport, host: String, port: Int) {
+            self.transport = transport
+            self.host = host
+            self.port = port
+        }
+
+        public var description: String {
+            "\(transport.rawValue):" + (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+        }
+
+        public static func parse(_ text: String) -> ListenAddress? {
+            guard let colon = text.firstIndex(of: ":"),
+                  let transport = Transport(rawValue: text[..<colon].lowercased()) else { return nil }
+            let rest = String(text[text.index(after: colon)...])
+            // Port 0 is allowed here (unlike [control]) so tests can ask for a free port.
+            if rest.hasSuffix(":0"), let hp = ControlConfig.TCPAddress.parse(String(rest.dropLast(2)) + ":1") {
+                return ListenAddress(transport: transport, host: hp.host, port: 0)
+            }
+            guard let hp = ControlConfig.TCPAddress.parse(rest) else { return nil }
+            return ListenAddress(transport: transport, host: hp.host, port: hp.port)
+        }
+    }
+
+    public var listen: [ListenAddress]
+    /// Digest realm for users' REGISTER and INVITE challenges. HA1s in [[user]] are
+    /// computed with this realm, so changing it invalidates configured `ha1` values.
+    public var realm: String
+    /// The number an authenticated user dials to reach the echo test (an admin's line test).
+    public var testExtension: String
+    /// RTP ports for media, inclusive; one port per call leg (RTCP is not sent).
+    public var rtpPortMin: Int
+    public var rtpPortMax: Int
+    /// Delay between 180 Ringing and 200 OK on the test extension: gives a caller's
+    /// CANCEL a window, as a real phone would.
+    public var answerDelaySeconds: Double
+    /// Concurrent TCP connections. Each holds a framer buffer of up to 64 KiB
+    /// (SIPLimits.maxMessageSize): 1 024 connections bound that memory to 64 MiB, far
+    /// above a gateway's few dozen phones and trunks.
+    public var maxTCPConnections: Int
+    /// Seconds a TCP connection may stay silent before we close it. Phones keep their
+    /// connection alive with CRLF pings (RFC 5626) or re-REGISTER well within 120 s;
+    /// a half-open connection (peer vanished, SYN flood that completed) is freed then.
+    public var tcpIdleTimeoutSeconds: Double
+    /// Requests per second accepted from one source address (token bucket refill), and the
+    /// burst allowed above it. A phone sends a few requests per call; a scanner sends
+    /// thousands. Excess datagrams are dropped unanswered: answering would amplify a flood.
+    public var rateLimitPerSource: Double
+    public var rateLimitBurst: Double
+    /// Live SIP transactions (TransactionLayer bound). Past it new requests get 503.
+    public var maxTransactions: Int
+
+    public static let defaultListen = [ListenAddress(transport: .udp, host: "0.0.0.0", port: 5060),
+                                       ListenAddress(transport: .tcp, host: "0.0.0.0", port: 5060)]
+
+    public init(listen: [ListenAddress] = SIPConfig.defaultListen, realm: String = "simgate", testExtension: String = "*43",
+                rtpPortMin: Int = 20_000, rtpPortMax: Int = 20_999, answerDelaySeconds: Double = 0.2,
+                maxTCPConnections: Int = 1_024, tcpIdleTimeoutSeconds: Double = 120,
+                rateLimitPerSource: Double = 200, rateLimitBurst: Double = 400, maxTransactions: Int = 65_536) {
+        self.listen = listen
+        self.realm = realm
+        self.testExtension = testExtension
+        self.rtpPortMin = rtpPortMin
+        self.rtpPortMax = rtpPortMax
+        self.answerDelaySeconds = answerDelaySeconds
+        self.maxTCPConnections = maxTCPConnections
+        self.tcpIdleTimeoutSeconds = tcpIdleTimeoutSeconds
+        self.rateLimitPerSource = rateLimitPerSource
+        self.rateLimitBurst = rateLimitBurst
+        self.maxTransactions = maxTransactions
+    }
+
+    init(reading r: TableReader) {
+        self.init()
+        if let v = r.stringArray("listen", validate: { s in
+            ListenAddress.parse(s) == nil ? "expected udp:host:port or tcp:host:port (e.g. \"udp:0.0.0.0:5060\"), got \"\(s)\"" : nil
+        }) { listen = v.compactMap(ListenAddress.parse) }
+        if let v = r.string("realm", validate: { s in
+            s.isEmpty || s.contains("\"") || s.contains("\\") ? "must be non-empty text without quotes or backslashes" : nil
+        }) { realm = v }
+        if let v = r.string("test_extension", validate: { s in
+            (1...32).contains(s.count) && s.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "*" || $0 == "#" || $0.isLetter) })
+                ? nil : "expected 1 to 32 of digits, letters, '*' or '#', got \"\(s)\""
+        }) { testExtension = v }
+        if let v = r.integer("rtp_port_min", in: 1024...65534) { rtpPortMin = Int(v) }
+        if let v = r.integer("rtp_port_max", in: 1025...65535) { rtpPortMax = Int(v) }
+        if rtpPortMax < rtpPortMin { r.report("rtp_port_max", "must not be below rtp_port_min (\(rtpPortMin))") }
+        if let v = r.number("answer_delay", in: 0...30) { answerDelaySeconds = v }
+        if let v = r.integer("max_tcp_connections", in: 1...65_536) { maxTCPConnections = Int(v) }
+        if let v = r.number("tcp_idle_timeout", in: 1...3600) { tcpIdleTimeoutSeconds = v }
+        if let v = r.number("rate_limit", in: 1...1_000_000) { rateLimitPerSource = v }
+        if let v = r.number("rate_burst", in: 1...1_000_000) { rateLimitBurst = v }
+        if let v = r.integer("max_transactions", in: 16...1_048_576) { maxTransactions = Int(v) }
+        r.finish()
+    }
+}

@@ -1,0 +1,60 @@
+// [[trunk]]: an upstream PBX or provider simgate registers to as a client, places calls
+// to, and accepts calls from.
+
+public struct SIPTrunkConfig: Sendable, Equatable {
+    public var name: String
+    /// Registrar URI, e.g. `sip:pbx.example.net:5060`; also where outbound calls go.
+    public var registrar: String
+    public var username: String
+    /// Never logged, never shown by the API.
+    public var password: SecretString?
+    /// Registration lifetime we ask for, seconds; refreshed before it runs out.
+    public var expires: Int
+    /// Whether to REGISTER at all (some trunks authenticate by IP only).
+    public var register: Bool
+    /// Calls from simgate may go out through this trunk.
+    public var outbound: Bool
+    /// Source addresses whose INVITEs are accepted without a digest challenge.
+    public var inboundFrom: [String]
+    /// Accept INVITEs that authenticate with this trunk's username/password.
+    public var inboundAuth: Bool
+
+    public static let expiresRange: ClosedRange<Int64> = 60...86_400
+
+    public init(name: String, registrar: String, username: String, password: SecretString? = nil, expires: Int = 600,
+                register: Bool = true, outbound: Bool = true, inboundFrom: [String] = [], inboundAuth: Bool = false) {
+        self.name = name
+        self.registrar = registrar
+        self.username = username
+        self.password = password
+        self.expires = expires
+        self.register = register
+        self.outbound = outbound
+        self.inboundFrom = inboundFrom
+        self.inboundAuth = inboundAuth
+    }
+
+    static func decode(reading r: TableReader) -> SIPTrunkConfig? {
+        let name = r.string("name", required: true) { s in
+            ModemConfig.isValidID(s) ? nil : "expected 1 to 32 of a-z, 0-9, '_' or '-', got \"\(s)\""
+        }
+        let registrar = r.string("registrar", required: true) { s in
+            (s.hasPrefix("sip:") && s.count > 4 && !s.contains(" ")) ? nil : "expected a sip: URI such as \"sip:pbx.example.net:5060\", got \"\(s)\""
+        }
+        let username = r.string("username", required: true) { s in SIPUserConfig.isValidName(s) ? nil : "expected letters, digits or -_.!~*+" }
+        let password = r.string("password") { s in s.isEmpty ? "must not be empty" : nil }
+        let expires = r.integer("expires", in: expiresRange)
+        let register = r.bool("register")
+        let outbound = r.bool("outbound")
+        let inboundFrom = r.stringArray("inbound_from") { s in
+            s.isEmpty || s.contains(" ") ? "expected an IP address" : nil
+        }
+        let inboundAuth = r.bool("inbound_auth")
+        if (register ?? true) && r.value("password") == nil { r.report("name", "a registering trunk needs a password") }
+        r.finish()
+        guard let name, let registrar, let username else { return nil }
+        return SIPTrunkConfig(name: name, registrar: registrar, username: username, password: password.map(SecretString.init),
+                              expires: expires.map(Int.init) ?? 600, register: register ?? true, outbound: outbound ?? true,
+                              inboundFrom: inboundFrom ?? [], inboundAuth: inboundAuth ?? false)
+    }
+}
