@@ -67,7 +67,7 @@ public final class Daemon: Sendable {
                 throw error
             }
         }
-        let inbound = await InboundServices.start(config: config.inbound, storage: storage, group: group, logger: logger)
+        let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, group: group, logger: logger)
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls)

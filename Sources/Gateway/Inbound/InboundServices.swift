@@ -12,15 +12,34 @@ public struct InboundServices: Sendable {
     public let webhookWorker: WebhookDeliveryWorker
     /// Hold music and prompts of every queue, decoded at start.
     public let holdAudio: HoldAudioLibrary
+    /// Writes every unanswered inbound ring to the missed-call list (see InboundRingRecorder).
+    var ringRecorder: InboundRingRecorder?
 
-    static func start(config: InboundConfig, storage: Storage, group: EventLoopGroup, logger: Logger) async -> InboundServices {
+    /// With `pool`, every unanswered inbound ring on its modems becomes a missed-call entry.
+    static func start(config: InboundConfig, storage: Storage, pool: ModemPool?, group: EventLoopGroup, logger: Logger) async -> InboundServices {
         let worker = WebhookDeliveryWorker(storage: storage, webhooks: config.webhooks, group: group, logger: logger)
         let outbox = WebhookOutbox(webhooks: config.webhooks)
         let missed = MissedCallService(storage: storage, outbox: outbox, onEnqueued: { worker.wake() })
         let holdAudio = HoldAudioLibrary(config: config)
         for problem in holdAudio.problems { logger.warning("\(problem)") }
-        let services = InboundServices(missedCalls: missed, outbox: outbox, webhookWorker: worker, holdAudio: holdAudio)
+        var services = InboundServices(missedCalls: missed, outbox: outbox, webhookWorker: worker, holdAudio: holdAudio)
         await worker.start()
+        if let pool {
+            let publish: @Sendable (WebhookEventType, CallEventData, Date) async -> Void = { type, data, at in
+                guard !outbox.webhooks.isEmpty else { return }
+                do {
+                    let event = try WebhookEvent(type: type, occurredAt: at, data: data)
+                    _ = try await storage.transaction { tx in try outbox.enqueue(event, in: tx) }
+                    worker.wake()
+                } catch {
+                    logger.error("cannot queue webhook", metadata: ["event": "\(type.rawValue)", "error": "\(error)"])
+                }
+            }
+            let recorder = InboundRingRecorder(missedCalls: missed, logger: logger, lineOf: { await pool.snapshot(id: $0)?.msisdn },
+                                               publish: publish)
+            await recorder.attach(to: pool)
+            services.ringRecorder = recorder
+        }
         return services
     }
 
@@ -42,6 +61,7 @@ public struct InboundServices: Sendable {
     }
 
     func stop() async {
+        await ringRecorder?.stop()
         await webhookWorker.stop()
     }
 }

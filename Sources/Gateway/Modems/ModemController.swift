@@ -193,9 +193,11 @@ final class ModemController: @unchecked Sendable {
         eventLoop.execute { self.onIncomingCall = handler }
     }
 
-    /// Takes the events of a ringing inbound call without answering it yet.
+    /// Takes the events of a ringing inbound call without answering it yet. Called from
+    /// `onIncomingCall` (on the loop), the listener is set at once, so a +CLIP parsed from
+    /// the same read as the RING is not lost.
     func claimIncoming(listener: @escaping @Sendable (CallEvent) -> Void) {
-        eventLoop.execute { self.callListener = listener }
+        if eventLoop.inEventLoop { callListener = listener } else { eventLoop.execute { self.callListener = listener } }
     }
 
     func hangUp() {

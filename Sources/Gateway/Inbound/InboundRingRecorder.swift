@@ -1,0 +1,113 @@
+// Until the call bridge rings SIP phones for inbound calls (InboundCallCenter is ready for
+// it), no inbound GSM call may vanish: this listens to every modem's inbound rings and, when
+// a call ends without having been answered, writes it to the missed-call list (caller or
+// withheld, the modem/SIM it rang on, how long it rang, why), with call.ringing and
+// call.ended webhooks around it.
+import ControlModel
+import Foundation
+import Logging
+import ModemCore
+import Storage
+
+actor InboundRingRecorder {
+    private struct Ringing {
+        var modem: String
+        var caller: CallerID
+        var startedAt: Date
+        var answered = false
+    }
+
+    private enum Report: Sendable {
+        case incoming(key: Int, modem: String, caller: CallerID, at: Date)
+        case event(key: Int, CallEvent, at: Date)
+    }
+
+    private let missedCalls: MissedCallService
+    private let publish: @Sendable (WebhookEventType, CallEventData, Date) async -> Void
+    private let lineOf: @Sendable (String) async -> String?
+    private let logger: Logger
+    private var ringing: [Int: Ringing] = [:]
+    /// Rings and their events, in the order the modems' event loops saw them.
+    private let reports: AsyncStream<Report>
+    private let continuation: AsyncStream<Report>.Continuation
+    private var consumer: Task<Void, Never>?
+    private let keys = Counter()
+
+    init(missedCalls: MissedCallService, logger: Logger, lineOf: @escaping @Sendable (String) async -> String? = { _ in nil },
+         publish: @escaping @Sendable (WebhookEventType, CallEventData, Date) async -> Void) {
+        self.missedCalls = missedCalls; self.logger = logger; self.lineOf = lineOf; self.publish = publish
+        (reports, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Starts listening to `pool`'s inbound rings (present and future modems).
+    func attach(to pool: ModemPool) async {
+        let continuation = self.continuation, keys = self.keys
+        await pool.setIncomingCallHandler { controller, caller in
+            // On the modem's event loop: claim the call's events before the next line is parsed.
+            let key = keys.next()
+            continuation.yield(.incoming(key: key, modem: controller.id, caller: caller, at: Date()))
+            controller.claimIncoming { event in continuation.yield(.event(key: key, event, at: Date())) }
+        }
+        consumer = Task { [weak self] in
+            guard let stream = await self?.reports else { return }
+            for await report in stream { await self?.handle(report) }
+        }
+    }
+
+    func stop() {
+        continuation.finish()
+        consumer?.cancel()
+    }
+
+    private func handle(_ report: Report) async {
+        switch report {
+        case .incoming(let key, let modem, let caller, let at):
+            ringing[key] = Ringing(modem: modem, caller: caller, startedAt: at)
+            await publish(.callRinging, CallEventData(callID: "in-\(key)", direction: "inbound", caller: Self.number(caller), sim: modem), at)
+        case .event(let key, let event, let at):
+            guard var call = ringing[key] else { return }
+            switch event {
+            case .callerIdentified(let caller):
+                call.caller = caller
+                ringing[key] = call
+            case .connected:
+                call.answered = true
+                ringing[key] = call
+            case .ended(_, let cause, _):
+                ringing[key] = nil
+                await ended(key, call, cause: cause, at: at)
+            default:
+                break
+            }
+        }
+    }
+
+    private func ended(_ key: Int, _ call: Ringing, cause: CallEndCause, at: Date) async {
+        let number = Self.number(call.caller)
+        await publish(.callEnded, CallEventData(callID: "in-\(key)", direction: "inbound", caller: number, sim: call.modem,
+                                                reason: cause.kind.rawValue, durationSeconds: at.timeIntervalSince(call.startedAt)), at)
+        guard !call.answered else { return }
+        let reason: MissedCallReason = [.modemGone, .modemError].contains(cause.kind) ? .modemFault : .callerHungUpRinging
+        let missed = MissedCall(caller: number, sim: call.modem, line: await lineOf(call.modem), startedAt: call.startedAt,
+                                endedAt: at, reason: reason)
+        do {
+            try await missedCalls.record(missed)
+        } catch {
+            logger.critical("missed call NOT recorded", metadata: ["caller": "\(call.caller.display)", "modem": "\(call.modem)",
+                                                                   "error": "\(error)"])
+        }
+    }
+
+    static func number(_ caller: CallerID) -> String? {
+        if case .number(let n) = caller { return n }
+        return nil
+    }
+}
+
+/// Ids for rings, taken on the modems' event loops.
+private final class Counter: Sendable {
+    private let value = Mutex<Int>(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+import Synchronization
