@@ -16,6 +16,14 @@ public struct StorageTransaction {
             .fetchOne(db)?.entry
     }
 
+    /// Open entries whose caller ends with `digits` (the national significant number):
+    /// "+79161234567" and "89161234567" are one customer.
+    public func openMissedCalls(callerEndingWith digits: String) throws -> [MissedCallEntry] {
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return [] }
+        return try MissedCallRow.filter(Column("status") != MissedCallStatus.closed.rawValue && Column("caller").like("%" + digits))
+            .fetchAll(db).map(\.entry)
+    }
+
     public func missedCall(id: Int64) throws -> MissedCallEntry? {
         try MissedCallRow.fetchOne(db, key: id)?.entry
     }

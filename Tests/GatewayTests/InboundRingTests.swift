@@ -35,5 +35,17 @@ struct InboundRingTests {
 
         let table = await h.cliOffPool(["missed"])
         #expect(table.standardOutput.contains("+79161234567") && table.standardOutput.contains("withheld"))
+
+        // A dispatcher calls the customer back, dialling the national form; the answered
+        // outbound call closes the entry.
+        try await h.waitFor("huawei1", "free again") { $0.state == .free }
+        let call = try await h.dial("89161234567", modem: "huawei1")
+        _ = try await h.waitForCall(call.id, "answered") { $0.state == "answered" }
+        #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
+        try await eventually("closed by the answered callback", seconds: 20) {
+            try await missed.entry(id: first.id).status == .closed
+        }
+        let closed = try await missed.entry(id: first.id)
+        #expect(closed.closedBy == "auto" && closed.note == "answered outbound call to 89161234567")
     }
 }

@@ -14,6 +14,13 @@ actor CallManager {
     private let chooser: any ModemChooser
     private var calls: [String: CallBridge] = [:]
     private var serial = 0
+    /// Told the number of every answered outbound call (the missed-call list closes that
+    /// customer's open entry: they got through).
+    private var onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)?
+
+    func setAnsweredOutboundHandler(_ handler: @escaping @Sendable (_ number: String) async -> Void) {
+        onAnsweredOutbound = handler
+    }
 
     init(pool: ModemPool, storage: Storage, logger: Logger, chooser: any ModemChooser = FirstFreeModemChooser()) {
         self.pool = pool; self.storage = storage; self.logger = logger; self.chooser = chooser
@@ -90,6 +97,11 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        guard bridge.direction == "outbound", let handler = onAnsweredOutbound else { return }
+        let number = bridge.number
+        Task {
+            if let call = try? await bridge.live().get(), call.answeredAt != nil { await handler(number) }
+        }
     }
 }
 

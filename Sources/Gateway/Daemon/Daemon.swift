@@ -68,6 +68,9 @@ public final class Daemon: Sendable {
             }
         }
         let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, group: group, logger: logger)
+        await calls.setAnsweredOutboundHandler { [missed = inbound.missedCalls] number in
+            _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
+        }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls)

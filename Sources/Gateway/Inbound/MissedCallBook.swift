@@ -66,12 +66,29 @@ public enum MissedCallBook {
         return (1...maximumCallerDigits).contains(digits) ? out : nil
     }
 
+    /// Digits a number is matched on across formats: the last 10 (the national significant
+    /// number in +7/+1 and many other plans), so the "+79161234567" the network presented and
+    /// the "89161234567" a dispatcher dialled are one customer. Shorter numbers match whole.
+    public static let matchingDigits = 10
+
+    public static func matchingSuffix(_ key: String) -> String {
+        let digits = key.filter { $0.isASCII && $0.isNumber }
+        return String(digits.suffix(matchingDigits))
+    }
+
+    /// Whether two caller keys name the same customer.
+    public static func sameCustomer(_ a: String, _ b: String) -> Bool {
+        let da = a.filter { $0.isASCII && $0.isNumber }, db = b.filter { $0.isASCII && $0.isNumber }
+        guard da.count >= matchingDigits, db.count >= matchingDigits else { return a == b }
+        return da.suffix(matchingDigits) == db.suffix(matchingDigits)
+    }
+
     /// A missed call folded into the caller's open entry, or a new entry when there is none
     /// (always new for withheld callers). A claimed or called-back entry stays where it is:
     /// the dispatcher working on it sees the count grow.
     public static func record(_ call: MissedCall, into open: MissedCallEntry?) -> MissedCallEntry {
         let caller = callerKey(call.caller)
-        guard var entry = open, caller != nil, entry.caller == caller, entry.status != .closed else {
+        guard var entry = open, let caller, let existing = entry.caller, sameCustomer(existing, caller), entry.status != .closed else {
             return MissedCallEntry(id: 0, caller: caller, sim: call.sim, line: call.line, firstAt: call.startedAt,
                                    lastAt: call.endedAt, waitedSeconds: call.waitedSeconds, reason: call.reason,
                                    callCount: 1, status: .new)

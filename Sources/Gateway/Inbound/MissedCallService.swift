@@ -36,8 +36,7 @@ public final class MissedCallService: Sendable {
     public func record(_ call: MissedCall) async throws -> MissedCallEntry {
         let now = clock(), outbox = self.outbox
         let entry = try await storage.transaction { tx in
-            let key = MissedCallBook.callerKey(call.caller)
-            let open = try key.flatMap { try tx.openMissedCall(caller: $0) }
+            let open = try MissedCallBook.callerKey(call.caller).flatMap { try Self.openEntry(for: $0, tx) }
             var entry = MissedCallBook.record(call, into: open)
             if open == nil { entry = try tx.insertMissedCall(entry) } else { try tx.updateMissedCall(entry) }
             try tx.appendHistory(missedCallID: entry.id, MissedCallHistoryItem(
@@ -108,13 +107,14 @@ public final class MissedCallService: Sendable {
     }
 
     /// The customer at `number` got through (answered inbound call, or answered outbound call
-    /// to them): their open entry, if any, closes. Returns the closed entry.
+    /// to them): their open entry, if any, closes (matched across national and international
+    /// formats, see MissedCallBook.sameCustomer). Returns the closed entry.
     @discardableResult
     public func customerReached(number: String, how: String) async throws -> MissedCallEntry? {
         guard let key = MissedCallBook.callerKey(number) else { return nil }
         let now = clock(), outbox = self.outbox
         let entry: MissedCallEntry? = try await storage.transaction { tx in
-            guard let open = try tx.openMissedCall(caller: key) else { return nil }
+            guard let open = try Self.openEntry(for: key, tx) else { return nil }
             let closed = MissedCallBook.customerReached(open, how: how, at: now)
             try tx.updateMissedCall(closed)
             for task in try tx.callbackTasks(states: [.pending], missedCallID: open.id) {
@@ -126,6 +126,14 @@ public final class MissedCallService: Sendable {
         }
         if entry != nil { onEnqueued() }
         return entry
+    }
+
+    /// The customer's open entry: the exact number first, else the same number in another
+    /// format (MissedCallBook.sameCustomer).
+    static func openEntry(for key: String, _ tx: StorageTransaction) throws -> MissedCallEntry? {
+        if let exact = try tx.openMissedCall(caller: key) { return exact }
+        return try tx.openMissedCalls(callerEndingWith: MissedCallBook.matchingSuffix(key))
+            .first { $0.caller.map { MissedCallBook.sameCustomer($0, key) } ?? false }
     }
 
     public func list(status: MissedCallStatus?, since: Date?, limit: Int = 500) async throws -> [MissedCallEntry] {
