@@ -35,6 +35,7 @@ struct MissedCallCLITests {
         let lines = table.standardOutput.split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0].hasPrefix("ID STATUS CALLER"))
+        for line in lines { #expect(line.count <= 80, "too wide: \(line)") }
         #expect(table.standardOutput.contains("+79161234567") && table.standardOutput.contains("withheld"))
         #expect(table.standardOutput.contains("caller-hung-up-queued"))
 
