@@ -16,6 +16,10 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var modemPool: ModemPoolConfig
     /// `[[modem]]`: the modems named in the file, in file order.
     public var modems: [ModemConfig]
+    /// `[routing]`, `[[sim]]`, `[[group]]`: numbering data, SIM tariffs/limits, caller rules.
+    public var routing = RoutingConfig()
+    public var sims: [SIMConfig] = []
+    public var groups: [CallerGroupConfig] = []
 
     /// Config files are small; refusing anything larger keeps a wrong path (a log, a disk
     /// image) from being read into memory.
@@ -81,8 +85,14 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             readers.append(reader)
             return ModemConfig.decode(reading: reader)
         }
+        routing = r.table("routing").map { RoutingConfig(reading: TableReader($0, path: "routing", diagnostics: d)) } ?? RoutingConfig()
+        let simReaders = (r.tableArray("sim") ?? []).enumerated().map { TableReader($1, path: "sim[\($0)]", diagnostics: d) }
+        sims = simReaders.compactMap(SIMConfig.decode(reading:))
+        let groupReaders = (r.tableArray("group") ?? []).enumerated().map { TableReader($1, path: "group[\($0)]", diagnostics: d) }
+        groups = groupReaders.compactMap(CallerGroupConfig.decode(reading:))
         r.finish()
         Self.checkModemsAreDistinct(readers)
+        Self.checkRouting(routing: routing, sims: simReaders, groups: groupReaders)
     }
 
     /// Two entries for one modem would fight over its port: ids and ports must be unique,

@@ -37,7 +37,9 @@ public final class Daemon: Sendable {
                 }
             }
         }
+        let hangup = ReloadSignal.install { Task { await running.routing.numbering.reload(reason: "SIGHUP") } }
         let signal = await ShutdownSignal.wait()
+        hangup.cancel()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
         watchdog?.cancel()
@@ -51,10 +53,12 @@ public final class Daemon: Sendable {
 
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
+        let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
+        await routing.numbering.reload(reason: "start-up")
 
         let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }).route
+        }, routing: routing).route
         var servers: [ControlServer] = []
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
@@ -68,7 +72,7 @@ public final class Daemon: Sendable {
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, routing: routing)
     }
 }
 
@@ -77,6 +81,8 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    /// The call path's routing seam (plan, usage counters) and the numbering data.
+    public let routing: RoutingService
 
     public func stop() async {
         for server in servers { await server.close() }
