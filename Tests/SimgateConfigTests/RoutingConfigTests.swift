@@ -97,8 +97,8 @@ struct RoutingConfigTests {
         #expect(sim.maxCallSeconds == 1800)
         #expect(sim.maxConcurrentCalls == 1)
         #expect(sim.groups == ["drivers"])
-        #expect(sim.line == 37)
-        #expect(config.sims[1] == SIMConfig(modem: "quectel1", line: 50))
+        #expect(sim.line == 31)
+        #expect(config.sims[1] == SIMConfig(modem: "quectel1", line: 43))
         #expect(config.groups == [
             CallerGroupConfig(name: "drivers", members: ["alice", "bob"], allow: ["+380*"],
                               deny: ["premium", "international", "+380900*"], callsPerDay: 200, minutesPerDay: 300),

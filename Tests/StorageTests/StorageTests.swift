@@ -41,8 +41,8 @@ struct StorageDatabaseTests {
         #expect(journalMode == "wal")
         #expect(foreignKeys == 1)
         #expect(busyTimeout == 5000)
-        #expect(applied == ["v1-modems-sims-events"])
-        #expect(tables == ["grdb_migrations", "modem", "modem_event", "sim"])
+        #expect(applied == ["v1-modems-sims-events", "v3-sim-usage"])
+        #expect(tables == ["grdb_migrations", "modem", "modem_event", "numbering_source", "sim", "usage_counter"])
     }
 
     @Test func reopeningAppliesNothingTwiceAndKeepsEverything() async throws {
@@ -62,7 +62,7 @@ struct StorageDatabaseTests {
         let migrations = try await reopened.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 1)
+        #expect(migrations == 2)
         #expect(try await reopened.modem(imei: "861234567890123") == ModemRecord(
             imei: "861234567890123", id: "huawei1", vendor: "huawei", model: "E1550", firmware: "11.608.12.02.00",
             atPort: "/tmp/simgate/sim/huawei1.at", usbPath: "1-1.2", firstSeen: t0, lastSeen: t0))
@@ -77,7 +77,7 @@ struct StorageDatabaseTests {
     @Test func inMemoryVariantHasTheSameSchema() async throws {
         let storage = try Storage.inMemory()
         let applied = try await storage.writer.read { db in try StorageMigrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1-modems-sims-events"])
+        #expect(applied == ["v1-modems-sims-events", "v3-sim-usage"])
         try await storage.recordModemIdentified(imei: "1", id: "m", at: t0)
         #expect(try await storage.allModems().map(\.imei) == ["1"])
     }
@@ -225,5 +225,34 @@ struct StorageEventTests {
             let recent = try await storage.recentEvents(modemID: "m\(modem)", limit: 100)
             #expect(recent.map(\.detail) == (0..<25).reversed().map { "step \($0)" })
         }
+    }
+}
+
+@Suite("Storage: usage counters and imported numbering files")
+struct UsageStorageTests {
+    @Test func countersAddUpPerKeyAndSurviveReopening() async throws {
+        let dir = try TemporaryStateDirectory()
+        let day = UsageKey(.sim, "8970100000000000012", .day, start: t0)
+        let month = UsageKey(.sim, "8970100000000000012", .month, start: t0.addingTimeInterval(-86_400 * 10))
+        let user = UsageKey(.user, "alice", .day, start: t0)
+        do {
+            let storage = try Storage.open(stateDirectory: dir.path)
+            try await storage.addUsage([day, month, user], calls: 1, billedSeconds: 0)
+            try await storage.addUsage([day, month, user], calls: 0, billedSeconds: 120)
+            try await storage.addUsage([day], calls: 1, billedSeconds: 60)
+            let source = try await storage.addNumberingSource(NumberingSourceRecord(
+                format: "csv", path: "/var/lib/simgate/numbering/1-csv-ported.csv", originalPath: "/tmp/ported.csv",
+                importedAt: t0, byteCount: 42))
+            #expect(source.id != nil)
+        }
+        let storage = try Storage.open(stateDirectory: dir.path)
+        let totals = try await storage.usage([day, month, user, UsageKey(.sim, "8970100000000000012", .day, start: t0.addingTimeInterval(86_400))])
+        #expect(totals[day] == UsageTotals(calls: 2, billedSeconds: 180))
+        #expect(totals[month] == UsageTotals(calls: 1, billedSeconds: 120))
+        #expect(totals[user] == UsageTotals(calls: 1, billedSeconds: 120))
+        #expect(totals.count == 3, "the next day has no row yet")
+        #expect(try await storage.numberingSources().map(\.originalPath) == ["/tmp/ported.csv"])
+        #expect(try await storage.pruneUsage(before: t0) == 1)
+        #expect(try await storage.usage([month]).isEmpty)
     }
 }

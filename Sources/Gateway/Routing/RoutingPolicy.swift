@@ -34,7 +34,7 @@ struct RoutingPolicy: Sendable {
         var groupOfUser: [String: String] = [:]
         for group in config.groups {
             groups[group.name] = CallerRules(
-                allow: group.allow.compactMap(NumberPattern.init), deny: group.deny.compactMap(NumberPattern.init),
+                allow: group.allow.compactMap { NumberPattern($0) }, deny: group.deny.compactMap { NumberPattern($0) },
                 maxCallsPerDay: group.callsPerDay, maxMinutesPerDay: group.minutesPerDay)
             for member in group.members where groupOfUser[member] == nil { groupOfUser[member] = group.name }
         }

@@ -87,7 +87,7 @@ public final class RoutingService: Sendable {
         modemOfICCID.withLock { map in
             for snapshot in snapshots { if let iccid = snapshot.iccid { map[RoutingPolicy.canonicalICCID(iccid)] = snapshot.id } }
         }
-        var result: [(SIMCandidate, ModemSnapshot)] = []
+        var result: [(candidate: SIMCandidate, snapshot: ModemSnapshot)] = []
         for snapshot in snapshots {
             guard let iccid = snapshot.iccid else { continue }
             let sim = policy.simConfig(iccid: iccid, modem: snapshot.id)
@@ -98,7 +98,7 @@ public final class RoutingService: Sendable {
                 id: snapshot.id, iccid: iccid, network: network(of: snapshot),
                 modem: Self.status(of: snapshot), allowedGroups: sim?.groups.map(Set.init),
                 tariff: policy.tariff(sim), limits: limits, usage: usage)
-            result.append((candidate, snapshot))
+            result.append((candidate: candidate, snapshot: snapshot))
         }
         return result
     }
