@@ -77,9 +77,11 @@ enum NumberingStatusText {
 
     static func render(_ status: NumberingStatus, ascii: Bool, maxWidth: Int, timeZone: TimeZone) -> String {
         var lines: [String] = []
-        lines.append("Version:  \(status.version)")
-        lines.append("Data:     \(status.registryRanges) registry ranges, \(status.carrierPrefixes) carrier prefixes, "
-                     + "\(status.portedNumbers) ported numbers, \(status.operators) operators")
+        // The version names every file; one line per kind keeps it within 80 columns.
+        let kinds = status.version.components(separatedBy: ", ")
+        for (i, kind) in kinds.enumerated() { lines.append((i == 0 ? "Version:  " : "          ") + kind) }
+        lines.append("Data:     \(status.registryRanges) registry ranges, \(status.carrierPrefixes) carrier prefixes")
+        lines.append("          \(status.portedNumbers) ported numbers, \(status.operators) operators")
         lines.append("Memory:   " + String(format: "%.1f MB", Double(status.bytes) / 1_048_576))
         if let loadedAt = status.loadedAt {
             let formatter = DateFormatter()
