@@ -305,3 +305,85 @@ extension GatewayHarness {
         throw HarnessError(description: "timed out after 15 s waiting for \(ids) to be free")
     }
 }
+
+@Suite("Routing policy from the config")
+struct RoutingPolicyTests {
+    static let config = """
+        [routing]
+        home_country = "ru"
+        time_zone = "Europe/Moscow"
+
+        [[routing.operator]]
+        name = "MTS"
+        mccmnc = "250-01"
+        inns = ["7740000076"]
+        carrier_names = ["MTS"]
+        bdpn_owner_ids = ["mMTS"]
+
+        [[routing.tariff]]
+        name = "biz"
+        on_net = 0
+        off_net = 2
+        per_operator = { "25099" = 1.5 }
+        billing_increment = 1
+
+        [[sim]]
+        iccid = "8970100000000000012F"
+        tariff = "biz"
+        per_operator = { "25099" = 1.25 }
+        minutes_per_day = 100
+        month_reset_day = 20
+        groups = ["drivers"]
+
+        [[sim]]
+        modem = "quectel1"
+        off_net = 3
+
+        [[group]]
+        name = "drivers"
+        members = ["alice"]
+        deny = ["international", "premium"]
+        """
+
+    @Test("tariffs merge with SIM prices, limits and groups apply, caller rules refuse with 403")
+    func policy() throws {
+        let policy = RoutingPolicy(config: try GatewayConfig.parse(text: Self.config))
+        #expect(policy.timeZone.identifier == "Europe/Moscow")
+        // By ICCID (with or without the F filler), else by the modem holding it.
+        let sim = try #require(policy.simConfig(iccid: "8970100000000000012", modem: "quectel1"))
+        #expect(sim.minutesPerDay == 100)
+        #expect(policy.tariff(sim) == SIMTariff(onNetPerMinute: 0, offNetPerMinute: 2, perNetwork: ["25099": Decimal(string: "1.25")!]))
+        #expect(policy.limits(sim) == SIMLimits(minutesPerDay: 100, monthResetDay: 20, billingIncrementSeconds: 1))
+        let bySlot = try #require(policy.simConfig(iccid: "8970199000000000025", modem: "quectel1"))
+        #expect(policy.tariff(bySlot) == SIMTariff(offNetPerMinute: 3))
+        #expect(policy.limits(bySlot).billingIncrementSeconds == 60)
+        #expect(policy.group(of: "alice") == "drivers")
+        #expect(policy.group(of: "bob") == nil)
+
+        let now = UsageLedgerTests.moscow(2025, 3, 14, 12, 0)
+        let usage = UsageCounters(now: now, timeZone: policy.timeZone, monthResetDay: 1)
+        let idle = ModemStatus(isFree: true, isRegistered: true, isVoiceCapable: true, signalDBm: -70)
+        let candidates = [
+            SIMCandidate(id: "huawei1", iccid: "8970100000000000012", network: MCCMNC("250-01"), modem: idle,
+                         allowedGroups: ["drivers"], tariff: policy.tariff(sim), limits: policy.limits(sim), usage: usage),
+            SIMCandidate(id: "quectel1", iccid: "8970199000000000025", network: MCCMNC("250-99"), modem: idle,
+                         tariff: policy.tariff(bySlot), limits: policy.limits(bySlot), usage: usage),
+        ]
+        let refused = policy.planner.plan(dialled: "+4930123456", user: "alice", group: policy.group(of: "alice"),
+                                          callerUsage: usage, numbering: .empty(mapping: policy.mapping),
+                                          candidates: candidates, now: now, timeZone: policy.timeZone)
+        #expect(refused.refusal?.sipStatus == 403)
+        #expect(refused.explanation.text.contains("group drivers: number matches denied pattern international"))
+        // No numbering data: operator unknown, so the cheaper off-net price wins; bob's group
+        // may not use the drivers' SIM.
+        let bob = policy.planner.plan(dialled: "89161234567", user: "bob", group: nil, callerUsage: usage,
+                                      numbering: .empty(mapping: policy.mapping), candidates: candidates, now: now,
+                                      timeZone: policy.timeZone)
+        #expect(bob.candidates.map(\.id) == ["quectel1"])
+        #expect(bob.explanation.text.contains("huawei1  250-01  rejected: group (none) not allowed"))
+        let alice = policy.planner.plan(dialled: "89161234567", user: "alice", group: "drivers", callerUsage: usage,
+                                        numbering: .empty(mapping: policy.mapping), candidates: candidates, now: now,
+                                        timeZone: policy.timeZone)
+        #expect(alice.candidates.map(\.id) == ["huawei1", "quectel1"])
+    }
+}
