@@ -62,8 +62,14 @@ let allTargets: [Target] = [
     .executableTarget(name: "simgate", dependencies: ["SimgateCLI"], swiftSettings: swift6),
     .executableTarget(name: "modemsim", dependencies: ["ModemSimulator", argumentParser, logging], swiftSettings: swift6),
 
+    // Fuzzing harnesses (Fuzz/README.md): replay a corpus in plain builds, fuzz with -DFUZZING.
+    .systemLibrary(name: "CFuzzerDriver"),
+    .executableTarget(name: "FuzzAT", dependencies: ["ModemCore", "CFuzzerDriver"], path: "Fuzz/FuzzAT", swiftSettings: swift6),
+    .executableTarget(name: "FuzzSIP", dependencies: ["SIPCore", "CFuzzerDriver"], path: "Fuzz/FuzzSIP", swiftSettings: swift6),
+
     // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
     .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),
+    .executableTarget(name: "SIPBench", dependencies: ["SIPCore"], path: "Benchmarks/SIPBench", swiftSettings: swift6),
     .executableTarget(name: "RoutingBench", dependencies: ["RoutingCore"], path: "Benchmarks/RoutingBench", swiftSettings: swift6),
 
     // Tests (Swift Testing only: CI reads the last line of `swift test`).

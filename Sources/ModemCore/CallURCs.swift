@@ -97,6 +97,10 @@ public struct CallEndCause: Equatable, Sendable, Codable {
         case normal, busy, noAnswer = "no-answer", rejected, unassignedNumber = "unassigned-number"
         case congestion, noDialtone = "no-dialtone", localHangup = "local-hangup"
         case noService = "no-service", unknown
+        /// The modem refused or never answered a call command (ERROR, +CME ERROR, timeout).
+        case modemError = "modem-error"
+        /// The AT port went away mid-call (unplugged, USB reset).
+        case modemGone = "modem-gone"
     }
     public var kind: Kind
     /// 3GPP TS 24.008 cause (= Q.850 for the common values) when reported.

@@ -29,6 +29,8 @@ public struct ModemStateMachine: Sendable {
         case imsi, iccid, msisdn, vendorInit, voiceProbe, setup, signal, registration, operatorQuery
         case raw(requestID: Int)
         case recoveryProbe, reboot
+        /// Call control (CallControl.swift).
+        case dial, answer, hangUp, dtmf, audioEnable, audioDisable, extendedError
     }
 
     struct Tag: Sendable {
@@ -38,7 +40,7 @@ public struct ModemStateMachine: Sendable {
     }
 
     public let configuration: ModemConfiguration
-    public private(set) var status = ModemStatus()
+    public internal(set) var status = ModemStatus()
 
     var state: State = .notConnected
     var queue = ATCommandQueue<Tag>()
@@ -53,6 +55,8 @@ public struct ModemStateMachine: Sendable {
     var portReopens = 0
     /// AT probe successes since the last completed init (two in a row escalate to a reboot).
     var probeSuccessesWithoutInit = 0
+    /// Call control bookkeeping for the current call (CallControl.swift).
+    var callControl = CallControlState()
 
     public init(configuration: ModemConfiguration = ModemConfiguration(), now: ModemInstant = .zero) {
         self.configuration = configuration
@@ -123,6 +127,8 @@ public struct ModemStateMachine: Sendable {
             if isPortUsable, !queue.contains(text: "AT+CPIN?") {
                 enqueue(ATCommand("AT+CPIN?"), Tag(purpose: .simStatus), now: now, &out)
             }
+        case .audioRetry:
+            audioRetryFired(now: now, &out)
         case .ringTimeout:
             if let call = status.call, call.phase == .ringing {
                 let last = lastRing ?? call.since
@@ -142,9 +148,9 @@ public struct ModemStateMachine: Sendable {
     public mutating func portClosed(reason: String, now: ModemInstant) -> [ModemAction] {
         var out: [ModemAction] = []
         flushQueue(finalText: "ERROR: port closed (\(reason))", &out)
-        for t in [ModemTimer.poll, .recovery, .simRetry, .ringTimeout] { out.append(.cancelTimer(t)) }
+        for t in [ModemTimer.poll, .recovery, .simRetry, .ringTimeout, .audioRetry] { out.append(.cancelTimer(t)) }
         if status.call != nil {
-            endCall(cause: CallEndCause(kind: .unknown, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
+            endCall(cause: CallEndCause(kind: .modemGone, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
         }
         if case .failed = state {
             // Stays failed: the reason already says why.
@@ -419,6 +425,8 @@ public struct ModemStateMachine: Sendable {
             }
         case .reboot:
             break  // the recovery timer decides when to look again
+        case .dial, .answer, .hangUp, .dtmf, .audioEnable, .audioDisable, .extendedError:
+            callCommandCompleted(entry, r, now: now, &out)
         }
         if entry.tag.completesInit { initCompleted(now: now, &out) }
         if lastEmittedIdentity != status.identity, status.identity.imei != nil || status.identity.iccid != nil {
@@ -601,13 +609,20 @@ public struct ModemStateMachine: Sendable {
                 out.append(.armTimer(.ringTimeout, after: configuration.ringTimeout))
             }
         case .originated(let id):
-            status.call = CallSnapshot(phase: .dialing, callID: id, incoming: false, caller: nil, since: now)
+            if var call = status.call, !call.incoming {
+                // Our own ATD: keep its snapshot (and the gateway's reference).
+                call.callID = id ?? call.callID
+                status.call = call
+            } else {
+                status.call = CallSnapshot(phase: .dialing, callID: id, incoming: false, caller: nil, since: now)
+            }
             pendingReason = "dialing"
-            out.append(.callEvent(.dialing(callID: id)))
+            announceDialing(callID: id, &out)
         case .alerting(let id):
             if var call = status.call { call.phase = .alerting; call.callID = id ?? call.callID; status.call = call }
             else { status.call = CallSnapshot(phase: .alerting, callID: id, incoming: false, caller: nil, since: now) }
             pendingReason = "remote party alerting"
+            callControl.alerted = true
             out.append(.callEvent(.alerting(callID: id)))
         case .connected(let id):
             if status.call?.phase == .active { break }
@@ -619,15 +634,24 @@ public struct ModemStateMachine: Sendable {
             out.append(.cancelTimer(.ringTimeout))
             pendingReason = "call connected"
             out.append(.callEvent(.connected(callID: id)))
+            callBecameActive(now: now, &out)
         case .ended(let id, let duration, let cause):
-            endCall(cause: cause ?? CallEndCause(kind: .normal, text: "call ended"), duration: duration, callID: id, now: now, &out)
+            if let cause {
+                endCall(cause: cause, duration: duration, callID: id, now: now, &out)
+            } else {
+                endCallAskingCause(fallback: CallEndCause(kind: .normal, text: "call ended"), duration: duration, callID: id, now: now, &out)
+            }
         case .listed(let entry):
             out.append(.callEvent(.listed(entry)))
             guard entry.isVoice else { break }
             switch entry.status {
             case .released:
-                endCall(cause: entry.cause.map { CallEndCause.fromCCCause($0) } ?? CallEndCause(kind: .normal, text: "call released"),
-                        duration: nil, callID: entry.id, now: now, &out)
+                if let cc = entry.cause {
+                    endCall(cause: CallEndCause.fromCCCause(cc), duration: nil, callID: entry.id, now: now, &out)
+                } else {
+                    endCallAskingCause(fallback: CallEndCause(kind: .normal, text: "call released"), duration: nil,
+                                       callID: entry.id, now: now, &out)
+                }
             case .incoming, .waiting:
                 if status.call == nil {
                     callURC(.callerID(entry.number.map { CallerID.number($0) } ?? .unavailable, numberType: entry.numberType), now: now, &out)
@@ -648,8 +672,11 @@ public struct ModemStateMachine: Sendable {
             }
             out.append(.callEvent(.missed(caller: caller, time: time)))
         case .progressResult(let r):
-            if status.call != nil {
-                endCall(cause: CallEndCause.fromResult(r), duration: nil, now: now, &out)
+            if callControl.awaitingCause != nil {
+                // The release was already seen; +CEER (asked) says why, better than this line.
+                callControl.progressWhileAwaitingCause = r
+            } else if status.call != nil {
+                endCall(cause: progressCause(r), duration: nil, now: now, &out)
             }
         }
     }
@@ -659,6 +686,7 @@ public struct ModemStateMachine: Sendable {
         status.call = nil
         lastRing = nil
         out.append(.cancelTimer(.ringTimeout))
+        callEnded(now: now, &out)
         pendingReason = "call ended: \(cause.text)"
         out.append(.callEvent(.ended(callID: callID ?? call.callID, cause: cause, durationSeconds: duration)))
     }
@@ -678,6 +706,8 @@ public struct ModemStateMachine: Sendable {
             return
         case .reboot:
             return  // expected: the modem may reboot before answering
+        case .dial, .answer, .hangUp, .dtmf, .audioEnable, .audioDisable, .extendedError:
+            callCommandTimedOut(entry, now: now, &out)
         default:
             break
         }

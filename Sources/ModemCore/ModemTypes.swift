@@ -58,6 +58,8 @@ public enum ModemTimer: Hashable, Sendable {
     case simRetry
     /// No RING for this long ends an inbound call that was never reported ended.
     case ringTimeout
+    /// Try the audio-enable command again (SIMCom refuses AT+CPCMREG=1 right after connect).
+    case audioRetry
 }
 
 /// The rungs of the recovery ladder, gentlest first.
@@ -84,6 +86,10 @@ public enum CallEvent: Equatable, Sendable {
     /// Connected (^CONN, VOICE CALL: BEGIN, +CLCC active).
     case connected(callID: Int?)
     case ended(callID: Int?, cause: CallEndCause, durationSeconds: Int?)
+    /// The dialect's audio-enable commands succeeded: PCM now flows on the audio port.
+    case audioEnabled
+    /// A DTMF command was answered (`ok` false: refused, or the dialect cannot send it).
+    case dtmfSent(digit: Character, ok: Bool)
     /// SIMCom `MISSED_CALL: <time> <number>`.
     case missed(caller: CallerID, time: String?)
     /// A +CLCC row / +QIND ccinfo / ^DSCI, for reconciling the call table.
@@ -148,6 +154,13 @@ public struct ModemConfiguration: Sendable {
     public var simRetryInterval: Duration = .seconds(3)
     /// RING repeats about every 5 s (MU509); two missed repeats end a silent inbound call.
     public var ringTimeout: Duration = .seconds(12)
+    /// ATD/ATA answer OK as soon as the set-up is accepted (27.007 with +COLP=0), but the
+    /// Quectel manual allows up to 90 s when the network is slow; 30 s keeps a failover fast.
+    public var dialTimeout: Duration = .seconds(30)
+    /// SIMCom refuses AT+CPCMREG=1 for ~100 ms after connect (ModemManager waits 100 ms):
+    /// retry every 200 ms, at most 5 times, before declaring the audio path broken.
+    public var audioRetryInterval: Duration = .milliseconds(200)
+    public var audioRetries: Int = 5
 
     public init(dialect: ModemDialect? = nil, pin: SIMPIN? = nil) {
         self.dialect = dialect
@@ -179,6 +192,8 @@ public struct CallSnapshot: Equatable, Sendable, Codable {
     public var incoming: Bool
     public var caller: CallerID?
     public var since: ModemInstant
+    /// The gateway's reference for a call it placed (`dial(number:callRef:now:)`).
+    public var ref: UInt64? = nil
 }
 
 /// Everything the CLI shows about one modem (read-only snapshot).

@@ -98,7 +98,8 @@ public struct RegistrationReport: Equatable, Sendable {
             mode = Int(f[0])
             f.removeFirst()
         }
-        guard let statValue = Int(f[0]) else { return nil }
+        // `+CREG: 2` as an answer (mode only, stat cut off) has nothing left to read.
+        guard let first = f.first, let statValue = Int(first) else { return nil }
         var report = RegistrationReport(domain: domain, mode: mode, status: RegistrationStatus(rawValue: statValue))
         if f.count >= 3 {
             report.lac = normaliseHex(f[1])

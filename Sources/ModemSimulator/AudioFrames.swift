@@ -84,6 +84,12 @@ struct AudioAnalyzer {
 
     mutating func reset() { self = AudioAnalyzer() }
 
+    /// The window's samples, oldest first (for spectral checks in tests).
+    var samples: [Int16] {
+        let start = filled < window.count ? 0 : next
+        return (0..<filled).map { window[(start + $0) % window.count] }
+    }
+
     var reception: AudioReception {
         guard filled > 0 else {
             return AudioReception(bytes: bytes, frames: bytes / AudioFormat.bytesPerFrame, windowSamples: 0, rmsDBFS: -120, frequency: 0)

@@ -150,5 +150,11 @@ public final class ModemSimulator: Sendable {
         try await run { try $0.modem(name).analyzer.reception }
     }
 
+    /// The last second of audio the gateway wrote to the modem's audio port, oldest first.
+    public func receivedSamples(_ name: String) async throws -> [Int16] { try await run { try $0.modem(name).analyzer.samples } }
+
+    /// DTMF digits the gateway sent in calls (AT+VTS / AT^DTMF), oldest first.
+    public func dtmfSent(_ name: String) async throws -> [String] { try await run { try $0.modem(name).dtmfSent } }
+
     public func resetReceivedAudio(_ name: String) async throws { try await run { try $0.modem(name).analyzer.reset() } }
 }

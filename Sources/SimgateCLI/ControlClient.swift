@@ -25,6 +25,10 @@ struct ControlClient {
         return try exchange(HTTPRequest(method: "POST", path: path, body: bytes), as: type, extraTimeout: extra)
     }
 
+    func delete<Value: Decodable>(_ path: String, as type: Value.Type) throws -> Answer<Value> {
+        try exchange(HTTPRequest(method: "DELETE", path: path, body: nil), as: type)
+    }
+
     private func exchange<Value: Decodable>(
         _ request: HTTPRequest, as type: Value.Type, extraTimeout: Double = 0
     ) throws -> Answer<Value> {

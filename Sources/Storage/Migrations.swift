@@ -47,6 +47,9 @@ public enum StorageMigrations {
             try db.create(index: "modem_event_on_modem_id_at", on: ModemEventRow.databaseTableName, columns: ["modem_id", "at"])
             try db.create(index: "modem_event_on_at", on: ModemEventRow.databaseTableName, columns: ["at"])
         }
+        migrator.registerMigration("v2-calls") { db in
+            try CallRecord.createTable(db)
+        }
         migrator.registerMigration(UsageMigration.name, migrate: UsageMigration.migrate)
         return migrator
     }

@@ -20,6 +20,11 @@ let demoModems: [(name: String, vendor: String, model: String, imei: String, ims
     ("simcom1", "simcom", "SIMCOM_SIM7600E-H", "862000000000031", "250010000000003", "8970100000000000038", "25001", "MTS RUS", 25),
 ]
 
+/// Extra modems for call tests (failover needs two of a kind); not in the default set.
+let spareModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] = [
+    ("huawei2", "huawei", "E1752", "354099000000020", "250010000000004", "8970100000000000046", "25001", "MTS RUS", 18),
+]
+
 final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String
@@ -58,14 +63,14 @@ final class GatewayHarness: @unchecked Sendable {
             poll_interval = \(pollInterval)
             command_timeout = \(commandTimeout)
             recovery_timeouts = 3
-            discover = false
+            discover = true
             scan = ["\(directory)/sim/*.at"]
 
             \(extraTOML)
 
             """
         for name in configured {
-            let vendor = demoModems.first { $0.name == name }?.vendor ?? "generic"
+            let vendor = (demoModems + spareModems).first { $0.name == name }?.vendor ?? "generic"
             toml += """
 
                 [[modem]]
@@ -107,6 +112,16 @@ final class GatewayHarness: @unchecked Sendable {
         return CLIRunner.run(arguments: arguments, context: context)
     }
 
+    /// `cli` on its own thread: the CLI blocks on its socket, and blocking one of the few
+    /// cooperative threads (2 on a 2-core box) can starve the daemon's own actors, which
+    /// run on that same pool in this process: the request then waits for itself.
+    func cliOffPool(_ arguments: [String]) async -> CLIOutcome {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: self.cli(arguments)) }
+            thread.start()
+        }
+    }
+
     func modems() throws -> [ModemSnapshot] {
         let outcome = cli(["modems", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
@@ -119,13 +134,19 @@ final class GatewayHarness: @unchecked Sendable {
         return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
     }
 
+    func modemOffPool(_ id: String) async throws -> ModemSnapshot {
+        let outcome = await cliOffPool(["modem", "show", id, "--json"])
+        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modem show \(id) failed: \(outcome.standardError)") }
+        return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
+    }
+
     /// Polls the API (every 100 ms, at most `seconds`) until `condition` holds for modem `id`.
     @discardableResult
     func waitFor(_ id: String, seconds: Double = 15, _ what: String, _ condition: (ModemSnapshot) -> Bool) async throws -> ModemSnapshot {
         let deadline = Date().addingTimeInterval(seconds)
         var last: ModemSnapshot?
         while Date() < deadline {
-            if let snapshot = try? modem(id) {
+            if let snapshot = try? await modemOffPool(id) {
                 last = snapshot
                 if condition(snapshot) { return snapshot }
             }
@@ -135,7 +156,7 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     static func simulatorJSON(directory: String, modems: [String]) -> String {
-        let entries = demoModems.filter { modems.contains($0.name) }.map { m in
+        let entries = (demoModems + spareModems).filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},

@@ -41,8 +41,8 @@ struct StorageDatabaseTests {
         #expect(journalMode == "wal")
         #expect(foreignKeys == 1)
         #expect(busyTimeout == 5000)
-        #expect(applied == ["v1-modems-sims-events", "v3-sim-usage"])
-        #expect(tables == ["grdb_migrations", "modem", "modem_event", "numbering_source", "sim", "usage_counter"])
+        #expect(applied == ["v1-modems-sims-events", "v2-calls", "v3-sim-usage"])
+        #expect(tables == ["call_record", "grdb_migrations", "modem", "modem_event", "numbering_source", "sim", "usage_counter"])
     }
 
     @Test func reopeningAppliesNothingTwiceAndKeepsEverything() async throws {
@@ -62,7 +62,7 @@ struct StorageDatabaseTests {
         let migrations = try await reopened.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 2)
+        #expect(migrations == 3)
         #expect(try await reopened.modem(imei: "861234567890123") == ModemRecord(
             imei: "861234567890123", id: "huawei1", vendor: "huawei", model: "E1550", firmware: "11.608.12.02.00",
             atPort: "/tmp/simgate/sim/huawei1.at", usbPath: "1-1.2", firstSeen: t0, lastSeen: t0))
@@ -77,7 +77,7 @@ struct StorageDatabaseTests {
     @Test func inMemoryVariantHasTheSameSchema() async throws {
         let storage = try Storage.inMemory()
         let applied = try await storage.writer.read { db in try StorageMigrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1-modems-sims-events", "v3-sim-usage"])
+        #expect(applied == ["v1-modems-sims-events", "v2-calls", "v3-sim-usage"])
         try await storage.recordModemIdentified(imei: "1", id: "m", at: t0)
         #expect(try await storage.allModems().map(\.imei) == ["1"])
     }
@@ -254,5 +254,54 @@ struct UsageStorageTests {
         #expect(try await storage.numberingSources().map(\.originalPath) == ["/tmp/ported.csv"])
         #expect(try await storage.pruneUsage(before: t0) == 1)
         #expect(try await storage.usage([month]).isEmpty)
+    }
+}
+
+@Suite("Call records")
+struct CallRecordTests {
+    func record(_ call: String, modem: String, at: Date, answered: Bool) -> CallDetail {
+        var r = CallDetail(callID: call, attempt: 1, direction: "outbound", modemID: modem, inviteAt: at)
+        r.calleeDialed = "+79161234567"
+        if answered { r.answerAt = at.addingTimeInterval(5) }
+        return r
+    }
+
+    @Test("an attempt is written at start, closed at end, and feeds per-modem ASR/ACD")
+    func openCloseStats() async throws {
+        let storage = try Storage.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        var a = try await storage.openCall(record("c1", modem: "huawei1", at: t0, answered: true))
+        #expect(a.id != nil)
+        // Open rows do not count yet.
+        #expect(try await storage.callStatistics()["huawei1"] == nil)
+        a.endAt = t0.addingTimeInterval(65)
+        a.billableSeconds = 60
+        a.gsmCause = "normal"
+        try await storage.closeCall(a)
+        var b = try await storage.openCall(record("c2", modem: "huawei1", at: t0.addingTimeInterval(100), answered: false))
+        b.endAt = t0.addingTimeInterval(110)
+        b.gsmCause = "busy"
+        b.sipStatus = 486
+        try await storage.closeCall(b)
+        let stats = try #require(try await storage.callStatistics()["huawei1"])
+        #expect(stats.total == 2 && stats.answered == 1 && stats.outbound == 2 && stats.billableSeconds == 60)
+        #expect(stats.asr == 50 && stats.acd == 60)
+        let rows = try await storage.callRecords(limit: 10)
+        #expect(rows.map(\.callID) == ["c2", "c1"])
+        #expect(rows[0].sipStatus == 486 && rows[0].gsmCause == "busy")
+        #expect(try await storage.callRecords(modem: "quectel1").isEmpty)
+        #expect(try await storage.callRecords(since: t0.addingTimeInterval(50)).map(\.callID) == ["c2"])
+    }
+
+    @Test("a restart closes rows left open as interrupted")
+    func interrupted() async throws {
+        let storage = try Storage.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try await storage.openCall(record("c1", modem: "simcom1", at: t0, answered: true))
+        let closed = try await storage.closeInterruptedCalls(at: t0.addingTimeInterval(30))
+        #expect(closed == 1)
+        let row = try #require(try await storage.callRecords().first)
+        #expect(row.gsmCause == "interrupted" && row.endAt != nil && row.billableSeconds == 25)
+        #expect(try await storage.closeInterruptedCalls(at: t0.addingTimeInterval(60)) == 0)
     }
 }

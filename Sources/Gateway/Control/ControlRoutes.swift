@@ -7,6 +7,7 @@ import NIOHTTP1
 struct ControlRoutes: Sendable {
     let pool: ModemPool
     let status: @Sendable (Int) -> DaemonStatus
+    var calls: CallManager? = nil
     var routing: RoutingService? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
@@ -28,6 +29,9 @@ struct ControlRoutes: Sendable {
             return .json(result)
         case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
             return await rawAT(id: s[1], body: request.body)
+        case (_, let s) where s.first == "calls" || s == ["cdr"]:
+            guard let calls else { return .error(.serviceUnavailable, "calls are not enabled") }
+            return await CallRoutes(calls: calls).route(request, Array(s))
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:

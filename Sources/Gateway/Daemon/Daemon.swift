@@ -28,13 +28,16 @@ public final class Daemon: Sendable {
     public func run() async throws {
         let systemd = SystemdNotifier()
         let running = try await start()
-        systemd.ready(status: "\(config.modems.count) modem(s) configured")
-        let watchdog: Task<Void, Never>? = systemd.watchdogInterval.map { interval in
-            Task {
-                while !Task.isCancelled {
-                    systemd.watchdog()
-                    try? await Task.sleep(for: interval)
-                }
+        systemd.ready(status: await running.pool.summary())
+        // Feeds the watchdog (when systemd set one) and keeps `systemctl status` current.
+        let heartbeat = Task {
+            let interval = systemd.watchdogInterval ?? .seconds(10)
+            var lastStatus = ""
+            while !Task.isCancelled {
+                if systemd.watchdogInterval != nil { systemd.watchdog() }
+                let status = await running.pool.summary()
+                if status != lastStatus { systemd.status(status); lastStatus = status }
+                try? await Task.sleep(for: min(interval, .seconds(10)))
             }
         }
         let hangup = ReloadSignal.install { Task { await running.routing.numbering.reload(reason: "SIGHUP") } }
@@ -42,7 +45,7 @@ public final class Daemon: Sendable {
         hangup.cancel()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
-        watchdog?.cancel()
+        heartbeat.cancel()
         await running.stop()
     }
 
@@ -56,9 +59,11 @@ public final class Daemon: Sendable {
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
         await routing.numbering.reload(reason: "start-up")
 
+        let calls = CallManager(pool: pool, storage: storage, logger: logger)
+        await calls.start()
         let router = ControlRoutes(pool: pool, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }, routing: routing).route
+        }, calls: calls, routing: routing).route
         var servers: [ControlServer] = []
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
@@ -72,7 +77,7 @@ public final class Daemon: Sendable {
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage, routing: routing)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, routing: routing)
     }
 }
 
@@ -81,11 +86,13 @@ public struct RunningDaemon: Sendable {
     let pool: ModemPool
     let servers: [ControlServer]
     public let storage: Storage
+    let calls: CallManager
     /// The call path's routing seam (plan, usage counters) and the numbering data.
     public let routing: RoutingService
 
     public func stop() async {
         for server in servers { await server.close() }
+        await calls.hangUpAll()
         await pool.stop()
     }
 }

@@ -34,8 +34,10 @@ final class ModemController: @unchecked Sendable {
     private var rawRequests: [Int: (promise: EventLoopPromise<RawATResponse>, command: String, started: UInt64)] = [:]
     private var nextRequestID = 1
     private var events: [ModemEventRecord] = []
-    private var calls = CallStats()
-    private var callConnectedAt: UInt64?
+    /// The call layer's listener for the current call (set by `dial`/`answer`, cleared when
+    /// the call ends); inbound rings with no listener go to `onIncomingCall`.
+    private var callListener: ((CallEvent) -> Void)?
+    private var nextCallRef: UInt64 = 1
     private var lastIdentity = ModemIdentity()
     /// False while a discovered modem still has its provisional `new-N` name.
     private var named: Bool
@@ -45,6 +47,8 @@ final class ModemController: @unchecked Sendable {
     private var logger: Logger
     /// Called (on `eventLoop`) when the modem's identity becomes known or changes.
     var onIdentified: (@Sendable (ModemController, ModemIdentity) -> Void)?
+    /// Called (on `eventLoop`) when an inbound call rings and no call owns the modem.
+    var onIncomingCall: (@Sendable (ModemController, CallerID) -> Void)?
 
     init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
          eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
@@ -126,6 +130,86 @@ final class ModemController: @unchecked Sendable {
             promise.futureResult.whenComplete { _ in deadline.cancel() }
             self.perform(self.machine.submitRawCommand(command, requestID: requestID, now: self.now()))
             return promise.futureResult
+        }
+    }
+
+    // MARK: Calls (the call layer's entry points; `listener` runs on `eventLoop`)
+
+    /// What the call layer needs to know about this modem before using it.
+    struct CallFacts: Sendable {
+        var id: String
+        var state: ModemState
+        var voiceCapable: Bool
+        var audioPort: String?
+        var audioSampleRate: Int
+        var iccid: String?
+        var operatorMCCMNC: String?
+        var operatorName: String?
+    }
+
+    func callFacts() -> EventLoopFuture<CallFacts> {
+        eventLoop.submit {
+            let s = self.machine.status
+            return CallFacts(id: self.id, state: s.state, voiceCapable: s.voice?.capable ?? false, audioPort: self.audioPort,
+                             audioSampleRate: self.machine.dialect.calls.audioSampleRate, iccid: s.iccid,
+                             operatorMCCMNC: s.networkOperatorMCCMNC,
+                             operatorName: s.networkOperatorName ?? OperatorNames.name(mccmnc: s.networkOperatorMCCMNC))
+        }
+    }
+
+    func dial(number: String, listener: @escaping @Sendable (CallEvent) -> Void) -> EventLoopFuture<Result<Void, CallRequestError>> {
+        eventLoop.submit {
+            let ref = self.nextCallRef
+            self.nextCallRef += 1
+            switch self.machine.dial(number: number, callRef: ref, now: self.now()) {
+            case .success(let actions):
+                self.callListener = listener
+                self.record(kind: "call", detail: "dialing \(CallCommands.sanitizedDialString(number))")
+                self.perform(actions)
+                return .success(())
+            case .failure(let e):
+                return .failure(e)
+            }
+        }
+    }
+
+    func answer(listener: @escaping @Sendable (CallEvent) -> Void) -> EventLoopFuture<Result<Void, CallRequestError>> {
+        eventLoop.submit {
+            let ref = self.nextCallRef
+            self.nextCallRef += 1
+            switch self.machine.answer(callRef: ref, now: self.now()) {
+            case .success(let actions):
+                self.callListener = listener
+                self.record(kind: "call", detail: "answering")
+                self.perform(actions)
+                return .success(())
+            case .failure(let e):
+                return .failure(e)
+            }
+        }
+    }
+
+    func setIncomingHandler(_ handler: @escaping @Sendable (ModemController, CallerID) -> Void) {
+        eventLoop.execute { self.onIncomingCall = handler }
+    }
+
+    /// Takes the events of a ringing inbound call without answering it yet.
+    func claimIncoming(listener: @escaping @Sendable (CallEvent) -> Void) {
+        eventLoop.execute { self.callListener = listener }
+    }
+
+    func hangUp() {
+        eventLoop.execute {
+            if case .success(let actions) = self.machine.hangUp(now: self.now()) { self.perform(actions) }
+        }
+    }
+
+    func sendDTMF(_ digit: Character) -> EventLoopFuture<Result<Void, CallRequestError>> {
+        eventLoop.submit {
+            switch self.machine.sendDTMF(digit, now: self.now()) {
+            case .success(let actions): self.perform(actions); return .success(())
+            case .failure(let e): return .failure(e)
+            }
         }
     }
 
@@ -269,29 +353,26 @@ final class ModemController: @unchecked Sendable {
         }
     }
 
+    /// Call counters live in the call records (Storage), not here: they survive restarts.
     private func callEvent(_ event: CallEvent) {
         switch event {
         case .incoming(let caller):
-            calls.total += 1; calls.inbound += 1
-            record(kind: "call", detail: "incoming from \(caller)")
-        case .dialing:
-            calls.total += 1; calls.outbound += 1
-            record(kind: "call", detail: "dialing")
+            record(kind: "call", detail: "incoming from \(caller.display)")
         case .connected:
-            calls.answered += 1
-            callConnectedAt = clock.nowNanoseconds()
             record(kind: "call", detail: "connected")
-        case .ended(_, let cause, let duration):
-            if let started = callConnectedAt {
-                calls.billableSeconds += duration ?? Int((clock.nowNanoseconds() - started) / 1_000_000_000)
-            }
-            callConnectedAt = nil
-            record(kind: "call", detail: "ended: \(cause)")
+        case .ended(_, let cause, _):
+            record(kind: "call", detail: "ended: \(cause.kind.rawValue) (\(cause.text))")
         case .missed(let caller, _):
-            record(kind: "call", detail: "missed call from \(caller)")
-        case .callerIdentified, .alerting, .listed, .dtmfReceived:
+            record(kind: "call", detail: "missed call from \(caller.display)")
+        case .callerIdentified, .alerting, .listed, .dtmfReceived, .dialing, .audioEnabled, .dtmfSent:
             break
         }
+        if let listener = callListener {
+            listener(event)
+        } else if case .incoming(let caller) = event {
+            onIncomingCall?(self, caller)
+        }
+        if case .ended = event { callListener = nil }
     }
 
     private func finishRaw(requestID: Int, lines: [String], final: String) {
@@ -363,7 +444,6 @@ final class ModemController: @unchecked Sendable {
         at.resets = status.at.resets
         at.lastOKAt = status.at.lastOKAt.map { clock.date(atNanoseconds: $0.nanoseconds) }
         s.at = at
-        s.calls = calls
         s.lastRecovery = status.lastRecovery
         s.recentEvents = events
         return s

@@ -56,18 +56,50 @@ actor ModemPool {
 
     func count() -> Int { controllers.count }
 
+    /// One line for systemd's STATUS=: "3 modems: 2 free, 1 no-sim".
+    func summary() async -> String {
+        let states = await snapshots().map(\.state.rawValue)
+        let counts = Dictionary(states.map { ($0, 1) }, uniquingKeysWith: +).sorted { $0.key < $1.key }
+        return "\(states.count) modem(s)" + (counts.isEmpty ? "" : ": " + counts.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    }
+
     func snapshots() async -> [ModemSnapshot] {
         var result: [ModemSnapshot] = []
+        let stats = (try? await storage.callStatistics()) ?? [:]
         for controller in controllers {
-            if let snapshot = try? await controller.snapshot().get() { result.append(snapshot) }
+            if var snapshot = try? await controller.snapshot().get() {
+                snapshot.calls = stats[snapshot.id] ?? CallStats()
+                result.append(snapshot)
+            }
         }
         return result.sorted { $0.id < $1.id }
     }
 
     /// Finds a modem by its name, IMEI or ICCID.
     func snapshot(id: String) async -> ModemSnapshot? {
-        await find(id)?.snapshot
+        guard var snapshot = await find(id)?.snapshot else { return nil }
+        snapshot.calls = ((try? await storage.callStatistics()) ?? [:])[snapshot.id] ?? CallStats()
+        return snapshot
     }
+
+    // MARK: Calls (CallManager's view of the pool)
+
+    /// Every modem with what the call layer needs, in name order.
+    func callCandidates() async -> [(controller: ModemController, facts: ModemController.CallFacts)] {
+        var result: [(ModemController, ModemController.CallFacts)] = []
+        for controller in controllers {
+            if let facts = try? await controller.callFacts().get() { result.append((controller, facts)) }
+        }
+        return result.sorted { $0.1.id < $1.1.id }
+    }
+
+    /// Lets the call layer hear inbound rings on every modem, present and future.
+    func setIncomingCallHandler(_ handler: @escaping @Sendable (ModemController, CallerID) -> Void) {
+        incomingHandler = handler
+        for controller in controllers { controller.setIncomingHandler(handler) }
+    }
+
+    private var incomingHandler: (@Sendable (ModemController, CallerID) -> Void)?
 
     func reset(id: String, reason: String) async -> ActionResult? {
         guard let (controller, _) = await find(id) else { return nil }
@@ -107,6 +139,7 @@ actor ModemPool {
         controller.onIdentified = { [weak self] controller, identity in
             Task { await self?.identified(controller, identity) }
         }
+        if let incomingHandler { controller.setIncomingHandler(incomingHandler) }
         controllers.append(controller)
         controller.start()
         logger.info("modem added", metadata: ["modem": "\(id)", "port": "\(atPort)", "configured": "\(configured)"])
@@ -162,7 +195,7 @@ actor ModemPool {
     static let udevRescanEvery = 15   // scan intervals = 30 s
 
     private var udevMonitor: UdevMonitor?
-    private var scansSinceUdev = Int.max
+    private var scansSinceUdev = ModemPool.udevRescanEvery   // enumerate on the first scan
     private var udevModems: [DiscoveredPorts] = []
 
     private func scan() async {

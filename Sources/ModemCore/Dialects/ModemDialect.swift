@@ -79,6 +79,9 @@ public struct CallCommands: Sendable {
     public var audioStart: AudioStart
     public var disableAudio: [String]
     public var audio: AudioTransport
+    /// PCM rate on the audio port: 8000, or 16000 for SIMCom after AT+CPCMFRM=1 (§4.2).
+    /// The gateway resamples 16 kHz to and from the 8 kHz media path.
+    public var audioSampleRate: Int = 8000
 }
 
 /// Everything vendor-specific.

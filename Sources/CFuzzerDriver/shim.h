@@ -1,0 +1,4 @@
+// libFuzzer's driver entry point; linked only in fuzzing builds (-sanitize=fuzzer).
+#include <stddef.h>
+#include <stdint.h>
+int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*UserCb)(const uint8_t *Data, size_t Size));

@@ -1,0 +1,128 @@
+// Calls in the control API: live calls (`GET /v1/calls`), call records (`GET /v1/cdr`),
+// and the loopback dial request (`POST /v1/calls`).
+import Foundation
+
+/// One call attempt on one modem, as recorded (a CDR row). Written when the attempt starts,
+/// closed when it ends; `endAt == nil` means still running (or the daemon died: a restart
+/// closes such rows with `gsmCause == "interrupted"`).
+public struct CallDetail: Codable, Sendable, Equatable {
+    public var id: Int64?
+    /// The call this attempt belongs to (one call can try several modems).
+    public var callID: String
+    /// 1 for the first modem tried, 2 for the first failover...
+    public var attempt: Int
+    /// `outbound` (to the GSM network) or `inbound` (from it).
+    public var direction: String
+    public var caller: String?
+    public var calleeDialed: String?
+    public var calleeNormalized: String?
+    public var sipUser: String?
+    public var modemID: String
+    public var iccid: String?
+    public var operatorMCCMNC: String?
+    public var operatorName: String?
+    public var inviteAt: Date
+    public var ringingAt: Date?
+    public var answerAt: Date?
+    public var endAt: Date?
+    public var billableSeconds: Int = 0
+    /// CallEndCause kind (`busy`, `congestion`, `modem-gone`, `interrupted`...).
+    public var gsmCause: String?
+    /// 24.008 cause when the network gave one.
+    public var gsmCauseCode: Int?
+    public var gsmCauseText: String?
+    public var sipStatus: Int?
+    public var q850: Int?
+    public var framesIn: Int = 0
+    public var framesOut: Int = 0
+    public var rtpIn: Int = 0
+    public var rtpOut: Int = 0
+    /// 20 ms slots where the far side had nothing to give and silence was written.
+    public var underruns: Int = 0
+    /// Pacing ticks that came more than one frame late.
+    public var lateFrames: Int = 0
+    /// `modem` or `sip` when that leg sent nothing for 2 s of an answered call.
+    public var silentLeg: String?
+
+    public init(callID: String, attempt: Int, direction: String, modemID: String, inviteAt: Date) {
+        self.callID = callID; self.attempt = attempt; self.direction = direction
+        self.modemID = modemID; self.inviteAt = inviteAt
+    }
+}
+
+/// What a live call measured on the audio it received from the modem (last second).
+public struct ToneReport: Codable, Sendable, Equatable {
+    public var frequency: Double
+    public var snrDB: Double
+    public var levelDBFS: Double
+    public var samples: Int
+    public init(frequency: Double, snrDB: Double, levelDBFS: Double, samples: Int) {
+        self.frequency = frequency; self.snrDB = snrDB; self.levelDBFS = levelDBFS; self.samples = samples
+    }
+}
+
+public struct LiveCall: Codable, Sendable, Equatable {
+    public var id: String
+    public var direction: String
+    /// dialing, ringing, answered, ended
+    public var state: String
+    public var modemID: String?
+    public var number: String
+    public var startedAt: Date
+    public var answeredAt: Date?
+    public var attempts: Int
+    public var framesIn: Int
+    public var framesOut: Int
+    public var underruns: Int
+    /// Why it ended (when `state == "ended"`).
+    public var cause: String?
+    public var sipStatus: Int?
+    public var received: ToneReport?
+    public init(id: String, direction: String, state: String, modemID: String?, number: String, startedAt: Date,
+                answeredAt: Date? = nil, attempts: Int = 0, framesIn: Int = 0, framesOut: Int = 0, underruns: Int = 0) {
+        self.id = id; self.direction = direction; self.state = state; self.modemID = modemID; self.number = number
+        self.startedAt = startedAt; self.answeredAt = answeredAt; self.attempts = attempts
+        self.framesIn = framesIn; self.framesOut = framesOut; self.underruns = underruns
+    }
+}
+
+public struct CallList: Codable, Sendable {
+    public var calls: [LiveCall]
+    /// How closely modem-port writes kept the 20 ms clock since the daemon started.
+    public var pacing: PacingReport?
+    public init(calls: [LiveCall], pacing: PacingReport? = nil) { self.calls = calls; self.pacing = pacing }
+}
+
+/// Deviation of the audio pacer's wake-ups from their 20 ms slots (all event loops).
+public struct PacingReport: Codable, Sendable, Equatable {
+    public var ticks: Int
+    public var p50Milliseconds: Double
+    public var p99Milliseconds: Double
+    public var maxMilliseconds: Double
+    /// Slots written late (more than one slot behind at wake-up).
+    public var lateSlots: Int
+    public init(ticks: Int, p50Milliseconds: Double, p99Milliseconds: Double, maxMilliseconds: Double, lateSlots: Int) {
+        self.ticks = ticks; self.p50Milliseconds = p50Milliseconds; self.p99Milliseconds = p99Milliseconds
+        self.maxMilliseconds = maxMilliseconds; self.lateSlots = lateSlots
+    }
+}
+
+public struct CDRList: Codable, Sendable {
+    public var records: [CallDetail]
+    public init(records: [CallDetail]) { self.records = records }
+}
+
+/// `POST /v1/calls`: dial `number` on `modem` (or the first free voice modem) with the
+/// gateway playing a 1 kHz test tone as the calling party.
+public struct DialRequest: Codable, Sendable {
+    public var modem: String?
+    public var number: String
+    public init(modem: String? = nil, number: String) { self.modem = modem; self.number = number }
+}
+
+extension ControlRoute {
+    public static let calls = "/v1/calls"
+    public static func call(_ id: String) -> String { "/v1/calls/\(id)" }
+    public static func callDTMF(_ id: String) -> String { "/v1/calls/\(id)/dtmf" }
+    public static let cdr = "/v1/cdr"
+}

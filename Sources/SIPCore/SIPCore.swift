@@ -1,1 +1,0 @@
-// SIPCore: see DESIGN.md.

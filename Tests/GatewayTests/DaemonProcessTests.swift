@@ -1,0 +1,82 @@
+// The `simgated` binary as an admin runs it: a bad config is refused with the file, line and
+// key, and a non-zero exit; a good one passes --check-config.
+import Foundation
+import Testing
+
+/// The directory holding the built executables: next to the test bundle, or `.build/debug`.
+func builtProductsDirectory() -> URL {
+    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    if FileManager.default.isExecutableFile(atPath: bundleDir.appendingPathComponent("simgated").path) { return bundleDir }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/debug")
+}
+
+struct ProcessResult { var status: Int32; var stdout: String; var stderr: String }
+
+func runProgram(_ name: String, _ arguments: [String], timeout: Double = 20) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = builtProductsDirectory().appendingPathComponent(name)
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus,
+        stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+        stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+}
+
+@Suite("simgated as a process")
+struct DaemonProcessTests {
+    @Test("a bad config gives a clear error naming file, line and key, and a non-zero exit")
+    func badConfig() throws {
+        let path = NSTemporaryDirectory() + "bad-\(UInt32.random(in: 0...UInt32.max)).toml"
+        try """
+            [daemon]
+            log_levl = "info"
+
+            [modems]
+            poll_interval = "often"
+
+            [[modem]]
+            id = "m1"
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for arguments in [["--check-config", "--config", path], ["--config", path]] {
+            let result = try runProgram("simgated", arguments)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("\(path):2: daemon.log_levl: unknown key (did you mean \"log_level\"?)"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(path):5: modems.poll_interval:"), "\(result.stderr)")
+            #expect(result.stderr.contains("\(path):7: modem[0].at_port: missing required key"), "\(result.stderr)")
+        }
+    }
+
+    @Test("a missing config file is named, not a crash")
+    func missingConfig() throws {
+        let result = try runProgram("simgated", ["--check-config", "--config", "/nonexistent/simgate.toml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/simgate.toml"))
+    }
+
+    @Test("the example config passes --check-config")
+    func exampleConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try runProgram("simgated", ["--check-config", "--config", root.appendingPathComponent("examples/simgate.toml").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("OK (3 modem(s) configured)"))
+    }
+
+    @Test("simgate with no daemon running says so in one line and exits 2")
+    func cliWithoutDaemon() throws {
+        let result = try runProgram("simgate", ["modems", "--socket", "/tmp/no-such-simgated.sock"])
+        #expect(result.status == 2)
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("not running"))
+    }
+}
