@@ -65,6 +65,7 @@ public enum StorageMigrations {
             }
             try db.create(index: "sip_registration_on_expires_at", on: SIPRegistrationRow.databaseTableName, columns: ["expires_at"])
         }
+        migrator.registerMigration(UsageMigration.name, migrate: UsageMigration.migrate)
         return migrator
     }
 }

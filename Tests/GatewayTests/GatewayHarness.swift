@@ -41,7 +41,8 @@ final class GatewayHarness: @unchecked Sendable {
         configuredModems: [String]? = nil,
         pollInterval: Double = 1,
         commandTimeout: Double = 1,
-        extraModemTOML: String = ""
+        extraModemTOML: String = "",
+        extraTOML: String = ""
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
@@ -64,6 +65,8 @@ final class GatewayHarness: @unchecked Sendable {
             recovery_timeouts = 3
             discover = true
             scan = ["\(directory)/sim/*.at"]
+
+            \(extraTOML)
 
             """
         for name in configured {

@@ -9,8 +9,10 @@ struct ControlRoutes: Sendable {
     let sip: SIPService?
     let status: @Sendable (Int) -> DaemonStatus
     var calls: CallManager? = nil
+    var routing: RoutingService? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
+        if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.first == "v1", segments.count >= 2 else {
             return .error(.notFound, "no such endpoint: \(request.path)")

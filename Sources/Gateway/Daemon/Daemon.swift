@@ -40,7 +40,9 @@ public final class Daemon: Sendable {
                 try? await Task.sleep(for: min(interval, .seconds(10)))
             }
         }
+        let hangup = ReloadSignal.install { Task { await running.routing.numbering.reload(reason: "SIGHUP") } }
         let signal = await ShutdownSignal.wait()
+        hangup.cancel()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
         heartbeat.cancel()
@@ -54,6 +56,8 @@ public final class Daemon: Sendable {
 
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
+        let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
+        await routing.numbering.reload(reason: "start-up")
 
         let calls = CallManager(pool: pool, storage: storage, logger: logger)
         await calls.start()
@@ -69,7 +73,7 @@ public final class Daemon: Sendable {
         }
         let router = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }, calls: calls).route
+        }, calls: calls, routing: routing).route
         var servers: [ControlServer] = []
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
@@ -84,7 +88,7 @@ public final class Daemon: Sendable {
             await pool.stop()
             throw error
         }
-        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip)
+        return RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip, routing: routing)
     }
 }
 
@@ -96,6 +100,8 @@ public struct RunningDaemon: Sendable {
     let calls: CallManager
     /// nil when the config has no [sip] section.
     public let sip: SIPService?
+    /// The call path's routing seam (plan, usage counters) and the numbering data.
+    public let routing: RoutingService
 
     public func stop() async {
         for server in servers { await server.close() }
