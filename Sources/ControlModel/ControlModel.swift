@@ -326,6 +326,114 @@ public struct SIPCallResult: Codable, Sendable, Equatable {
     }
 }
 
+// MARK: - Routing: numbering data and SIM usage (`simgate numbering`, `simgate sims`)
+
+/// One numbering data file the daemon loads.
+public struct NumberingSourceStatus: Codable, Sendable, Equatable {
+    /// registry | libphonenumber | bdpn | csv
+    public var format: String
+    public var path: String
+    /// "config" (named in [routing]) or "imported" (`simgate numbering import`).
+    public var origin: String
+    /// Rows this file gave at the last successful load (ranges, prefixes or numbers).
+    public var rows: Int
+    /// The label that goes into the data version (file name and modification date).
+    public var label: String
+    public init(format: String, path: String, origin: String, rows: Int, label: String) {
+        self.format = format; self.path = path; self.origin = origin; self.rows = rows; self.label = label
+    }
+}
+
+/// What numbering data is loaded, and how the last (re)load went.
+public struct NumberingStatus: Codable, Sendable, Equatable {
+    public var version: String
+    public var sources: [NumberingSourceStatus]
+    public var registryRanges: Int
+    public var carrierPrefixes: Int
+    public var portedNumbers: Int
+    public var operators: Int
+    /// Approximate bytes held by the lookup structures.
+    public var bytes: Int
+    public var loadedAt: Date?
+    public var loadMilliseconds: Double?
+    /// Why the last reload failed (the snapshot in use is then the one before it).
+    public var lastError: String?
+    public var lastErrorAt: Date?
+    public init(version: String, sources: [NumberingSourceStatus], registryRanges: Int, carrierPrefixes: Int,
+                portedNumbers: Int, operators: Int, bytes: Int, loadedAt: Date?, loadMilliseconds: Double?,
+                lastError: String?, lastErrorAt: Date?) {
+        self.version = version; self.sources = sources; self.registryRanges = registryRanges
+        self.carrierPrefixes = carrierPrefixes; self.portedNumbers = portedNumbers; self.operators = operators
+        self.bytes = bytes; self.loadedAt = loadedAt; self.loadMilliseconds = loadMilliseconds
+        self.lastError = lastError; self.lastErrorAt = lastErrorAt
+    }
+}
+
+/// `POST /v1/numbering/import`: a file on the daemon's machine to copy and load.
+public struct NumberingImportRequest: Codable, Sendable {
+    /// registry | libphonenumber | bdpn | csv
+    public var format: String
+    /// Absolute path, readable by simgated.
+    public var path: String
+    public init(format: String, path: String) { self.format = format; self.path = path }
+}
+
+/// `POST /v1/numbering/reload` and `/import`: whether the new data is in use.
+public struct NumberingReloadResult: Codable, Sendable {
+    public var ok: Bool
+    public var message: String
+    public var status: NumberingStatus
+    public init(ok: Bool, message: String, status: NumberingStatus) { self.ok = ok; self.message = message; self.status = status }
+}
+
+/// One SIM as `simgate sims` shows it: where it is, its operator, its usage against limits.
+public struct SIMUsageStatus: Codable, Sendable, Equatable {
+    public var iccid: String
+    /// The modem holding it now; nil for a configured SIM not seen in any modem.
+    public var modemID: String?
+    /// The modem's state ("free", "active", …), or "absent".
+    public var state: String
+    public var mccmnc: String?
+    public var operatorName: String?
+    public var signalDBm: Int?
+    public var minutesToday: Int
+    public var minutesPerDay: Int?
+    public var minutesThisPeriod: Int
+    public var minutesPerMonth: Int?
+    /// The tariff month's first instant (per the SIM's month_reset_day).
+    public var periodStart: Date
+    public var callsToday: Int
+    public var callsPerDay: Int?
+    public var activeCalls: Int
+    /// From the modem's call statistics, when it has made calls.
+    public var asr: Double?
+    public var acd: Double?
+    public init(iccid: String, modemID: String?, state: String, mccmnc: String?, operatorName: String?, signalDBm: Int?,
+                minutesToday: Int, minutesPerDay: Int?, minutesThisPeriod: Int, minutesPerMonth: Int?, periodStart: Date,
+                callsToday: Int, callsPerDay: Int?, activeCalls: Int, asr: Double?, acd: Double?) {
+        self.iccid = iccid; self.modemID = modemID; self.state = state; self.mccmnc = mccmnc
+        self.operatorName = operatorName; self.signalDBm = signalDBm; self.minutesToday = minutesToday
+        self.minutesPerDay = minutesPerDay; self.minutesThisPeriod = minutesThisPeriod
+        self.minutesPerMonth = minutesPerMonth; self.periodStart = periodStart; self.callsToday = callsToday
+        self.callsPerDay = callsPerDay; self.activeCalls = activeCalls; self.asr = asr; self.acd = acd
+    }
+}
+
+public struct SIMUsageList: Codable, Sendable {
+    public var sims: [SIMUsageStatus]
+    public var generatedAt: Date
+    public init(sims: [SIMUsageStatus], generatedAt: Date) { self.sims = sims; self.generatedAt = generatedAt }
+}
+
+/// Routing routes (the route explanation itself is RoutingCore's `RoutePlan` JSON).
+public enum RoutingRoute {
+    public static let explain = "/v1/route/explain"
+    public static let sims = "/v1/sims"
+    public static let numbering = "/v1/numbering"
+    public static let numberingReload = "/v1/numbering/reload"
+    public static let numberingImport = "/v1/numbering/import"
+}
+
 // MARK: - Missed calls (GET /v1/missed, POST /v1/missed/{id}/claim|callback|close)
 
 /// Where a missed-call entry stands. It moves forward only: new → claimed → called-back →

@@ -17,7 +17,8 @@ public struct SimgateCommand: ParsableCommand {
             http://host:port with --token (or $SIMGATE_TOKEN).
             Exit status: 0 ok, 1 the daemon or the command refused, 2 simgated not reachable.
             """,
-        subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self, SIPCommand.self,
+        subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self,
+                      SIPCommand.self, RouteCommand.self, SimsCommand.self, NumberingCommand.self,
                       MissedCommand.self, WebhooksCommand.self, ReportCommand.self]
     )
     public init() {}

@@ -21,6 +21,10 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var sip: SIPConfig? = nil
     public var users: [SIPUserConfig] = []
     public var trunks: [SIPTrunkConfig] = []
+    /// `[routing]`, `[[sim]]`, `[[group]]`: numbering data, SIM tariffs/limits, caller rules.
+    public var routing = RoutingConfig()
+    public var sims: [SIMConfig] = []
+    public var groups: [CallerGroupConfig] = []
     /// `[[webhook]]`, `[[ring_group]]`, `[[queue]]`, `[[inbound]]` (InboundConfig.swift).
     public var inbound = InboundConfig()
 
@@ -91,9 +95,15 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         sip = r.table("sip").map { SIPConfig(reading: TableReader($0, path: "sip", diagnostics: d)) }
         users = (r.tableArray("user") ?? []).enumerated().compactMap { SIPUserConfig.decode(reading: TableReader($1, path: "user[\($0)]", diagnostics: d)) }
         trunks = (r.tableArray("trunk") ?? []).enumerated().compactMap { SIPTrunkConfig.decode(reading: TableReader($1, path: "trunk[\($0)]", diagnostics: d)) }
+        routing = r.table("routing").map { RoutingConfig(reading: TableReader($0, path: "routing", diagnostics: d)) } ?? RoutingConfig()
+        let simReaders = (r.tableArray("sim") ?? []).enumerated().map { TableReader($1, path: "sim[\($0)]", diagnostics: d) }
+        sims = simReaders.compactMap(SIMConfig.decode(reading:))
+        let groupReaders = (r.tableArray("group") ?? []).enumerated().map { TableReader($1, path: "group[\($0)]", diagnostics: d) }
+        groups = groupReaders.compactMap(CallerGroupConfig.decode(reading:))
         inbound = InboundConfig(root: r)
         r.finish()
         Self.checkModemsAreDistinct(readers)
+        Self.checkRouting(routing: routing, sims: simReaders, groups: groupReaders)
     }
 
     /// Two entries for one modem would fight over its port: ids and ports must be unique,

@@ -65,6 +65,7 @@ public enum StorageMigrations {
             }
             try db.create(index: "sip_registration_on_expires_at", on: SIPRegistrationRow.databaseTableName, columns: ["expires_at"])
         }
+        migrator.registerMigration(UsageMigration.name, migrate: UsageMigration.migrate)
         migrator.registerMigration("v3-missed-calls", migrate: InboundMigrations.createMissedCalls)
         migrator.registerMigration("v3-webhook-outbox", migrate: InboundMigrations.createWebhookOutbox)
         return migrator

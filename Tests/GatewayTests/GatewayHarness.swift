@@ -66,6 +66,8 @@ final class GatewayHarness: @unchecked Sendable {
             discover = true
             scan = ["\(directory)/sim/*.at"]
 
+            \(extraTOML)
+
             """
         for name in configured {
             let vendor = (demoModems + spareModems).first { $0.name == name }?.vendor ?? "generic"
@@ -80,7 +82,6 @@ final class GatewayHarness: @unchecked Sendable {
 
                 """
         }
-        toml += extraTOML
         let configPath = directory + "/simgate.toml"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try GatewayConfig.load(path: configPath)

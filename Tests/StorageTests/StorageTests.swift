@@ -42,7 +42,8 @@ struct StorageDatabaseTests {
         #expect(foreignKeys == 1)
         #expect(busyTimeout == 5000)
         #expect(Set(applied) == Set(StorageMigrations.migrator.migrations))
-        #expect(Set(tables).isSuperset(of: ["call_record", "callback_task", "grdb_migrations", "missed_call", "missed_call_history", "modem", "modem_event", "sim", "sip_registration", "webhook_outbox"]))
+        #expect(Set(tables).isSuperset(of: ["call_record", "grdb_migrations", "modem", "modem_event", "sim", "sip_registration", "numbering_source", "usage_counter",
+                                                   "callback_task", "missed_call", "missed_call_history", "webhook_outbox"]))
     }
 
     @Test func reopeningAppliesNothingTwiceAndKeepsEverything() async throws {
@@ -225,6 +226,35 @@ struct StorageEventTests {
             let recent = try await storage.recentEvents(modemID: "m\(modem)", limit: 100)
             #expect(recent.map(\.detail) == (0..<25).reversed().map { "step \($0)" })
         }
+    }
+}
+
+@Suite("Storage: usage counters and imported numbering files")
+struct UsageStorageTests {
+    @Test func countersAddUpPerKeyAndSurviveReopening() async throws {
+        let dir = try TemporaryStateDirectory()
+        let day = UsageKey(.sim, "8970100000000000012", .day, start: t0)
+        let month = UsageKey(.sim, "8970100000000000012", .month, start: t0.addingTimeInterval(-86_400 * 10))
+        let user = UsageKey(.user, "alice", .day, start: t0)
+        do {
+            let storage = try Storage.open(stateDirectory: dir.path)
+            try await storage.addUsage([day, month, user], calls: 1, billedSeconds: 0)
+            try await storage.addUsage([day, month, user], calls: 0, billedSeconds: 120)
+            try await storage.addUsage([day], calls: 1, billedSeconds: 60)
+            let source = try await storage.addNumberingSource(NumberingSourceRecord(
+                format: "csv", path: "/var/lib/simgate/numbering/1-csv-ported.csv", originalPath: "/tmp/ported.csv",
+                importedAt: t0, byteCount: 42))
+            #expect(source.id != nil)
+        }
+        let storage = try Storage.open(stateDirectory: dir.path)
+        let totals = try await storage.usage([day, month, user, UsageKey(.sim, "8970100000000000012", .day, start: t0.addingTimeInterval(86_400))])
+        #expect(totals[day] == UsageTotals(calls: 2, billedSeconds: 180))
+        #expect(totals[month] == UsageTotals(calls: 1, billedSeconds: 120))
+        #expect(totals[user] == UsageTotals(calls: 1, billedSeconds: 120))
+        #expect(totals.count == 3, "the next day has no row yet")
+        #expect(try await storage.numberingSources().map(\.originalPath) == ["/tmp/ported.csv"])
+        #expect(try await storage.pruneUsage(before: t0) == 1)
+        #expect(try await storage.usage([month]).isEmpty)
     }
 }
 

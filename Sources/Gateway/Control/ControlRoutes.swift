@@ -9,10 +9,12 @@ struct ControlRoutes: Sendable {
     let sip: SIPService?
     let status: @Sendable (Int) -> DaemonStatus
     var calls: CallManager? = nil
+    var routing: RoutingService? = nil
     /// Missed calls and webhooks (InboundRoutes.swift).
     var inbound: InboundRoutes?
 
     func route(_ request: ControlRequest) async -> ControlResponse {
+        if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.first == "v1", segments.count >= 2 else {
             return .error(.notFound, "no such endpoint: \(request.path)")

@@ -40,7 +40,9 @@ public final class Daemon: Sendable {
                 try? await Task.sleep(for: min(interval, .seconds(10)))
             }
         }
+        let hangup = ReloadSignal.install { Task { await running.routing.numbering.reload(reason: "SIGHUP") } }
         let signal = await ShutdownSignal.wait()
+        hangup.cancel()
         logger.notice("shutting down", metadata: ["signal": "\(signal)"])
         systemd.stopping()
         heartbeat.cancel()
@@ -54,6 +56,8 @@ public final class Daemon: Sendable {
 
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
         await pool.start()
+        let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
+        await routing.numbering.reload(reason: "start-up")
 
         let calls = CallManager(pool: pool, storage: storage, logger: logger)
         await calls.start()
@@ -73,7 +77,7 @@ public final class Daemon: Sendable {
         }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
-        }, calls: calls)
+        }, calls: calls, routing: routing)
         routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
         let router = routes.route
         var servers: [ControlServer] = []
@@ -91,7 +95,7 @@ public final class Daemon: Sendable {
             await pool.stop()
             throw error
         }
-        var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip)
+        var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip, routing: routing)
         running.inbound = inbound
         return running
     }
@@ -105,6 +109,8 @@ public struct RunningDaemon: Sendable {
     let calls: CallManager
     /// nil when the config has no [sip] section.
     public let sip: SIPService?
+    /// The call path's routing seam (plan, usage counters) and the numbering data.
+    public let routing: RoutingService
     /// The missed-call list and the webhook worker (set by `start`).
     public internal(set) var inbound: InboundServices?
 

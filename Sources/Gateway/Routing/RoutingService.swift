@@ -1,0 +1,151 @@
+// The routing seam of the call path: which SIMs may carry a call to a dialled number, best
+// first, and the usage bookkeeping that keeps their limits.
+//
+// The outbound call flow calls, per INVITE:
+//     let plan = await routing.plan(dialled: "89161234567", user: "alice", now: Date())
+//     if let refusal = plan.refusal { answer refusal.sipStatus }            // 484 / 403 / 503
+//     for sim in plan.candidates { try the modem `sim.id` (ICCID `sim.iccid`), capped at sim.maxCallSeconds }
+//     try await routing.recordCallStart(iccid: sim.iccid, user: "alice", at: answerOrDialTime)
+//     try await routing.recordCallEnd(iccid: sim.iccid, user: "alice",
+//                                     billedSeconds: routing.billedSeconds(iccid: sim.iccid, callSeconds: talk), at: end)
+import ControlModel
+import Foundation
+import Logging
+import RoutingCore
+import SimgateConfig
+import Storage
+import Synchronization
+
+public final class RoutingService: Sendable {
+    public let numbering: NumberingService
+    public let ledger: UsageLedger
+    let policy: RoutingPolicy
+    let pool: ModemPool
+    /// Which modem held each ICCID at the last look: a [[sim]] keyed by modem id still
+    /// applies when a later call only names the ICCID.
+    private let modemOfICCID = Mutex<[String: String]>([:])
+
+    init(config: GatewayConfig, storage: Storage, pool: ModemPool, logger: Logger) {
+        let policy = RoutingPolicy(config: config)
+        self.policy = policy
+        self.pool = pool
+        numbering = NumberingService(
+            configSources: policy.sources, mapping: policy.mapping, storage: storage,
+            importDirectory: (config.daemon.stateDirectory as NSString).appendingPathComponent("numbering"), logger: logger)
+        ledger = UsageLedger(storage: storage, timeZone: policy.timeZone)
+    }
+
+    public var timeZone: TimeZone { policy.timeZone }
+
+    /// The routing decision for one call: the normalized number, the callee's operator, every
+    /// SIM accepted (in the order to try) or rejected with why. `plan.candidates[i].id` is
+    /// the modem id. Never throws: a storage failure counts that SIM's usage as zero and
+    /// is visible in the logs.
+    public func plan(dialled: String, user: String?, now: Date) async -> RoutePlan {
+        let candidates = await self.candidates(now: now)
+        let group = policy.group(of: user)
+        let callerUsage: UsageCounters
+        if let user, let usage = try? await ledger.callerUsage(user: user, at: now) {
+            callerUsage = usage
+        } else {
+            callerUsage = UsageCounters(now: now, timeZone: policy.timeZone, monthResetDay: 1)
+        }
+        return policy.planner.plan(dialled: dialled, user: user ?? "", group: group, callerUsage: callerUsage,
+                                   numbering: numbering.snapshot, candidates: candidates, now: now, timeZone: policy.timeZone)
+    }
+
+    /// A call through the SIM `iccid` started (dialling). Counts one call for the SIM's day and
+    /// month, and for the caller and the caller's group.
+    public func recordCallStart(iccid: String, user: String?, at now: Date) async throws {
+        try await ledger.recordCallStart(iccid: iccid, user: user, group: policy.group(of: user),
+                                         monthResetDay: simConfig(iccid: iccid)?.monthResetDay ?? 1, at: now)
+    }
+
+    /// The call ended; `billedSeconds` as the tariff bills it (see `billedSeconds(iccid:callSeconds:)`).
+    public func recordCallEnd(iccid: String, user: String?, billedSeconds: Int, at now: Date) async throws {
+        try await ledger.recordCallEnd(iccid: iccid, user: user, group: policy.group(of: user), billedSeconds: billedSeconds,
+                                       monthResetDay: simConfig(iccid: iccid)?.monthResetDay ?? 1, at: now)
+    }
+
+    /// Talk time rounded up to the SIM tariff's billing step.
+    public func billedSeconds(iccid: String, callSeconds: Int) -> Int {
+        policy.limits(simConfig(iccid: iccid)).billedSeconds(forCallOf: callSeconds)
+    }
+
+    private func simConfig(iccid: String) -> SIMConfig? {
+        let modem = modemOfICCID.withLock { $0[RoutingPolicy.canonicalICCID(iccid)] }
+        return policy.simConfig(iccid: iccid, modem: modem)
+    }
+
+    /// One candidate per modem holding a SIM (ICCID read).
+    func candidates(now: Date) async -> [SIMCandidate] {
+        await candidateDetails(now: now).map(\.candidate)
+    }
+
+    private func candidateDetails(now: Date) async -> [(candidate: SIMCandidate, snapshot: ModemSnapshot)] {
+        let snapshots = await pool.snapshots()
+        modemOfICCID.withLock { map in
+            for snapshot in snapshots { if let iccid = snapshot.iccid { map[RoutingPolicy.canonicalICCID(iccid)] = snapshot.id } }
+        }
+        var result: [(candidate: SIMCandidate, snapshot: ModemSnapshot)] = []
+        for snapshot in snapshots {
+            guard let iccid = snapshot.iccid else { continue }
+            let sim = policy.simConfig(iccid: iccid, modem: snapshot.id)
+            let limits = policy.limits(sim)
+            let usage = (try? await ledger.simUsage(iccid: iccid, monthResetDay: limits.monthResetDay, at: now))
+                ?? UsageCounters(now: now, timeZone: policy.timeZone, monthResetDay: limits.monthResetDay)
+            let candidate = SIMCandidate(
+                id: snapshot.id, iccid: iccid, network: network(of: snapshot),
+                modem: Self.status(of: snapshot), allowedGroups: sim?.groups.map(Set.init),
+                tariff: policy.tariff(sim), limits: limits, usage: usage)
+            result.append((candidate: candidate, snapshot: snapshot))
+        }
+        return result
+    }
+
+    /// The SIM's home network from its IMSI (the mapping knows 3-digit MNCs), else from the
+    /// operator code the modem layer derived.
+    func network(of snapshot: ModemSnapshot) -> MCCMNC? {
+        if let imsi = snapshot.imsi, let network = policy.mapping.network(forIMSI: imsi) { return network }
+        return snapshot.simOperator.mccmnc.flatMap { MCCMNC($0) }
+    }
+
+    static func status(of snapshot: ModemSnapshot) -> ModemStatus {
+        let registered = snapshot.registration.map { $0 == "home" || $0 == "roaming" }
+            ?? [.free, .ringing, .dialing, .active].contains(snapshot.state)
+        // The modem layer probes voice at start-up; until it has said no, the SIM is offered.
+        return ModemStatus(isFree: snapshot.state == .free, isRegistered: registered,
+                           isVoiceCapable: snapshot.voiceCapable != false, signalDBm: snapshot.signal.dBm)
+    }
+
+    /// Every SIM in a modem, plus configured SIMs (by ICCID) not in any: usage against limits.
+    public func simUsage(now: Date) async -> SIMUsageList {
+        var sims: [SIMUsageStatus] = []
+        var seen: Set<String> = []
+        for (candidate, snapshot) in await candidateDetails(now: now) {
+            seen.insert(RoutingPolicy.canonicalICCID(candidate.iccid))
+            sims.append(usageStatus(iccid: candidate.iccid, modem: snapshot.id, state: snapshot.state.rawValue,
+                                    network: candidate.network, signal: snapshot.signal.dBm, limits: candidate.limits,
+                                    usage: candidate.usage, calls: snapshot.calls))
+        }
+        for iccid in policy.configuredICCIDs where !seen.contains(iccid) {
+            let limits = policy.limits(policy.simConfig(iccid: iccid, modem: nil))
+            let usage = (try? await ledger.simUsage(iccid: iccid, monthResetDay: limits.monthResetDay, at: now))
+                ?? UsageCounters(now: now, timeZone: policy.timeZone, monthResetDay: limits.monthResetDay)
+            sims.append(usageStatus(iccid: iccid, modem: nil, state: "absent", network: nil, signal: nil,
+                                    limits: limits, usage: usage, calls: nil))
+        }
+        return SIMUsageList(sims: sims, generatedAt: now)
+    }
+
+    private func usageStatus(iccid: String, modem: String?, state: String, network: MCCMNC?, signal: Int?,
+                             limits: SIMLimits, usage: UsageCounters, calls: CallStats?) -> SIMUsageStatus {
+        SIMUsageStatus(
+            iccid: iccid, modemID: modem, state: state, mccmnc: network?.description,
+            operatorName: network.flatMap { policy.mapping.entry(for: $0)?.name },
+            signalDBm: signal, minutesToday: usage.minutesToday, minutesPerDay: limits.minutesPerDay,
+            minutesThisPeriod: usage.minutesThisMonth, minutesPerMonth: limits.minutesPerMonth,
+            periodStart: usage.monthStart, callsToday: usage.callsToday, callsPerDay: limits.callsPerDay,
+            activeCalls: usage.activeCalls, asr: calls?.asr, acd: calls?.acd)
+    }
+}

@@ -1,0 +1,57 @@
+// `simgate sims`: each SIM, its operator, and its usage against its limits.
+import ArgumentParser
+import ControlModel
+import Foundation
+
+struct SimsCommand: ExecutableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sims", abstract: "List SIMs: modem, operator, minutes today and this period against limits, calls, ASR/ACD.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Flag(name: .long, help: "Full ICCIDs and names, whatever the width.")
+    var wide = false
+
+    func execute(_ context: CLIContext) throws -> CommandOutput {
+        let answer = try connection.client(context).get(RoutingRoute.sims, as: SIMUsageList.self)
+        if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
+        return CommandOutput(text: SIMUsageTable.render(answer.value, ascii: output.asciiOnly(context),
+                                                        maxWidth: wide ? nil : context.tableWidth))
+    }
+}
+
+enum SIMUsageTable {
+    static func render(_ list: SIMUsageList, ascii: Bool, maxWidth: Int?) -> String {
+        guard !list.sims.isEmpty else { return "No SIMs: no modem has a SIM read yet, and no [[sim]] names an ICCID.\n" }
+        var table = TextTable(columns: [
+            .init("ICCID", min: 8, cut: .start), .init("MODEM", min: 5), .init("OPERATOR", min: 6), .init("STATE", min: 5),
+            .init("TODAY", right: true), .init("PERIOD", right: true), .init("CALLS", right: true),
+            .init("ASR", right: true), .init("ACD", right: true),
+        ])
+        table.cutMark = ascii ? "~" : "…"
+        for sim in list.sims {
+            let network = sim.mccmnc.map { " " + $0 } ?? ""
+            let name = sim.operatorName ?? (sim.mccmnc == nil ? "-" : "")
+            table.append([
+                [sim.iccid, String(sim.iccid.suffix(8))],
+                [sim.modemID ?? "-"],
+                [name + network, name.isEmpty ? (sim.mccmnc ?? "-") : name],
+                [sim.state],
+                [usage(sim.minutesToday, sim.minutesPerDay)],
+                [usage(sim.minutesThisPeriod, sim.minutesPerMonth)],
+                [usage(sim.callsToday, sim.callsPerDay)],
+                [sim.asr.map { String(format: "%.0f%%", $0) } ?? "-"],
+                [sim.acd.map { String(format: "%.0fs", $0) } ?? "-"],
+            ])
+        }
+        table.plan = [.rendering(column: 0, index: 1), .rendering(column: 2, index: 1), .cut(columns: [1, 2], width: 8)]
+        var text = table.render(maxWidth: maxWidth)
+        if !text.hasSuffix("\n") { text += "\n" }
+        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
+    }
+
+    static func usage(_ used: Int, _ limit: Int?) -> String {
+        limit.map { "\(used)/\($0)" } ?? "\(used)"
+    }
+}

@@ -1,0 +1,95 @@
+// [[sim]]: what one SIM card costs and may carry, keyed by its ICCID (printed on the card,
+// follows it from modem to modem) or, for a SIM not yet read, by the modem holding it.
+//
+//     [[sim]]
+//     iccid = "8970100000000000012"       # or: modem = "huawei1"
+//     tariff = "mts-business"             # a [[routing.tariff]]; the keys below override it
+//     off_net = 2.0
+//     minutes_per_day = 120
+//     minutes_per_month = 3000
+//     month_reset_day = 15
+//     calls_per_day = 300
+//     max_call_seconds = 1800
+//     max_concurrent = 1
+//     groups = ["drivers"]                # caller groups allowed on this SIM (default: all)
+
+public struct SIMConfig: Sendable, Equatable {
+    public var iccid: String?
+    public var modem: String?
+    public var tariff: String?
+    /// Prices given on the SIM itself; they win over the tariff's, key by key.
+    public var prices: PriceList
+    public var billingIncrementSeconds: Int?
+    public var minutesPerDay: Int?
+    public var minutesPerMonth: Int?
+    public var monthResetDay: Int
+    public var callsPerDay: Int?
+    public var maxCallSeconds: Int?
+    public var maxConcurrentCalls: Int
+    /// Caller groups allowed to use this SIM; nil allows every caller.
+    public var groups: [String]?
+    public var line: Int?
+
+    public static let minutesRange: ClosedRange<Int64> = 0...1_000_000
+    public static let callsRange: ClosedRange<Int64> = 0...1_000_000
+    public static let resetDayRange: ClosedRange<Int64> = 1...31
+    /// 24 h: a longer "call" is a stuck channel, not a conversation.
+    public static let maxCallSecondsRange: ClosedRange<Int64> = 1...86_400
+    /// A GSM modem carries one call; call waiting and conference allow a few more.
+    public static let concurrentRange: ClosedRange<Int64> = 1...8
+    /// Per-second up to per-minute billing; anything coarser is not a voice tariff.
+    public static let billingIncrementRange: ClosedRange<Int64> = 1...60
+
+    public init(iccid: String? = nil, modem: String? = nil, tariff: String? = nil, prices: PriceList = PriceList(),
+                billingIncrementSeconds: Int? = nil, minutesPerDay: Int? = nil, minutesPerMonth: Int? = nil,
+                monthResetDay: Int = 1, callsPerDay: Int? = nil, maxCallSeconds: Int? = nil,
+                maxConcurrentCalls: Int = 1, groups: [String]? = nil, line: Int? = nil) {
+        self.iccid = iccid
+        self.modem = modem
+        self.tariff = tariff
+        self.prices = prices
+        self.billingIncrementSeconds = billingIncrementSeconds
+        self.minutesPerDay = minutesPerDay
+        self.minutesPerMonth = minutesPerMonth
+        self.monthResetDay = monthResetDay
+        self.callsPerDay = callsPerDay
+        self.maxCallSeconds = maxCallSeconds
+        self.maxConcurrentCalls = maxConcurrentCalls
+        self.groups = groups
+        self.line = line
+    }
+
+    /// ITU-T E.118: 19 or 20 digits (some modems print 18, or a trailing F filler).
+    public static func isValidICCID(_ s: String) -> Bool {
+        var digits = Substring(s)
+        if digits.last == "F" || digits.last == "f" { digits = digits.dropLast() }
+        return (18...20).contains(digits.utf8.count) && digits.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    static func decode(reading r: TableReader) -> SIMConfig? {
+        var sim = SIMConfig(line: r.table.position.line)
+        sim.iccid = r.string("iccid") { s in
+            isValidICCID(s) ? nil : "expected 18 to 20 digits (as AT+CCID prints), got \"\(s)\""
+        }
+        sim.modem = r.string("modem") { s in
+            ModemConfig.isValidID(s) ? nil : "expected a modem id (1 to \(ModemConfig.maximumIDLength) of a-z, 0-9, '_' or '-'), got \"\(s)\""
+        }
+        if r.table["iccid"] == nil, r.table["modem"] == nil {
+            r.diagnostics.report(line: r.table.position.line, key: r.path, "needs iccid or modem, to say which SIM this is")
+        } else if r.table["iccid"] != nil, r.table["modem"] != nil {
+            r.report("modem", "give iccid or modem, not both (the ICCID follows the card, the modem id the slot)")
+        }
+        sim.tariff = r.string("tariff", validate: Validate.nonEmpty)
+        sim.prices = PriceList.read(r)
+        sim.billingIncrementSeconds = r.integer("billing_increment", in: billingIncrementRange).map(Int.init)
+        sim.minutesPerDay = r.integer("minutes_per_day", in: minutesRange).map(Int.init)
+        sim.minutesPerMonth = r.integer("minutes_per_month", in: minutesRange).map(Int.init)
+        if let v = r.integer("month_reset_day", in: resetDayRange) { sim.monthResetDay = Int(v) }
+        sim.callsPerDay = r.integer("calls_per_day", in: callsRange).map(Int.init)
+        sim.maxCallSeconds = r.integer("max_call_seconds", in: maxCallSecondsRange).map(Int.init)
+        if let v = r.integer("max_concurrent", in: concurrentRange) { sim.maxConcurrentCalls = Int(v) }
+        sim.groups = r.stringArray("groups", validate: Validate.nonEmpty)
+        r.finish()
+        return sim
+    }
+}
