@@ -20,4 +20,5 @@ done
 echo "simgate: modemsim running (pid $SIM_PID); control it with:"
 echo "  $BIN/modemsim ctl --socket /tmp/simgate/sim/control.sock signal huawei1 5"
 echo "simgate: in another terminal:  $BIN/simgate modems"
+echo "simgate: SIP on udp/tcp 127.0.0.1:5060, user dispatcher1 / demo-password-1, echo test *43"
 "$BIN/simgated" --config examples/simgate.toml

@@ -129,7 +129,12 @@ public final class SIPService: @unchecked Sendable {
         do {
             try await service.loop.submit { service.registrar.restore(rows) }.get()
             for (index, address) in config.listen.enumerated() {
-                try await service.bind(address, index: index).get()
+                do {
+                    try await service.bind(address, index: index).get()
+                } catch {
+                    // "Address already in use" alone does not say which of the listeners.
+                    throw SIPListenError(address: "\(address)", underlying: error)
+                }
             }
             try await service.loop.submit { service.startTrunks() }.get()
         } catch {
@@ -444,4 +449,11 @@ extension Duration {
         let c = components
         return .nanoseconds(c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000)
     }
+}
+
+/// A [sip] listen address that could not be bound, named as the config names it.
+public struct SIPListenError: Error, CustomStringConvertible {
+    public var address: String
+    public var underlying: Error
+    public var description: String { "[sip] listen \(address): \(underlying)" }
 }
