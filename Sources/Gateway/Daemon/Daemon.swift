@@ -67,6 +67,11 @@ public final class Daemon: Sendable {
                 throw error
             }
         }
+        if let sip, let sipConfig = config.sip {
+            var inbound = CallManager.InboundTargets(fallback: sipConfig.defaultInboundUser)
+            for m in config.modems { if let u = m.inboundUser { inbound.byModem[m.id] = u } }
+            await calls.connect(sip: sip, inbound: inbound, rtpPorts: sipConfig.rtpPortMin...sipConfig.rtpPortMax)
+        }
         let router = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls).route
