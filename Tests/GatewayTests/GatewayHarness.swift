@@ -25,6 +25,15 @@ let spareModems: [(name: String, vendor: String, model: String, imei: String, im
     ("huawei2", "huawei", "E1752", "354099000000020", "250010000000004", "8970100000000000046", "25001", "MTS RUS", 18),
 ]
 
+/// Sixteen more Huawei modems for the concurrency test (bulk01 ... bulk16).
+let bulkModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] =
+    (1...16).map { i in
+        let n = String(format: "%02d", i)
+        return ("bulk\(n)", "huawei", "E1752", "3540990000001\(n)", "2500100000001\(n)", "89701000000000001\(n)", "25001", "MTS RUS", 20)
+    }
+
+let allSimulatedModems = demoModems + spareModems + bulkModems
+
 final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String
@@ -41,7 +50,8 @@ final class GatewayHarness: @unchecked Sendable {
         configuredModems: [String]? = nil,
         pollInterval: Double = 1,
         commandTimeout: Double = 1,
-        extraModemTOML: String = ""
+        extraModemTOML: String = "",
+        tail: String = ""
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
@@ -67,7 +77,7 @@ final class GatewayHarness: @unchecked Sendable {
 
             """
         for name in configured {
-            let vendor = (demoModems + spareModems).first { $0.name == name }?.vendor ?? "generic"
+            let vendor = allSimulatedModems.first { $0.name == name }?.vendor ?? "generic"
             toml += """
 
                 [[modem]]
@@ -79,6 +89,7 @@ final class GatewayHarness: @unchecked Sendable {
 
                 """
         }
+        toml += "\n" + tail + "\n"
         let configPath = directory + "/simgate.toml"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try GatewayConfig.load(path: configPath)
@@ -153,7 +164,7 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     static func simulatorJSON(directory: String, modems: [String]) -> String {
-        let entries = (demoModems + spareModems).filter { modems.contains($0.name) }.map { m in
+        let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
