@@ -37,6 +37,8 @@ final class ModemController: @unchecked Sendable {
     /// The call layer's listener for the current call (set by `dial`/`answer`, cleared when
     /// the call ends); inbound rings with no listener go to `onIncomingCall`.
     private var callListener: ((CallEvent) -> Void)?
+    /// The caller of a ringing call nobody has claimed yet (+CLIP after the first RING).
+    private var unclaimedCaller: CallerID?
     private var nextCallRef: UInt64 = 1
     private var lastIdentity = ModemIdentity()
     /// False while a discovered modem still has its provisional `new-N` name.
@@ -195,7 +197,11 @@ final class ModemController: @unchecked Sendable {
 
     /// Takes the events of a ringing inbound call without answering it yet.
     func claimIncoming(listener: @escaping @Sendable (CallEvent) -> Void) {
-        eventLoop.execute { self.callListener = listener }
+        eventLoop.execute {
+            self.callListener = listener
+            // +CLIP that came after the first RING but before the claim.
+            if let caller = self.unclaimedCaller { listener(.callerIdentified(caller)) }
+        }
     }
 
     func hangUp() {
@@ -370,9 +376,12 @@ final class ModemController: @unchecked Sendable {
         if let listener = callListener {
             listener(event)
         } else if case .incoming(let caller) = event {
+            unclaimedCaller = nil
             onIncomingCall?(self, caller)
+        } else if case .callerIdentified(let caller) = event {
+            unclaimedCaller = caller
         }
-        if case .ended = event { callListener = nil }
+        if case .ended = event { callListener = nil; unclaimedCaller = nil }
     }
 
     private func finishRaw(requestID: Int, lines: [String], final: String) {
