@@ -29,8 +29,20 @@ let spareModems: [(name: String, vendor: String, model: String, imei: String, im
 let bulkModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] =
     (1...16).map { i in
         let n = String(format: "%02d", i)
-        return ("bulk\(n)", "huawei", "E1752", "3540990000001\(n)", "2500100000001\(n)", "89701000000000001\(n)", "25001", "MTS RUS", 20)
+        return ("bulk\(n)", "huawei", "E1752", withLuhn("354099000001\(n)"), "2500100000001\(n)", withLuhn("897010000000000\(n)1"),
+                "25001", "MTS RUS", 20)
     }
+
+/// `digits` followed by its Luhn check digit (IMEI, ICCID).
+func withLuhn(_ digits: String) -> String {
+    var sum = 0
+    for (i, c) in digits.reversed().enumerated() {
+        var d = Int(String(c)) ?? 0
+        if i % 2 == 0 { d *= 2; if d > 9 { d -= 9 } }
+        sum += d
+    }
+    return digits + String((10 - sum % 10) % 10)
+}
 
 let allSimulatedModems = demoModems + spareModems + bulkModems
 

@@ -17,6 +17,9 @@ actor CallManager {
     private var sip: SIPService?
     private var inbound = InboundTargets()
     private var rtpPorts: ClosedRange<Int> = 20_000...20_999
+    /// First-choice modems of calls still alive (call id → modem).
+    private var claims: [String: String] = [:]
+    private var claimed: Set<String> = []
 
     /// Who an inbound call on a modem rings: `[[modem]] inbound_user`, else
     /// `[sip] default_inbound_user`.
@@ -55,7 +58,10 @@ actor CallManager {
     /// A SIP user's INVITE to a number: pick modems, bridge.
     func sipOutbound(_ request: SIPBridgeRequest) async {
         let all = await pool.callCandidates()
-        let ids = chooser.candidates(number: request.number, named: request.modem, among: all.map(\.facts))
+        var ids = chooser.candidates(number: request.number, named: request.modem, among: all.map(\.facts))
+        // Calls set up at the same moment all see the same modems "free" until their ATD
+        // lands: modems another call just took go last, so simultaneous calls spread out.
+        ids = ids.filter { !claimed.contains($0) } + ids.filter { claimed.contains($0) }
         let chosen = ids.compactMap { id in all.first { $0.facts.id == id } }
         guard let first = chosen.first else {
             logger.notice("no modem for a SIP call", metadata: ["user": "\(request.user)", "number": "\(request.number)"])
@@ -70,6 +76,8 @@ actor CallManager {
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
+        claimed.insert(first.facts.id)
+        claims[id] = first.facts.id
         bridge.start()
     }
 
@@ -174,6 +182,7 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        if let modem = claims.removeValue(forKey: bridge.id) { claimed.remove(modem) }
     }
 }
 
