@@ -54,8 +54,9 @@ final class Phone: @unchecked Sendable {  // `task` is set once in `start`, read
     }
 }
 
-/// The last second of a recording before its final 200 ms (the end may hold the hang-up).
-func recordedTone(_ path: String) throws -> ToneAnalysis? {
+/// Three consecutive 1 s windows of a recording, ending 200 ms before its end (the end may
+/// hold the hang-up), each analysed on its own.
+func recordedToneWindows(_ path: String) throws -> [ToneAnalysis] {
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
     let wav = try WAVFile.parse(bytes)
     var samples: [Int16] = []
@@ -65,8 +66,12 @@ func recordedTone(_ path: String) throws -> ToneAnalysis? {
         samples.append(Int16(bitPattern: UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8))
         i += 2
     }
-    guard samples.count >= 8000 + 1600 else { return nil }
-    return FrequencyAnalysis.analyze(Array(samples[(samples.count - 9600)..<(samples.count - 1600)]))
+    let end = samples.count - 1600
+    return (1...3).compactMap { w in
+        let start = end - 8000 * w
+        guard start >= 0 else { return nil }
+        return FrequencyAnalysis.analyze(Array(samples[start..<(start + 8000)]))
+    }
 }
 
 extension GatewayHarness {
@@ -131,10 +136,17 @@ extension GatewayHarness {
     }
 }
 
+/// The phone's side: the median of three 1 s windows must be 1 kHz ± 2 Hz with SNR ≥ 30 dB.
+/// Why the median: pjsua2's conference bridge runs on the null sound device's clock, and when
+/// the host is busy (other test suites compiling or running) that clock stalls and inserts the
+/// same gap into every recorder of the process at once; one such gap in a window costs a few
+/// dB. The gateway's side is checked at modemsim on a plain 1 s window.
 func expectToneInRecording(_ call: PhoneCall, _ context: String) throws {
-    let a = try #require(try recordedTone(call.recording), "\(context): recording too short or silent")
-    #expect(abs(a.frequency - 1000) <= 2, "\(context): \(a.frequency) Hz at the phone")
-    #expect(a.snrDB >= 30, "\(context): SNR \(a.snrDB) dB at the phone")
+    let windows = try recordedToneWindows(call.recording)
+    try #require(windows.count == 3, "\(context): recording too short or silent")
+    let f = windows.map(\.frequency).sorted()[1], snr = windows.map(\.snrDB).sorted()[1]
+    #expect(abs(f - 1000) <= 2, "\(context): \(windows.map(\.frequency)) Hz at the phone")
+    #expect(snr >= 30, "\(context): SNR \(windows.map(\.snrDB)) dB at the phone")
 }
 
 @Suite("Bridged SIP ↔ GSM calls (pjsua2 phone, modemsim network)", .serialized, .timeLimit(.minutes(5)),
