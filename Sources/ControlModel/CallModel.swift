@@ -90,7 +90,35 @@ public struct CallList: Codable, Sendable {
     public var calls: [LiveCall]
     /// How closely modem-port writes kept the 20 ms clock since the daemon started.
     public var pacing: PacingReport?
-    public init(calls: [LiveCall], pacing: PacingReport? = nil) { self.calls = calls; self.pacing = pacing }
+    /// Time frames spend inside the gateway, and call set-up latency (bridged SIP calls).
+    public var media: MediaLatencyReport?
+    public init(calls: [LiveCall], pacing: PacingReport? = nil, media: MediaLatencyReport? = nil) {
+        self.calls = calls; self.pacing = pacing; self.media = media
+    }
+}
+
+public struct LatencySummary: Codable, Sendable, Equatable {
+    public var samples: Int
+    public var p50Milliseconds: Double
+    public var p99Milliseconds: Double
+    public var maxMilliseconds: Double
+    public init(samples: Int, p50Milliseconds: Double, p99Milliseconds: Double, maxMilliseconds: Double) {
+        self.samples = samples; self.p50Milliseconds = p50Milliseconds; self.p99Milliseconds = p99Milliseconds
+        self.maxMilliseconds = maxMilliseconds
+    }
+}
+
+/// Since the daemon started, over every bridged call (finished and live).
+public struct MediaLatencyReport: Codable, Sendable, Equatable {
+    /// RTP packet received → its PCM frame written to the modem (includes the jitter buffer).
+    public var rtpToPCM: LatencySummary
+    /// Modem PCM frame read → RTP packet sent.
+    public var pcmToRTP: LatencySummary
+    /// INVITE received → ATD accepted by the modem's AT port.
+    public var inviteToDial: LatencySummary
+    public init(rtpToPCM: LatencySummary, pcmToRTP: LatencySummary, inviteToDial: LatencySummary) {
+        self.rtpToPCM = rtpToPCM; self.pcmToRTP = pcmToRTP; self.inviteToDial = inviteToDial
+    }
 }
 
 /// Deviation of the audio pacer's wake-ups from their 20 ms slots (all event loops).

@@ -114,3 +114,52 @@ struct AudioAnalyzer {
                               rmsDBFS: (dbfs * 10).rounded() / 10, frequency: frequency.rounded())
     }
 }
+
+/// DTMF digits the far end presses, played in-band (ITU-T Q.23 row + column tones, 100 ms on,
+/// 100 ms off, each tone at -10 dBFS) in place of the call's signal while any are queued.
+struct DTMFPlayer {
+    private static let rows: [Character: Double] = [
+        "1": 697, "2": 697, "3": 697, "A": 697, "4": 770, "5": 770, "6": 770, "B": 770,
+        "7": 852, "8": 852, "9": 852, "C": 852, "*": 941, "0": 941, "#": 941, "D": 941,
+    ]
+    private static let columns: [Character: Double] = [
+        "1": 1209, "4": 1209, "7": 1209, "*": 1209, "2": 1336, "5": 1336, "8": 1336, "0": 1336,
+        "3": 1477, "6": 1477, "9": 1477, "#": 1477, "A": 1633, "B": 1633, "C": 1633, "D": 1633,
+    ]
+    static func isDigit(_ c: Character) -> Bool { rows[c] != nil }
+
+    /// 5 frames of tone, 5 of silence per digit.
+    private static let framesOn = 5, framesPerDigit = 10
+    private var queue: [Character] = []
+    private var frame = 0
+    private var sample = 0
+
+    var isActive: Bool { !queue.isEmpty }
+
+    mutating func enqueue(_ digits: String) { queue += digits.filter(Self.isDigit) }
+
+    mutating func nextFrame(into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        let digit = queue.first ?? "0"
+        let on = frame < Self.framesOn
+        let fr = Self.rows[digit] ?? 0, fc = Self.columns[digit] ?? 0
+        let amplitude = 32767 * pow(10, -10.0 / 20)
+        for _ in 0..<AudioFormat.samplesPerFrame {
+            var v = 0.0
+            if on {
+                let t = Double(sample) / Double(AudioFormat.sampleRate)
+                v = amplitude * (sin(2 * .pi * fr * t) + sin(2 * .pi * fc * t)) / 2
+            }
+            sample += 1
+            let bits = UInt16(bitPattern: Int16(clamping: Int(v.rounded())))
+            out.append(UInt8(truncatingIfNeeded: bits))
+            out.append(UInt8(truncatingIfNeeded: bits >> 8))
+        }
+        frame += 1
+        if frame == Self.framesPerDigit {
+            frame = 0
+            sample = 0
+            queue.removeFirst()
+        }
+    }
+}

@@ -137,6 +137,11 @@ public final class ModemSimulator: Sendable {
         try await run { try $0.modem(name).ringIn(from: caller, abandonAfter: abandonAfter) }
     }
 
+    /// The far end presses `digits` during a connected call: in-band tones, or the vendor's URC.
+    public func pressDigits(_ name: String, _ digits: String, reportByURC: Bool = false) async throws {
+        try await run { try $0.modem(name).pressDigits(digits, reportByURC: reportByURC) }
+    }
+
     /// The far end hangs up (or an inbound caller gives up).
     public func remoteHangup(_ name: String) async throws { try await run { try $0.modem(name).remoteHangup() } }
 

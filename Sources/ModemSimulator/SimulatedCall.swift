@@ -205,6 +205,30 @@ extension SimulatedModem {
         afterReply.append { self.endCall(c, reason: .localHangup) }
     }
 
+    /// `dtmf <name> <digits> [inband|urc]`: the far end presses keys during a connected call.
+    /// In-band: the tones go out on the audio port (what a Huawei without ^DDTMF gives);
+    /// urc: the vendor's detection report (^DDTMF, +QTONEDET, +RXDTMF) per digit.
+    func pressDigits(_ digits: String, reportByURC: Bool) throws(SimulatorError) {
+        guard let c = call, c.state == .active else { throw .noCall(config.name) }
+        guard !digits.isEmpty, digits.allSatisfy(DTMFPlayer.isDigit) else {
+            throw .invalidArgument("digits must be 0-9, *, #, A-D")
+        }
+        guard reportByURC else {
+            dtmfPlayer.enqueue(digits)
+            return
+        }
+        for (i, d) in digits.enumerated() {
+            schedule(after: 0.2 * Double(i)) {
+                guard self.call?.serial == c.serial else { return }
+                switch self.config.vendor {
+                case .huawei, .generic: self.sendURC("^DDTMF: \(d)")
+                case .quectel: self.sendURC("+QTONEDET: \(d.asciiValue.map(Int.init) ?? 0)")
+                case .simcom: self.sendURC("+RXDTMF: \(d)")
+                }
+            }
+        }
+    }
+
     /// `hangup <name>`: the far end releases the call.
     func remoteHangup() throws(SimulatorError) {
         guard let c = call else { throw .noCall(config.name) }
@@ -345,7 +369,11 @@ extension SimulatedModem {
             framesDropped += 1
             return
         }
-        tone.nextFrame(into: &frameBuffer)
+        if dtmfPlayer.isActive {
+            dtmfPlayer.nextFrame(into: &frameBuffer)
+        } else {
+            tone.nextFrame(into: &frameBuffer)
+        }
         ch.writeAndFlush(ch.allocator.buffer(bytes: frameBuffer), promise: nil)
         framesSent += 1
     }

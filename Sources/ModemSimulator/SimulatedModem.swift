@@ -74,6 +74,7 @@ final class SimulatedModem {
     var callSerial = 0
     var tone: ToneGenerator
     var frameBuffer: [UInt8] = []
+    var dtmfPlayer = DTMFPlayer()
     var audioStreaming = false
     var audioSerial = 0
     var nextFrameDeadline = NIODeadline.now()

@@ -145,6 +145,11 @@ final class SimulatorEngine {
                 try m.ringIn(from: caller, abandonAfter: abandon)
             case "hangup":
                 try m.remoteHangup()
+            case "dtmf":
+                guard rest.count == 1 || (rest.count == 2 && ["inband", "urc"].contains(rest[1])) else {
+                    throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))")
+                }
+                try m.pressDigits(rest[0], reportByURC: rest.count == 2 && rest[1] == "urc")
             case "callee":
                 guard rest.count >= 2 else { throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))") }
                 let rule = CalleeRule(pattern: rest[0], behaviour: try ControlCommands.behaviour(Array(rest.dropFirst())))
@@ -205,6 +210,7 @@ enum ControlCommands {
         ("reboot", "reboot <name>"),
         ("call", "call <name> <caller-number|withheld> [<abandon after s>]"),
         ("hangup", "hangup <name>"),
+        ("dtmf", "dtmf <name> <digits> [inband|urc]"),
         ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>]"),
         ("received", "received <name> [reset]"),
     ]

@@ -104,6 +104,16 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         r.finish()
         Self.checkModemsAreDistinct(readers)
         Self.checkRouting(routing: routing, sims: simReaders, groups: groupReaders)
+        // An inbound rule naming nobody would silently drop calls: it must be a [[user]].
+        let names = Set(users.map(\.name))
+        for reader in readers {
+            if let u = reader.table["inbound_user"]?.stringValue, SIPUserConfig.isValidName(u), !names.contains(u) {
+                reader.report("inbound_user", "no [[user]] named \"\(u)\"")
+            }
+        }
+        if let sipTable = r.table("sip"), let u = sipTable["default_inbound_user"]?.stringValue, SIPUserConfig.isValidName(u), !names.contains(u) {
+            TableReader(sipTable, path: "sip", diagnostics: d).report("default_inbound_user", "no [[user]] named \"\(u)\"")
+        }
     }
 
     /// Two entries for one modem would fight over its port: ids and ports must be unique,
@@ -155,6 +165,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             lines.append("id = \(Self.quote(m.id))")
             lines.append("at_port = \(Self.quote(m.atPort))")
             if let audio = m.audioPort { lines.append("audio_port = \(Self.quote(audio))") }
+            if let u = m.inboundUser { lines.append("inbound_user = \(Self.quote(u))") }
             if let dialect = m.dialect { lines.append("dialect = \(Self.quote(dialect.rawValue))") }
             if m.pin != nil { lines.append("pin = \"<redacted>\"") }
         }

@@ -16,6 +16,9 @@ public struct ModemConfig: Sendable, Equatable {
     public var pin: SecretString?
     /// Line of the `[[modem]]` header, for messages about this modem at run time.
     public var line: Int?
+    /// The SIP user (a `[[user]]` name) an inbound call on this modem rings; nil: the
+    /// `[sip] default_inbound_user`.
+    public var inboundUser: String?
 
     public static let maximumIDLength = 32
 
@@ -51,8 +54,11 @@ public struct ModemConfig: Sendable, Equatable {
         let pin = r.string("pin", typeHint: " (write the PIN in quotes so leading zeros survive)") { s in
             isValidPIN(s) ? nil : "expected 4 to 8 digits"
         }
+        let inboundUser = r.string("inbound_user", validate: SIPUserConfig.validateName)
         r.finish()
         guard let id, let atPort else { return nil }
-        return ModemConfig(id: id, atPort: atPort, audioPort: audioPort, dialect: dialect, pin: pin.map(SecretString.init), line: r.table.position.line)
+        var m = ModemConfig(id: id, atPort: atPort, audioPort: audioPort, dialect: dialect, pin: pin.map(SecretString.init), line: r.table.position.line)
+        m.inboundUser = inboundUser
+        return m
     }
 }

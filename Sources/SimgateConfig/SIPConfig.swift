@@ -60,6 +60,9 @@ public struct SIPConfig: Sendable, Equatable {
     public var rateLimitBurst: Double
     /// Live SIP transactions (TransactionLayer bound). Past it new requests get 503.
     public var maxTransactions: Int
+    /// The `[[user]]` an inbound call rings when its modem names no `inbound_user`; nil:
+    /// such calls are not offered to SIP (they end as missed calls on the modem).
+    public var defaultInboundUser: String?
 
     public static let defaultListen = [ListenAddress(transport: .udp, host: "0.0.0.0", port: 5060),
                                        ListenAddress(transport: .tcp, host: "0.0.0.0", port: 5060)]
@@ -102,6 +105,7 @@ public struct SIPConfig: Sendable, Equatable {
         if let v = r.number("rate_limit", in: 1...1_000_000) { rateLimitPerSource = v }
         if let v = r.number("rate_burst", in: 1...1_000_000) { rateLimitBurst = v }
         if let v = r.integer("max_transactions", in: 16...1_048_576) { maxTransactions = Int(v) }
+        defaultInboundUser = r.string("default_inbound_user", validate: SIPUserConfig.validateName)
         r.finish()
     }
 }

@@ -24,6 +24,11 @@ public struct SIPUserConfig: Sendable, Equatable {
         }
     }
 
+    /// For keys that name a user (`inbound_user`, `default_inbound_user`).
+    static func validateName(_ s: String) -> String? {
+        isValidName(s) ? nil : "expected a [[user]] name (1 to 64 of letters, digits or -_.!~*+), got \"\(s)\""
+    }
+
     static func decode(reading r: TableReader) -> SIPUserConfig? {
         let name = r.string("name", required: true) { s in
             isValidName(s) ? nil : "expected 1 to 64 of letters, digits or -_.!~*+, got \"\(s)\""

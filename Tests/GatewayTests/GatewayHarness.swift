@@ -25,6 +25,27 @@ let spareModems: [(name: String, vendor: String, model: String, imei: String, im
     ("huawei2", "huawei", "E1752", "354099000000020", "250010000000004", "8970100000000000046", "25001", "MTS RUS", 18),
 ]
 
+/// Sixteen more Huawei modems for the concurrency test (bulk01 ... bulk16).
+let bulkModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] =
+    (1...16).map { i in
+        let n = String(format: "%02d", i)
+        return ("bulk\(n)", "huawei", "E1752", withLuhn("354099000001\(n)"), "2500100000001\(n)", withLuhn("897010000000000\(n)1"),
+                "25001", "MTS RUS", 20)
+    }
+
+/// `digits` followed by its Luhn check digit (IMEI, ICCID).
+func withLuhn(_ digits: String) -> String {
+    var sum = 0
+    for (i, c) in digits.reversed().enumerated() {
+        var d = Int(String(c)) ?? 0
+        if i % 2 == 0 { d *= 2; if d > 9 { d -= 9 } }
+        sum += d
+    }
+    return digits + String((10 - sum % 10) % 10)
+}
+
+let allSimulatedModems = demoModems + spareModems + bulkModems
+
 final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String
@@ -42,7 +63,8 @@ final class GatewayHarness: @unchecked Sendable {
         pollInterval: Double = 1,
         commandTimeout: Double = 1,
         extraModemTOML: String = "",
-        extraTOML: String = ""
+        extraTOML: String = "",
+        tail: String = ""
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
@@ -70,7 +92,7 @@ final class GatewayHarness: @unchecked Sendable {
 
             """
         for name in configured {
-            let vendor = (demoModems + spareModems).first { $0.name == name }?.vendor ?? "generic"
+            let vendor = allSimulatedModems.first { $0.name == name }?.vendor ?? "generic"
             toml += """
 
                 [[modem]]
@@ -82,6 +104,7 @@ final class GatewayHarness: @unchecked Sendable {
 
                 """
         }
+        toml += "\n" + tail + "\n"
         let configPath = directory + "/simgate.toml"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
         let config = try GatewayConfig.load(path: configPath)
@@ -156,7 +179,7 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     static func simulatorJSON(directory: String, modems: [String]) -> String {
-        let entries = (demoModems + spareModems).filter { modems.contains($0.name) }.map { m in
+        let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},

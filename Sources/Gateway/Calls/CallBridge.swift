@@ -1,7 +1,16 @@
-// One call: the GSM leg (a modem and its audio port) joined to the far side. Until the SIP
-// leg is wired in, the far side is a test signal: the bridge plays a 1 kHz tone into the
-// modem's audio port and keeps the last second it received, so an admin (or a test) can
-// check both directions of a modem's audio with `simgate call dial`.
+// One call: the GSM leg (a modem and its audio port) joined to the far side, which is either
+// - a SIP leg (`FarEnd.sip`): a user's call out through a modem, or a modem's inbound call
+//   ringing a user; media runs through a `MediaBridge` (RTP ↔ PCM on this call's loop), or
+// - a test signal (`FarEnd.testTone`, `simgate call dial`): a 1 kHz tone into the modem's
+//   audio port, keeping the last second received, so an admin can check a modem's audio.
+//
+// Outbound SIP: INVITE → (RTP port bound) → ATD on the first candidate → 180 on alerting →
+// 200 + SDP on connect → media → BYE from either side ends both legs. CANCEL → modem hang-up
+// (the SIP layer answers 487). A failure before answer that CallCause says is the modem's or
+// network's moves to the next candidate silently; the rest is the final answer with its SIP
+// status and Reason header (RFC 3326).
+// Inbound: RING → INVITE to the user → the user answers → ATA → media; the caller giving up
+// (NO CARRIER) → CANCEL or BYE; the user refusing → modem hang-up.
 //
 // An outbound call walks its candidate modems: a failure of the modem or the network before
 // answer (CallCause.retryOnNextModem) moves to the next one; busy/no answer/rejected end
@@ -19,6 +28,13 @@ import Storage
 
 final class CallBridge: @unchecked Sendable {
     enum Phase: String { case dialing, ringing, answered, ended }
+    enum FarEnd {
+        case testTone
+        /// A user's call out through a modem.
+        case sipOutbound(SIPBridgeRequest)
+        /// A modem's inbound call ringing `user` (reached through `sip`).
+        case sipInbound(user: String, caller: CallerID, sip: SIPService, mediaHost: String)
+    }
 
     let id: String
     let loop: EventLoop
@@ -29,6 +45,16 @@ final class CallBridge: @unchecked Sendable {
     private let storage: Storage
     private var logger: Logger
     private let onFinished: @Sendable (CallBridge) -> Void
+    private let farEnd: FarEnd
+    private let rtpPorts: ClosedRange<Int>
+    private var sipLeg: SIPBridgeLeg?
+    private var media: MediaBridge?
+    /// The SIP side is over (BYE, CANCEL, reject): nothing more is sent to it.
+    private var sipEnded: SIPLegEnd?
+    private var sipAnswered = false
+    private var inboundCaller: String?
+    /// INVITE received → ATD accepted by the modem, nanoseconds (outbound SIP calls).
+    private(set) var inviteToDialNanos: Int64?
 
     private(set) var phase: Phase = .dialing
     private var index = -1
@@ -48,11 +74,14 @@ final class CallBridge: @unchecked Sendable {
     private var receivedNext = 0
     private var receivedCount = 0
     private(set) var dtmfReceived: [String] = []
+    /// Digits the phone sent (RFC 4733) and we passed to the modem.
+    private(set) var dtmfToModem: [String] = []
 
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
-         loop: EventLoop, storage: Storage, logger: Logger, onFinished: @escaping @Sendable (CallBridge) -> Void) {
+         loop: EventLoop, storage: Storage, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         onFinished: @escaping @Sendable (CallBridge) -> Void) {
         self.id = id; self.direction = direction; self.number = number; self.candidates = candidates
-        self.loop = loop; self.storage = storage; self.onFinished = onFinished
+        self.loop = loop; self.storage = storage; self.onFinished = onFinished; self.farEnd = farEnd; self.rtpPorts = rtpPorts
         var logger = logger
         logger[metadataKey: "call"] = "\(id)"
         self.logger = logger
@@ -60,7 +89,138 @@ final class CallBridge: @unchecked Sendable {
 
     // MARK: Control (any thread)
 
-    func start() { loop.execute { self.nextAttempt() } }
+    func start() {
+        loop.execute {
+            switch self.farEnd {
+            case .testTone: self.nextAttempt()
+            case .sipOutbound(let request): self.startOutbound(request)
+            case .sipInbound(let user, let caller, let sip, let host): self.startInbound(user: user, caller: caller, sip: sip, host: host)
+            }
+        }
+    }
+
+    // MARK: SIP far end
+
+    private func startOutbound(_ request: SIPBridgeRequest) {
+        let leg = request.leg
+        sipLeg = leg
+        leg.attach { event in self.loop.execute { self.sipEvent(event) } }
+        MediaBridge.open(host: leg.mediaHost, ports: rtpPorts, on: loop, logger: logger).whenComplete { result in
+            switch result {
+            case .success(let media):
+                guard self.phase != .ended, self.sipEnded == nil else { media.close(); self.finish(); return }
+                if let audio = leg.audio { media.configure(audio) }
+                self.attachMedia(media)
+                self.nextAttempt()
+            case .failure(let error):
+                self.logger.error("no RTP port for a bridged call", metadata: ["error": "\(error)"])
+                leg.reject(status: 503, phrase: "Service Unavailable", reason: "Q.850;cause=47;text=\"no free RTP port\"")
+                self.lastCause = CallEndCause(kind: .noService, text: "no free RTP port")
+                self.finish()
+            }
+        }
+    }
+
+    private func startInbound(user: String, caller: CallerID, sip: SIPService, host: String) {
+        guard let (controller, facts) = candidates.first else { finish(); return }
+        index = 0
+        self.controller = controller
+        self.facts = facts
+        phase = .ringing
+        var r = CallDetail(callID: id, attempt: 1, direction: direction, modemID: facts.id, inviteAt: Date())
+        r.caller = caller.display
+        r.sipUser = user
+        r.calleeDialed = user
+        r.iccid = facts.iccid
+        r.operatorMCCMNC = facts.operatorMCCMNC
+        r.operatorName = facts.operatorName
+        r.ringingAt = r.inviteAt
+        record = r
+        let storage = self.storage
+        opened = Task { try? await storage.openCall(r) }
+        controller.claimIncoming { event in self.loop.execute { self.modemEvent(event) } }
+        MediaBridge.open(host: host, ports: rtpPorts, on: loop, logger: logger).whenComplete { result in
+            guard case .success(let media) = result else {
+                self.logger.error("no RTP port for an inbound call")
+                self.controller?.hangUp()
+                return
+            }
+            guard self.phase != .ended, self.record != nil else { media.close(); return }
+            self.attachMedia(media)
+            if case .number(let n) = caller { self.inboundCaller = n }
+            sip.inviteUser(user, caller: self.inboundCaller, modem: facts.id, host: host, port: media.localPort) { event in
+                self.loop.execute { self.sipEvent(event) }
+            }.hop(to: self.loop).whenComplete { result in
+                guard case .success(let leg?) = result else {
+                    self.logger.notice("inbound call: user not reachable", metadata: ["user": "\(user)"])
+                    self.sipEnded = SIPLegEnd(outcome: "failed", reason: "\(user) is not registered", status: 480)
+                    self.controller?.hangUp()
+                    return
+                }
+                self.sipLeg = leg
+                if self.phase == .ended || self.record == nil { leg.hangUp(reason: nil) }
+            }
+        }
+    }
+
+    private func attachMedia(_ media: MediaBridge) {
+        self.media = media
+        media.onDigit = { [weak self] digit in
+            // RFC 4733 from the phone → AT^DTMF / AT+VTS, once per event.
+            guard let self, self.phase == .answered, let controller = self.controller else { return }
+            self.dtmfToModem.append(String(digit))
+            _ = controller.sendDTMF(digit)
+        }
+    }
+
+    private func sipEvent(_ event: SIPLegEvent) {
+        switch event {
+        case .ringing:
+            break
+        case .answered(let audio):
+            // Inbound: the user picked up; now answer the GSM call.
+            guard phase == .ringing, let controller, sipEnded == nil else { return }
+            sipAnswered = true
+            media?.configure(audio)
+            controller.answer { event in self.loop.execute { self.modemEvent(event) } }.hop(to: loop).whenComplete { result in
+                switch result {
+                case .success(.success): break
+                case .success(.failure(let e)):
+                    self.attemptEnded(CallEndCause(kind: .modemError, text: "ATA refused: \(e)"))
+                case .failure(let e):
+                    self.attemptEnded(CallEndCause(kind: .modemError, text: "ATA failed: \(e)"))
+                }
+            }
+        case .ended(let end):
+            guard sipEnded == nil else { return }
+            sipEnded = end
+            guard phase != .ended else { return }
+            logger.info("SIP leg ended", metadata: ["outcome": "\(end.outcome)", "status": "\(end.status ?? 0)"])
+            hangUpRequested = true
+            if let controller, record != nil {
+                controller.hangUp()
+            } else if record == nil {
+                finish()
+            }
+        }
+    }
+
+    /// Tells the SIP side how the call ended (unless it ended it itself).
+    private func endSIPLeg(_ cause: CallEndCause) {
+        guard let leg = sipLeg, sipEnded == nil else { return }
+        let mapped = CallCause.of(cause)
+        sipEnded = SIPLegEnd(outcome: "gsm", reason: mapped.reasonHeader, status: nil)
+        switch farEnd {
+        case .sipOutbound:
+            if answeredAt == nil {
+                leg.reject(status: mapped.sipStatus, phrase: mapped.sipReasonPhrase, reason: mapped.reasonHeader)
+            } else {
+                leg.hangUp(reason: mapped.reasonHeader)
+            }
+        case .sipInbound, .testTone:
+            leg.hangUp(reason: mapped.reasonHeader)
+        }
+    }
 
     func hangUp() {
         loop.execute {
@@ -80,6 +240,13 @@ final class CallBridge: @unchecked Sendable {
                 return nil
             }
         }
+    }
+
+    static let transit = MediaLatencyTotals()
+
+    /// This call's media latencies so far (nil without a SIP far end).
+    func mediaLatencies() -> EventLoopFuture<(LatencyHistogram, LatencyHistogram)?> {
+        loop.submit { self.media.map { ($0.rtpToPCM, $0.pcmToRTP) } }
     }
 
     func live() -> EventLoopFuture<LiveCall> {
@@ -112,6 +279,10 @@ final class CallBridge: @unchecked Sendable {
         r.iccid = facts.iccid
         r.operatorMCCMNC = facts.operatorMCCMNC
         r.operatorName = facts.operatorName
+        if case .sipOutbound(let request) = farEnd {
+            r.sipUser = request.user
+            r.caller = request.caller
+        }
         record = r
         let storage = self.storage
         opened = Task { try? await storage.openCall(r) }
@@ -120,7 +291,10 @@ final class CallBridge: @unchecked Sendable {
             self.loop.execute { self.modemEvent(event) }
         }.hop(to: loop).whenComplete { result in
             switch result {
-            case .success(.success): break
+            case .success(.success):
+                if self.inviteToDialNanos == nil, case .sipOutbound(let request) = self.farEnd {
+                    self.inviteToDialNanos = (NIODeadline.now() - request.receivedAt).nanoseconds
+                }
             case .success(.failure(let e)):
                 self.attemptEnded(CallEndCause(kind: .modemError, text: "\(facts.id) refused the call: \(e)"))
             case .failure(let e):
@@ -135,6 +309,7 @@ final class CallBridge: @unchecked Sendable {
             if phase == .dialing {
                 phase = .ringing
                 record?.ringingAt = Date()
+                if case .sipOutbound = farEnd { sipLeg?.ringing() }
             }
         case .connected:
             guard phase != .answered, phase != .ended else { return }
@@ -144,11 +319,20 @@ final class CallBridge: @unchecked Sendable {
             record?.answerAt = now
             if record?.ringingAt == nil { record?.ringingAt = now }
             openAudio()
+            if case .sipOutbound = farEnd, let media { sipLeg?.answer(localPort: media.localPort) }
             if hangUpRequested { controller?.hangUp() }
         case .ended(_, let cause, _):
             attemptEnded(cause)
+        case .callerIdentified(let caller):
+            // +CLIP after the first RING: the record (and the INVITE, if not sent yet) get it.
+            if case .number(let n) = caller {
+                record?.caller = n
+                if sipLeg == nil { inboundCaller = n }
+            }
         case .dtmfReceived(let d):
             dtmfReceived.append(d)
+            // The modem heard a digit from the network: RFC 4733 toward the phone.
+            for c in d { media?.sendDigit(c, fromModem: true) }
         default:
             break
         }
@@ -167,7 +351,18 @@ final class CallBridge: @unchecked Sendable {
         r.gsmCauseText = cause.text
         r.q850 = mapped.q850
         r.sipStatus = r.answerAt == nil ? mapped.sipStatus : nil
+        if let end = sipEnded {
+            switch farEnd {
+            case .sipOutbound where r.answerAt == nil && end.outcome == "cancelled": r.sipStatus = 487
+            case .sipInbound where end.status != nil && end.status != 200: r.sipStatus = end.status
+            default: break
+            }
+        }
         r.lateFrames = lateFrames
+        if let media {
+            r.rtpIn = media.rtpIn
+            r.rtpOut = media.rtpOut
+        }
         record = nil
         lastCause = cause
         let opened = self.opened
@@ -191,6 +386,13 @@ final class CallBridge: @unchecked Sendable {
         guard phase != .ended else { return }
         phase = .ended
         if lastCause == nil { lastCause = CallEndCause(kind: .noService, text: "no modem could take the call") }
+        if let cause = lastCause { endSIPLeg(cause) }
+        closeAudio()
+        if let media {
+            CallBridge.transit.merge(media)
+            media.close()
+        }
+        if let n = inviteToDialNanos { CallBridge.transit.setup(n) }
         onFinished(self)
     }
 
@@ -199,11 +401,18 @@ final class CallBridge: @unchecked Sendable {
     private func openAudio() {
         guard let path = facts?.audioPort else { return }
         let port = AudioPort(path: path, sampleRate: facts?.audioSampleRate ?? 8000, loop: loop)
-        port.source = { [unowned self] out in
-            self.tone.fill(out)
-            return true
+        if let media {
+            media.reset()
+            media.sending = true
+            port.source = { out in media.fillModemFrame(out) }
+            port.onFrame = { frame in media.modemFrame(frame) }
+        } else {
+            port.source = { [unowned self] out in
+                self.tone.fill(out)
+                return true
+            }
+            port.onFrame = { [unowned self] frame in self.store(frame) }
         }
-        port.onFrame = { [unowned self] frame in self.store(frame) }
         port.onClosed = { [weak self] reason in
             self?.logger.notice("audio port closed", metadata: ["reason": "\(reason)"])
             self?.closeAudio()

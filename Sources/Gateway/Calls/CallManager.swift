@@ -11,9 +11,24 @@ actor CallManager {
     private let pool: ModemPool
     private let storage: Storage
     private let logger: Logger
-    private let chooser: any ModemChooser
+    private var chooser: any ModemChooser
     private var calls: [String: CallBridge] = [:]
     private var serial = 0
+    private var sip: SIPService?
+    private var inbound = InboundTargets()
+    private var rtpPorts: ClosedRange<Int> = 20_000...20_999
+    /// First-choice modems of calls still alive (call id → modem).
+    private var claims: [String: String] = [:]
+    private var claimed: Set<String> = []
+
+    /// Who an inbound call on a modem rings: `[[modem]] inbound_user`, else
+    /// `[sip] default_inbound_user`.
+    struct InboundTargets: Sendable {
+        var byModem: [String: String] = [:]
+        var fallback: String?
+        func user(for modem: String) -> String? { byModem[modem] ?? fallback }
+    }
+
     /// Told the number of every answered outbound call (the missed-call list closes that
     /// customer's open entry: they got through).
     private var onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)?
@@ -24,6 +39,85 @@ actor CallManager {
 
     init(pool: ModemPool, storage: Storage, logger: Logger, chooser: any ModemChooser = FirstFreeModemChooser()) {
         self.pool = pool; self.storage = storage; self.logger = logger; self.chooser = chooser
+    }
+
+    /// Replaces the modem choice (the routing layer's chooser).
+    func setChooser(_ chooser: any ModemChooser) { self.chooser = chooser }
+
+    /// Joins the SIP side: INVITEs to numbers become bridged calls, and modems' inbound
+    /// rings INVITE the configured user.
+    func connect(sip: SIPService, inbound: InboundTargets, rtpPorts: ClosedRange<Int>) async {
+        self.sip = sip
+        self.inbound = inbound
+        self.rtpPorts = rtpPorts
+        await sip.setBridgeHandler { [weak self] request in
+            Task { await self?.sipOutbound(request) }
+        }
+        await pool.setIncomingCallHandler { [weak self] controller, caller in
+            Task { await self?.incoming(controller, caller: caller) }
+        }
+    }
+
+    private func nextID() -> String {
+        serial += 1
+        return "c\(serial)-\(UInt16.random(in: 0...UInt16.max))"
+    }
+
+    /// A SIP user's INVITE to a number: pick modems, bridge.
+    func sipOutbound(_ request: SIPBridgeRequest) async {
+        let all = await pool.callCandidates()
+        var ids = chooser.candidates(number: request.number, named: request.modem, among: all.map(\.facts))
+        // Calls set up at the same moment all see the same modems "free" until their ATD
+        // lands: modems another call just took go last, so simultaneous calls spread out.
+        ids = ids.filter { !claimed.contains($0) } + ids.filter { claimed.contains($0) }
+        let chosen = ids.compactMap { id in all.first { $0.facts.id == id } }
+        guard let first = chosen.first else {
+            logger.notice("no modem for a SIP call", metadata: ["user": "\(request.user)", "number": "\(request.number)"])
+            let cause = CallCause.of(CallEndCause(kind: .noService, text: "no free voice-capable modem"))
+            request.leg.reject(status: cause.sipStatus, phrase: cause.sipReasonPhrase, reason: cause.reasonHeader)
+            return
+        }
+        let id = nextID()
+        let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
+                                loop: first.controller.eventLoop, storage: storage, logger: logger, farEnd: .sipOutbound(request),
+                                rtpPorts: rtpPorts) { [weak self] bridge in
+            Task { await self?.finished(bridge) }
+        }
+        calls[id] = bridge
+        claimed.insert(first.facts.id)
+        claims[id] = first.facts.id
+        bridge.start()
+    }
+
+    /// A modem rings and nobody owns it: INVITE the user its inbound rule names. With no
+    /// rule or no registration the call keeps ringing and ends as missed on the modem.
+    func incoming(_ controller: ModemController, caller: CallerID) async {
+        guard let sip, let facts = try? await controller.callFacts().get() else { return }
+        guard let user = inbound.user(for: facts.id) else {
+            logger.notice("inbound call with no target user", metadata: ["modem": "\(facts.id)", "caller": "\(caller.display)"])
+            return
+        }
+        guard let host = await sip.mediaHost(forUser: user) else {
+            logger.notice("inbound call: user not registered", metadata: ["modem": "\(facts.id)", "user": "\(user)"])
+            return
+        }
+        let id = nextID()
+        let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
+                                loop: controller.eventLoop, storage: storage, logger: logger,
+                                farEnd: .sipInbound(user: user, caller: caller, sip: sip, mediaHost: host),
+                                rtpPorts: rtpPorts) { [weak self] bridge in
+            Task { await self?.finished(bridge) }
+        }
+        calls[id] = bridge
+        bridge.start()
+    }
+
+    func mediaReport() async -> MediaLatencyReport {
+        var live: [(LatencyHistogram, LatencyHistogram)] = []
+        for bridge in calls.values {
+            if let l = try? await bridge.mediaLatencies().get() { live.append(l) }
+        }
+        return CallBridge.transit.report(adding: live)
     }
 
     /// Closes records a previous run left open (crash, kill -9) as `interrupted`.
@@ -50,8 +144,7 @@ actor CallManager {
             }
             return .failure(.noModem("no free voice-capable modem"))
         }
-        serial += 1
-        let id = "c\(serial)-\(UInt16.random(in: 0...UInt16.max))"
+        let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
                                 loop: first.controller.eventLoop, storage: storage, logger: logger) { [weak self] bridge in
             Task { await self?.finished(bridge) }
@@ -97,6 +190,7 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        if let modem = claims.removeValue(forKey: bridge.id) { claimed.remove(modem) }
         guard bridge.direction == "outbound", let handler = onAnsweredOutbound else { return }
         let number = bridge.number
         Task {

@@ -17,7 +17,7 @@ struct CallRoutes: Sendable {
     func route(_ request: ControlRequest, _ s: [String]) async -> ControlResponse {
         switch (request.method, s) {
         case (.GET, ["calls"]):
-            return .json(CallList(calls: await calls.live(), pacing: await AudioPacer.report()))
+            return .json(CallList(calls: await calls.live(), pacing: await AudioPacer.report(), media: await calls.mediaReport()))
         case (.POST, ["calls"]):
             guard let dial = try? ControlJSON.decoder().decode(DialRequest.self, from: Data(request.body)) else {
                 return .error(.badRequest, "body must be JSON {\"number\": \"...\", \"modem\": \"optional name\"}")

@@ -71,6 +71,11 @@ public final class Daemon: Sendable {
                 throw error
             }
         }
+        if let sip, let sipConfig = config.sip {
+            var inbound = CallManager.InboundTargets(fallback: sipConfig.defaultInboundUser)
+            for m in config.modems { if let u = m.inboundUser { inbound.byModem[m.id] = u } }
+            await calls.connect(sip: sip, inbound: inbound, rtpPorts: sipConfig.rtpPortMin...sipConfig.rtpPortMax)
+        }
         let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, group: group, logger: logger)
         await calls.setAnsweredOutboundHandler { [missed = inbound.missedCalls] number in
             _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")

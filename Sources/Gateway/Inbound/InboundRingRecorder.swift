@@ -42,11 +42,15 @@ actor InboundRingRecorder {
     /// Starts listening to `pool`'s inbound rings (present and future modems).
     func attach(to pool: ModemPool) async {
         let continuation = self.continuation, keys = self.keys
-        await pool.setIncomingCallHandler { controller, caller in
-            // On the modem's event loop: claim the call's events before the next line is parsed.
-            let key = keys.next()
-            continuation.yield(.incoming(key: key, modem: controller.id, caller: caller, at: Date()))
-            controller.claimIncoming { event in continuation.yield(.event(key: key, event, at: Date())) }
+        // Observes (never claims): the call layer may answer the same call and ring phones.
+        await pool.addInboundObserver { controller, event in
+            // On the modem's event loop, in the order the modem reported them.
+            if case .incoming(let caller) = event {
+                let key = keys.start(ObjectIdentifier(controller))
+                continuation.yield(.incoming(key: key, modem: controller.id, caller: caller, at: Date()))
+            } else if let key = keys.current(ObjectIdentifier(controller)) {
+                continuation.yield(.event(key: key, event, at: Date()))
+            }
         }
         consumer = Task { [weak self] in
             guard let stream = await self?.reports else { return }
@@ -105,9 +109,13 @@ actor InboundRingRecorder {
 }
 
 /// Ids for rings, taken on the modems' event loops.
+/// Numbers inbound calls, and remembers each modem's current one.
 private final class Counter: Sendable {
-    private let value = Mutex<Int>(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    private let state = Mutex<(last: Int, current: [ObjectIdentifier: Int])>((0, [:]))
+    func start(_ modem: ObjectIdentifier) -> Int {
+        state.withLock { $0.last += 1; $0.current[modem] = $0.last; return $0.last }
+    }
+    func current(_ modem: ObjectIdentifier) -> Int? { state.withLock { $0.current[modem] } }
 }
 
 import Synchronization

@@ -37,6 +37,8 @@ final class ModemController: @unchecked Sendable {
     /// The call layer's listener for the current call (set by `dial`/`answer`, cleared when
     /// the call ends); inbound rings with no listener go to `onIncomingCall`.
     private var callListener: ((CallEvent) -> Void)?
+    /// The caller of a ringing call nobody has claimed yet (+CLIP after the first RING).
+    private var unclaimedCaller: CallerID?
     private var nextCallRef: UInt64 = 1
     private var lastIdentity = ModemIdentity()
     /// False while a discovered modem still has its provisional `new-N` name.
@@ -49,6 +51,11 @@ final class ModemController: @unchecked Sendable {
     var onIdentified: (@Sendable (ModemController, ModemIdentity) -> Void)?
     /// Called (on `eventLoop`) when an inbound call rings and no call owns the modem.
     var onIncomingCall: (@Sendable (ModemController, CallerID) -> Void)?
+    /// Passive listeners that see every event of every inbound call, whoever handles it (the
+    /// missed-call recorder): unlike the call layer's listener they can never take a call away.
+    private var inboundObservers: [@Sendable (ModemController, CallEvent) -> Void] = []
+    /// True from an inbound call's first RING until it ends.
+    private var inboundCallInProgress = false
 
     init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
          eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
@@ -193,11 +200,23 @@ final class ModemController: @unchecked Sendable {
         eventLoop.execute { self.onIncomingCall = handler }
     }
 
+    func addInboundObserver(_ observer: @escaping @Sendable (ModemController, CallEvent) -> Void) {
+        eventLoop.execute { self.inboundObservers.append(observer) }
+    }
+
     /// Takes the events of a ringing inbound call without answering it yet. Called from
     /// `onIncomingCall` (on the loop), the listener is set at once, so a +CLIP parsed from
     /// the same read as the RING is not lost.
     func claimIncoming(listener: @escaping @Sendable (CallEvent) -> Void) {
-        if eventLoop.inEventLoop { callListener = listener } else { eventLoop.execute { self.callListener = listener } }
+        // On the loop (called from a call listener) it must take effect before the next
+        // event of the same read, or a +CLIP right after the RING is lost.
+        if eventLoop.inEventLoop { install(listener) } else { eventLoop.execute { self.install(listener) } }
+    }
+
+    private func install(_ listener: @escaping @Sendable (CallEvent) -> Void) {
+        callListener = listener
+        // +CLIP that came after the first RING but before the claim.
+        if let caller = unclaimedCaller { listener(.callerIdentified(caller)) }
     }
 
     func hangUp() {
@@ -369,12 +388,20 @@ final class ModemController: @unchecked Sendable {
         case .callerIdentified, .alerting, .listed, .dtmfReceived, .dialing, .audioEnabled, .dtmfSent:
             break
         }
+        if case .incoming = event { inboundCallInProgress = true }
+        if inboundCallInProgress {
+            for observer in inboundObservers { observer(self, event) }
+            if case .ended = event { inboundCallInProgress = false }
+        }
         if let listener = callListener {
             listener(event)
         } else if case .incoming(let caller) = event {
+            unclaimedCaller = nil
             onIncomingCall?(self, caller)
+        } else if case .callerIdentified(let caller) = event {
+            unclaimedCaller = caller
         }
-        if case .ended = event { callListener = nil }
+        if case .ended = event { callListener = nil; unclaimedCaller = nil }
     }
 
     private func finishRaw(requestID: Int, lines: [String], final: String) {

@@ -101,6 +101,15 @@ actor ModemPool {
 
     private var incomingHandler: (@Sendable (ModemController, CallerID) -> Void)?
 
+    /// Lets a passive listener see every inbound call's events on every modem, present and
+    /// future, without claiming the call (the call layer keeps `setIncomingCallHandler`).
+    func addInboundObserver(_ observer: @escaping @Sendable (ModemController, CallEvent) -> Void) {
+        inboundObservers.append(observer)
+        for controller in controllers { controller.addInboundObserver(observer) }
+    }
+
+    private var inboundObservers: [@Sendable (ModemController, CallEvent) -> Void] = []
+
     func reset(id: String, reason: String) async -> ActionResult? {
         guard let (controller, _) = await find(id) else { return nil }
         return try? await controller.reset(reason: reason).get()
@@ -140,6 +149,7 @@ actor ModemPool {
             Task { await self?.identified(controller, identity) }
         }
         if let incomingHandler { controller.setIncomingHandler(incomingHandler) }
+        for observer in inboundObservers { controller.addInboundObserver(observer) }
         controllers.append(controller)
         controller.start()
         logger.info("modem added", metadata: ["modem": "\(id)", "port": "\(atPort)", "configured": "\(configured)"])

@@ -7,7 +7,10 @@ import SIPCore
 import ControlModel
 
 final class CallLeg: @unchecked Sendable {
-    enum Role { case echoTest, outbound }
+    /// echoTest: UAS for the test extension; outbound: the API's tone call (UAC);
+    /// bridged: UAS for a user's call through a modem; inboundCall: UAC toward a user for a
+    /// call that rang on a modem.
+    enum Role { case echoTest, outbound, bridged, inboundCall }
     enum State: Equatable { case calling, early, answered, confirmed, ending, ended }
 
     let role: Role
@@ -28,6 +31,9 @@ final class CallLeg: @unchecked Sendable {
     /// created from (symmetric signalling, as rport does for responses).
     var peer: SIPPeer?
     var rtp: RTPStream?
+    /// Bridged legs: the call layer's handle, and the RTP port the call layer bound.
+    var bridge: SIPBridgeLeg?
+    var mediaPort: Int?
     var serverInviteKey: TransactionKey?
     var invite: SIPMessage?
     /// Our last SDP (re-sent on re-INVITE / 2xx retransmission).

@@ -79,6 +79,8 @@ public final class SIPService: @unchecked Sendable {
     var counters = SIPCounters()
     var rtpCursor = Int.random(in: 0..<1000)
     var stopped = false
+    /// The call layer's entry for INVITEs to numbers (nil: 404, only the test extension is served).
+    var bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
     private let persistence: AsyncStream<Registrar.Change>.Continuation
     private let persistTask: Task<Void, Never>
 

@@ -141,7 +141,8 @@ extension SIPService {
             guard let user = authenticate(m, key: key) else { return }
             caller = user
         }
-        guard uri.decodedUser == config.testExtension else {
+        let bridged = uri.decodedUser != config.testExtension
+        if bridged && bridgeHandler == nil {
             reply(m, key, 404, "Not Found (only the test extension \(config.testExtension) is served)")
             return
         }
@@ -156,6 +157,11 @@ extension SIPService {
         }
         guard let (audio, streamIndex) = SDPAnswer.negotiate(offer) else {
             reply(m, key, 488, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
+            return
+        }
+        if bridged, let handler = bridgeHandler {
+            startBridgedCall(m, key: key, uri: uri, from: from, to: to, caller: caller, offer: offer, audio: audio,
+                             streamIndex: streamIndex, handler: handler)
             return
         }
         var local = to
@@ -202,9 +208,10 @@ extension SIPService {
 
     /// Sends the 2xx and, on UDP, retransmits it until the ACK (§13.3.1.4: T1 doubling
     /// to T2; after 64*T1 without ACK the dialog is ended with BYE).
-    func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String) {
+    func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String, contactUser: String? = nil) {
         guard leg.state == .early || leg.state == .confirmed else { return }
-        var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: config.testExtension.replacingOccurrences(of: "#", with: "%23"), host: host, peer: leg.peer))]
+        let user = contactUser ?? config.testExtension.replacingOccurrences(of: "#", with: "%23")
+        var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: user, host: host, peer: leg.peer))]
         for rr in m.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }  // §12.1.1: copied into the 2xx
         headers += capabilityHeaders
         reply(m, key, 200, toTag: leg.localTag, headers: headers, body: sdp, contentType: "application/sdp")
@@ -242,8 +249,8 @@ extension SIPService {
     /// A re-INVITE (target refresh, hold/resume): answer from the same port with the
     /// direction the new offer asks for.
     func handleReInvite(_ m: SIPMessage, key: TransactionKey, toTag: String) {
-        guard let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)], leg.role == .echoTest,
-              let rtp = leg.rtp, leg.state == .confirmed else {
+        guard let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)], leg.role == .echoTest || leg.role == .bridged,
+              let localPort = leg.rtp?.localPort ?? leg.mediaPort, leg.state == .confirmed else {
             reply(m, key, legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)] == nil ? 481 : 491)
             return
         }
@@ -254,9 +261,11 @@ extension SIPService {
         if let target = (try? m.contacts())?.first?.uri.sipURI { leg.remoteTarget = target }
         let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
         leg.sessionID += 1
-        let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: index, localAddress: host, localPort: rtp.localPort,
+        let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: index, localAddress: host, localPort: localPort,
                                  sessionID: leg.sessionID)
-        answer(leg, request: m, key: key, sdp: sdp, host: host)
+        // Hold (sendonly/inactive) needs nothing more: the phone stops sending, the jitter
+        // buffer runs dry and the GSM side hears silence.
+        answer(leg, request: m, key: key, sdp: sdp, host: host, contactUser: leg.role == .bridged ? leg.local.uri.sipURI?.user : nil)
     }
 
     func handleCancel(_ m: SIPMessage, key: TransactionKey) {
@@ -274,16 +283,17 @@ extension SIPService {
     // MARK: Ending legs
 
     /// Sends BYE in the leg's dialog (§15.1.1) and finishes the leg on the answer.
-    func sendBye(_ leg: CallLeg) {
+    func sendBye(_ leg: CallLeg, reason: String? = nil) {
         guard leg.state != .ending, leg.state != .ended else { return }
         leg.state = .ending
         leg.retransmit?.cancel()
         leg.hangupTimer?.cancel()
         leg.localCSeq += 1
-        guard let bye = makeInDialogRequest(leg, method: .bye), let (peer, destination) = nextHop(for: leg) else {
+        guard var bye = makeInDialogRequest(leg, method: .bye), let (peer, destination) = nextHop(for: leg) else {
             finish(leg, outcome: leg.role == .outbound ? "completed" : "failed", reason: "no route for BYE")
             return
         }
+        if let reason { bye.headers.append(.reason, reason) }   // RFC 3326: why the GSM side ended
         let sent = sendRequest(bye, peer: peer, destination: destination) { [self] event in
             if case let .response(r) = event, let code = r.statusCode, code < 200 { return }
             finish(leg, outcome: leg.role == .outbound ? "completed" : "ended", reason: nil)
@@ -320,7 +330,7 @@ extension SIPService {
         if let first = leg.routeSet.first?.uri.sipURI, let address = ResponseRouting.address(of: first), let udp = udpListener {
             return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
         }
-        if leg.role == .echoTest, let peer = leg.peer {
+        if leg.role == .echoTest || leg.role == .bridged, let peer = leg.peer {
             if peer.transport == .tcp { return peer.channel.isActive ? (peer, nil) : nil }
             return (peer, peer.remote)
         }
@@ -342,6 +352,7 @@ extension SIPService {
         legs[leg.id] = nil
         if let key = leg.serverInviteKey { inviteLegs[key] = nil }
         logger.info("call ended", metadata: ["call_id": "\(leg.callID)", "outcome": "\(outcome)", "rtp_in": "\(received)", "rtp_out": "\(sent)"])
+        leg.bridge?.deliver(.ended(SIPLegEnd(outcome: outcome, reason: reason ?? leg.finalReason, status: leg.finalStatus)))
         leg.completion?.succeed(SIPCallResult(
             outcome: outcome, finalStatus: leg.finalStatus, reason: reason ?? leg.finalReason, codec: leg.codec,
             rtpPacketsSent: sent, rtpPacketsReceived: received,

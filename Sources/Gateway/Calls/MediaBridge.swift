@@ -1,0 +1,356 @@
+// The media path of one bridged call: the SIP phone's RTP on one side, the modem's audio
+// port on the other.
+//
+//   RTP in  → RTPReceiver (latch, sequence checks) → JitterBuffer (G.711 decoded into its ring)
+//           → popped by the AudioPort's 20 ms pacer tick → PCM written to the modem;
+//   modem PCM frame (AudioPort.onFrame) → G.711 into a preallocated payload → RTP out, or an
+//           RFC 4733 event packet while a digit is being sent.
+//
+// The RTP socket is bound on the call's event loop, the same loop as the audio port and its
+// pacer, so a frame never crosses a thread or an actor: no hop per frame. Buffers (payload,
+// send ByteBuffer, jitter ring) are allocated once per call; NIO's receive buffer is its own.
+//
+// Digits: RFC 4733 packets from the phone become `onDigit` once per event (start); digits the
+// modem reports, or that the in-band detector hears on the modem PCM, are queued and sent as
+// RFC 4733 events (100 ms each) in place of audio frames.
+//
+// Concurrency: created, used and closed on `loop` only (the channel's loop; the pacer and the
+// audio port call in on it too). `@unchecked Sendable` rests on that confinement.
+import ControlModel
+import Foundation
+import Logging
+import MediaCore
+import NIOCore
+import NIOPosix
+
+/// A latency histogram without allocation per sample: 1 µs buckets below 1 ms (the PCM → RTP
+/// side is microseconds), then 100 µs buckets up to 200 ms (RTP → PCM includes the jitter
+/// buffer's 40+ ms).
+struct LatencyHistogram: Sendable {
+    static let fineBuckets = 1000
+    static let coarseBuckets = 1990
+    private var counts: [UInt32]
+    private var maxNanos: Int64 = 0
+    private(set) var count = 0
+
+    init() { counts = [UInt32](repeating: 0, count: Self.fineBuckets + Self.coarseBuckets + 1) }
+
+    private static func bucket(_ nanos: Int64) -> Int {
+        if nanos < 1_000_000 { return Int(nanos / 1000) }
+        return min(fineBuckets + Int((nanos - 1_000_000) / 100_000), fineBuckets + coarseBuckets)
+    }
+
+    private static func milliseconds(ofBucket i: Int) -> Double {
+        i < fineBuckets ? Double(i + 1) / 1000 : 1 + Double(i - fineBuckets + 1) / 10
+    }
+
+    mutating func record(_ nanos: Int64) {
+        let d = max(0, nanos)
+        if d > maxNanos { maxNanos = d }
+        counts[Self.bucket(d)] &+= 1
+        count += 1
+    }
+
+    /// Upper edge of the bucket holding quantile `q`, in ms.
+    func percentile(_ q: Double) -> Double {
+        guard count > 0 else { return 0 }
+        let target = max(1, Int((Double(count) * q).rounded(.up)))
+        var seen = 0
+        for (i, n) in counts.enumerated() {
+            seen += Int(n)
+            if seen >= target { return min(Self.milliseconds(ofBucket: i), maxMilliseconds) }
+        }
+        return maxMilliseconds
+    }
+
+    var maxMilliseconds: Double { Double(maxNanos) / 1e6 }
+
+    mutating func merge(_ other: LatencyHistogram) {
+        for i in counts.indices { counts[i] &+= other.counts[i] }
+        maxNanos = max(maxNanos, other.maxNanos)
+        count += other.count
+    }
+
+    var summary: LatencySummary {
+        LatencySummary(samples: count, p50Milliseconds: percentile(0.5), p99Milliseconds: percentile(0.99), maxMilliseconds: maxMilliseconds)
+    }
+}
+
+/// Latencies of calls that ended, merged (their bridges are gone); live calls are added on
+/// report. Sendable: every field is touched only under `lock`.
+final class MediaLatencyTotals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var rtpToPCM = LatencyHistogram()
+    private var pcmToRTP = LatencyHistogram()
+    private var inviteToDial = LatencyHistogram()
+
+    func merge(_ media: MediaBridge) {
+        lock.lock(); defer { lock.unlock() }
+        rtpToPCM.merge(media.rtpToPCM)
+        pcmToRTP.merge(media.pcmToRTP)
+    }
+
+    func setup(_ nanos: Int64) {
+        lock.lock(); defer { lock.unlock() }
+        inviteToDial.record(nanos)
+    }
+
+    func report(adding live: [(LatencyHistogram, LatencyHistogram)]) -> MediaLatencyReport {
+        lock.lock()
+        var a = rtpToPCM, b = pcmToRTP
+        let c = inviteToDial
+        lock.unlock()
+        for (x, y) in live { a.merge(x); b.merge(y) }
+        return MediaLatencyReport(rtpToPCM: a.summary, pcmToRTP: b.summary, inviteToDial: c.summary)
+    }
+}
+
+final class MediaBridge: @unchecked Sendable {
+    let loop: EventLoop
+    let localPort: Int
+    let localHost: String
+    private let channel: Channel
+    private var logger: Logger
+
+    private var law: G711Law = .muLaw
+    private var payloadType: UInt8 = 0
+    private var eventPayloadType: UInt8?
+    /// The SDP's address until the first packet; symmetric RTP (RFC 4961) then latches onto
+    /// where packets really come from.
+    private var remote: SocketAddress?
+    private var receiver = RTPReceiver<SocketAddress>()
+    private var jitter = JitterBuffer()
+    private var sender: RTPSender
+    private var events = TelephoneEventReceiver()
+    private var eventSender: TelephoneEventSender?
+    /// Digits waiting to be sent as RFC 4733 events; bounded (a digit is 160 ms on the wire,
+    /// 32 of them is 5 s of dialling, more is a stuck key or a flood).
+    private var pendingDigits: [DTMFEvent] = []
+    private static let maxPendingDigits = 32
+    private var detector = DTMFDetector()
+    /// In-band detection on the modem PCM; switched off once the modem itself reports a
+    /// digit (the same digit would then be sent twice).
+    private(set) var inbandDetection = true
+
+    private var payload = [UInt8](repeating: 0, count: PCMFrame.samplesPerFrame)
+    private var sendBuffer: ByteBuffer
+
+    /// RTP flows out only once the call is answered on SIP (no early media).
+    var sending = false
+    /// A digit the phone sent (RFC 4733), once per event.
+    var onDigit: ((Character) -> Void)?
+
+    private(set) var rtpIn = 0
+    private(set) var rtpOut = 0
+    private(set) var eventsOut = 0
+    /// Arrival times of queued frames, oldest first, for the RTP-in → PCM-out transit.
+    private var arrivals: [Int64]
+    private var arrivalHead = 0
+    private var arrivalCount = 0
+    private(set) var rtpToPCM = LatencyHistogram()
+    private(set) var pcmToRTP = LatencyHistogram()
+
+    private init(channel: Channel, localPort: Int, localHost: String, loop: EventLoop, logger: Logger) {
+        self.channel = channel
+        self.localPort = localPort
+        self.localHost = localHost
+        self.loop = loop
+        self.logger = logger
+        var g = SystemRandomNumberGenerator()
+        sender = RTPSender(using: &g)
+        sendBuffer = channel.allocator.buffer(capacity: 512)
+        arrivals = [Int64](repeating: 0, count: JitterBufferConfiguration.hardMaxDepthFrames)
+        pendingDigits.reserveCapacity(Self.maxPendingDigits)
+    }
+
+    /// Rotating start in the port range, shared by every call, so consecutive calls do not
+    /// race for the same port.
+    private static let cursor = PortCursor()
+    private final class PortCursor: @unchecked Sendable {  // `next` only under `lock`
+        private let lock = NSLock()
+        private var next = Int.random(in: 0..<1000)
+        func take() -> Int { lock.lock(); defer { lock.unlock() }; next &+= 1; return next }
+    }
+
+    /// Binds the first free even port of `ports` (from a rotating start) on `loop`.
+    static func open(host: String, ports: ClosedRange<Int>, on loop: EventLoop, logger: Logger) -> EventLoopFuture<MediaBridge> {
+        let even = stride(from: ports.lowerBound + (ports.lowerBound % 2), through: ports.upperBound, by: 2).map { $0 }
+        guard !even.isEmpty else { return loop.makeFailedFuture(SIPServiceError("no even port in RTP range \(ports)")) }
+        let start = cursor.take() % even.count
+        let order = Array((even[start...] + even[..<start]).prefix(64))
+        let handler = MediaInboundHandler()
+        func attempt(_ i: Int) -> EventLoopFuture<MediaBridge> {
+            guard i < order.count else { return loop.makeFailedFuture(SIPServiceError("no free RTP port in \(ports)")) }
+            return DatagramBootstrap(group: loop)
+                .channelOption(.socketOption(.so_rcvbuf), value: 256 << 10)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
+                .channelInitializer { $0.pipeline.addHandler(handler) }
+                .bind(host: host, port: order[i])
+                .map { channel in
+                    let bridge = MediaBridge(channel: channel, localPort: order[i], localHost: host, loop: loop, logger: logger)
+                    handler.bridge = bridge
+                    return bridge
+                }
+                .flatMapError { _ in attempt(i + 1) }
+        }
+        return attempt(0)
+    }
+
+    /// The negotiated codec and where the phone said to send (may be set again on re-INVITE).
+    func configure(_ audio: NegotiatedAudio) {
+        loop.assertInEventLoop()
+        law = audio.law == .pcma ? .aLaw : .muLaw
+        payloadType = audio.payloadType
+        eventPayloadType = audio.telephoneEventType
+        if receiver.latchedAddress == nil {
+            remote = try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort)
+        }
+    }
+
+    /// Call start: nothing stale in the jitter buffer.
+    func reset() {
+        jitter.reset()
+        arrivalCount = 0
+    }
+
+    func close() {
+        loop.assertInEventLoop()
+        sending = false
+        onDigit = nil
+        channel.close(promise: nil)
+    }
+
+    var jitterStatistics: JitterBufferStatistics { jitter.statistics }
+
+    // MARK: RTP in (steady path)
+
+    fileprivate func received(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        let nowNanos = Int64(NIODeadline.now().uptimeNanoseconds)
+        let now = MediaTime(nanoseconds: nowNanos)
+        envelope.data.withUnsafeReadableBytes { bytes in
+            guard let packet = try? RTPPacket.parse(bytes) else { return }
+            let result = receiver.receive(packet.header, from: envelope.remoteAddress, now: now)
+            if case .latched(let address)? = result.latchEvent { remote = address }
+            if case .relatched(_, let address)? = result.latchEvent { remote = address }
+            guard result.shouldDeliver else { return }
+            rtpIn += 1
+            let body = UnsafeRawBufferPointer(rebasing: bytes[packet.payloadRange])
+            if let te = eventPayloadType, packet.header.payloadType == te {
+                guard let notes = try? events.receive(payload: body, timestamp: packet.header.timestamp, now: now) else { return }
+                for n in notes { if case .started(let e, _) = n { onDigit?(e.character) } }
+                return
+            }
+            guard packet.header.payloadType == payloadType else { return }
+            if jitter.insert(timestamp: packet.header.timestamp, g711: body, law: law, now: now) == .stored {
+                let frames = max(1, body.count / PCMFrame.samplesPerFrame)
+                for _ in 0..<frames { noteArrival(nowNanos) }
+            }
+        }
+    }
+
+    private func noteArrival(_ nanos: Int64) {
+        if arrivalCount == arrivals.count { arrivalHead = (arrivalHead + 1) % arrivals.count; arrivalCount -= 1 }
+        arrivals[(arrivalHead + arrivalCount) % arrivals.count] = nanos
+        arrivalCount += 1
+    }
+
+    // MARK: PCM out to the modem (AudioPort.source, called by the pacer every 20 ms)
+
+    func fillModemFrame(_ out: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        let nowNanos = Int64(NIODeadline.now().uptimeNanoseconds)
+        let kind = jitter.pop(now: MediaTime(nanoseconds: nowNanos), into: out)
+        _ = events.expire(now: MediaTime(nanoseconds: nowNanos))   // a lost end: re-arm for the next digit
+        if kind == .frame, arrivalCount > 0 {
+            rtpToPCM.record(nowNanos - arrivals[arrivalHead])
+            arrivalHead = (arrivalHead + 1) % arrivals.count
+            arrivalCount -= 1
+        }
+        // Frames the buffer dropped (overflow, shrink) leave arrival stamps behind: resync.
+        let depth = jitter.depth
+        while arrivalCount > depth {
+            arrivalHead = (arrivalHead + 1) % arrivals.count
+            arrivalCount -= 1
+        }
+        return kind != .silence
+    }
+
+    // MARK: Modem PCM in → RTP out (AudioPort.onFrame)
+
+    func modemFrame(_ frame: UnsafeBufferPointer<Int16>) {
+        let start = Int64(NIODeadline.now().uptimeNanoseconds)
+        if inbandDetection {
+            detector.process(frame) { digit in self.queue(digit) }
+        }
+        guard sending, remote != nil else { return }
+        if let te = eventPayloadType {
+            if eventSender == nil, !pendingDigits.isEmpty {
+                // 100 ms tone: long enough for any receiver (Q.24 asks for ≥ 40 ms).
+                eventSender = TelephoneEventSender(event: pendingDigits.removeFirst(), timestamp: sender.mediaTimestamp, duration: 800)
+            }
+            if var ev = eventSender, let p = ev.tick() {
+                // The event packet takes this frame's slot; the audio clock keeps running.
+                let header = sender.fixedTimestampHeader(payloadType: te, timestamp: p.timestamp, marker: p.marker)
+                sender.skip(samples: UInt32(frame.count))
+                payload.withUnsafeMutableBytes { buf in
+                    let n = p.payload.write(into: buf)
+                    send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+                }
+                eventsOut += 1
+                eventSender = ev.isFinished ? nil : ev
+                pcmToRTP.record(Int64(NIODeadline.now().uptimeNanoseconds) - start)
+                return
+            }
+            eventSender = nil
+        } else {
+            pendingDigits.removeAll(keepingCapacity: true)   // no telephone-event negotiated
+        }
+        let header = sender.audioHeader(payloadType: payloadType, samples: UInt32(frame.count))
+        payload.withUnsafeMutableBytes { buf in
+            let n = G711.encode(law, samples: frame, into: buf)
+            send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+        }
+        pcmToRTP.record(Int64(NIODeadline.now().uptimeNanoseconds) - start)
+    }
+
+    /// A digit to send to the phone (reported by the modem: in-band detection stops).
+    func sendDigit(_ c: Character, fromModem: Bool) {
+        loop.assertInEventLoop()
+        if fromModem { inbandDetection = false }
+        guard let e = DTMFEvent(character: c) else { return }
+        queue(e)
+    }
+
+    private func queue(_ e: DTMFEvent) {
+        guard pendingDigits.count < Self.maxPendingDigits else { return }
+        pendingDigits.append(e)
+    }
+
+    private func send(_ header: RTPHeader, _ body: UnsafeRawBufferPointer) {
+        guard let remote else { return }
+        // One buffer for the call: after writeAndFlush the datagram is usually on the wire and
+        // the buffer unique again, so clearing it reuses its storage (no allocation).
+        sendBuffer.clear()
+        let written: Int = sendBuffer.withUnsafeMutableWritableBytes { out in
+            (try? header.write(payload: body, into: out)) ?? 0
+        }
+        guard written > 0 else { return }
+        sendBuffer.moveWriterIndex(forwardBy: written)
+        sender.recordSent(payloadBytes: body.count)
+        rtpOut += 1
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: sendBuffer), promise: nil)
+    }
+}
+
+// Lives in one channel pipeline; NIO calls it on that channel's loop only.
+private final class MediaInboundHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    weak var bridge: MediaBridge?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        bridge?.received(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP port unreachable before the phone opens its port: keep the socket.
+    }
+}
