@@ -293,7 +293,9 @@ final class CallBridge: @unchecked Sendable {
             switch result {
             case .success(.success):
                 if self.inviteToDialNanos == nil, case .sipOutbound(let request) = self.farEnd {
-                    self.inviteToDialNanos = (NIODeadline.now() - request.receivedAt).nanoseconds
+                    let n = (NIODeadline.now() - request.receivedAt).nanoseconds
+                    self.inviteToDialNanos = n
+                    CallBridge.transit.setup(n)
                 }
             case .success(.failure(let e)):
                 self.attemptEnded(CallEndCause(kind: .modemError, text: "\(facts.id) refused the call: \(e)"))
@@ -392,7 +394,6 @@ final class CallBridge: @unchecked Sendable {
             CallBridge.transit.merge(media)
             media.close()
         }
-        if let n = inviteToDialNanos { CallBridge.transit.setup(n) }
         onFinished(self)
     }
 

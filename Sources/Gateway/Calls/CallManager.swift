@@ -66,7 +66,7 @@ actor CallManager {
     /// A SIP user's INVITE to a number: pick modems, bridge.
     func sipOutbound(_ request: SIPBridgeRequest) async {
         let all = await pool.callCandidates()
-        var ids = chooser.candidates(number: request.number, named: request.modem, among: all.map(\.facts))
+        var ids = chooser.candidates(number: request.number, user: request.user, named: request.modem, among: all.map(\.facts), now: Date())
         // Calls set up at the same moment all see the same modems "free" until their ATD
         // lands: modems another call just took go last, so simultaneous calls spread out.
         ids = ids.filter { !claimed.contains($0) } + ids.filter { claimed.contains($0) }

@@ -1,11 +1,22 @@
 // The seam where routing decides which modem carries an outbound call. Until the routing
 // issue lands: the modem named in the request (Request-URI `huawei1*NUMBER`, or the API's
 // `modem`), else every free voice-capable modem in name order. Failover walks the list.
+import Foundation
 import ModemCore
 
 protocol ModemChooser: Sendable {
     /// Modem ids to try, best first. Empty: no modem can take the call.
     func candidates(number: String, named: String?, among modems: [ModemController.CallFacts]) -> [String]
+    /// The same for a SIP user's call (`user`: the authenticated name or "trunk:NAME"), at
+    /// `now`: a routing chooser plans per user and time (limits, schedules). Defaults to the
+    /// user-blind form.
+    func candidates(number: String, user: String?, named: String?, among modems: [ModemController.CallFacts], now: Date) -> [String]
+}
+
+extension ModemChooser {
+    func candidates(number: String, user: String?, named: String?, among modems: [ModemController.CallFacts], now: Date) -> [String] {
+        candidates(number: number, named: named, among: modems)
+    }
 }
 
 struct FirstFreeModemChooser: ModemChooser {
