@@ -44,6 +44,11 @@ actor CallManager {
     /// Replaces the modem choice (the routing layer's chooser).
     func setChooser(_ chooser: any ModemChooser) { self.chooser = chooser }
 
+    /// The router: which SIMs may carry a SIP user's call, best first (on-net, cost,
+    /// limits), and the usage counters it keeps. nil: the first free modem takes it.
+    private var routing: RoutingService?
+    func setRouting(_ routing: RoutingService) { self.routing = routing }
+
     /// Joins the SIP side: INVITEs to numbers become bridged calls, and modems' inbound
     /// rings INVITE the configured user.
     func connect(sip: SIPService, inbound: InboundTargets, rtpPorts: ClosedRange<Int>) async {
@@ -66,7 +71,19 @@ actor CallManager {
     /// A SIP user's INVITE to a number: pick modems, bridge.
     func sipOutbound(_ request: SIPBridgeRequest) async {
         let all = await pool.callCandidates()
-        var ids = chooser.candidates(number: request.number, user: request.user, named: request.modem, among: all.map(\.facts), now: Date())
+        var ids: [String]
+        if let routing, request.modem == nil {
+            // This is where an outbound call is routed: RoutingCore's plan over the live SIMs.
+            let plan = await routing.plan(dialled: request.number, user: request.user, now: Date())
+            if let refusal = plan.refusal {
+                logger.notice("call refused by routing", metadata: ["user": "\(request.user)", "number": "\(request.number)", "why": "\(refusal)"])
+                request.leg.reject(status: refusal.sipStatus, phrase: Self.phrase(refusal.sipStatus), reason: nil)
+                return
+            }
+            ids = plan.candidates.map(\.id).filter { id in all.contains { $0.facts.id == id } }
+        } else {
+            ids = chooser.candidates(number: request.number, user: request.user, named: request.modem, among: all.map(\.facts), now: Date())
+        }
         // Calls set up at the same moment all see the same modems "free" until their ATD
         // lands: modems another call just took go last, so simultaneous calls spread out.
         ids = ids.filter { !claimed.contains($0) } + ids.filter { claimed.contains($0) }
@@ -188,8 +205,27 @@ actor CallManager {
         for bridge in calls.values { bridge.hangUp() }
     }
 
+    private static func phrase(_ status: Int) -> String {
+        switch status {
+        case 403: "Forbidden"
+        case 484: "Address Incomplete"
+        default: "Service Unavailable"
+        }
+    }
+
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        if let routing, bridge.direction == "outbound" {
+            // The SIM's counters (minutes today and this period) move only for answered calls.
+            Task { [pool] in
+                guard let call = try? await bridge.live().get(), let answered = call.answeredAt, let modem = call.modemID,
+                      let iccid = await pool.callCandidates().first(where: { $0.facts.id == modem })?.facts.iccid else { return }
+                let now = Date()
+                let billed = routing.billedSeconds(iccid: iccid, callSeconds: Int(now.timeIntervalSince(answered).rounded(.up)))
+                try? await routing.recordCallStart(iccid: iccid, user: nil, at: answered)
+                try? await routing.recordCallEnd(iccid: iccid, user: nil, billedSeconds: billed, at: now)
+            }
+        }
         if let modem = claims.removeValue(forKey: bridge.id) { claimed.remove(modem) }
         guard bridge.direction == "outbound", let handler = onAnsweredOutbound else { return }
         let number = bridge.number

@@ -61,6 +61,11 @@ public final class Daemon: Sendable {
 
         let calls = CallManager(pool: pool, storage: storage, logger: logger)
         await calls.start()
+        // With a [routing] section or [[sim]] rules, outbound calls follow the router;
+        // without, the first free voice-capable modem takes them.
+        if config.routing != RoutingConfig() || !config.sims.isEmpty || !config.groups.isEmpty {
+            await calls.setRouting(routing)
+        }
         var sip: SIPService?
         if let sipConfig = config.sip {
             do {

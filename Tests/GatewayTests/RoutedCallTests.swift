@@ -1,0 +1,63 @@
+// Issue 5's end-to-end case: a dispatcher's phone (pjsua2) calls mobile numbers through the
+// gateway; the router sends each call through the SIM of the callee's operator, and when
+// that SIM is over its daily limit the call takes the next SIM. The CDRs say which.
+import ControlModel
+import Foundation
+import ModemSimulator
+import Testing
+
+@Suite("Routed calls: on-net SIM first, next SIM over the limit (pjsua2 phone)", .serialized, .timeLimit(.minutes(3)),
+       .enabled(if: SIPPeers.pjsua2Importable, "pjsua2 is not importable by python3: install pjsua2-python (scripts/install-deps.sh --test)"))
+struct RoutedCallTests {
+    @Test("MTS number leaves through the MTS SIM, Beeline number through the Beeline SIM, then huawei1 once Beeline's minute is used")
+    func callsFollowTheOperator() async throws {
+        // huawei1 holds an MTS SIM (250-01), quectel1 a Beeline SIM (250-99) with one minute a day.
+        let h = try await GatewayHarness.start(modems: ["huawei1", "quectel1"], extraTOML: """
+            [routing]
+            home_country = "ru"
+            time_zone = "Europe/Moscow"
+            registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
+
+            [[sim]]
+            modem = "quectel1"
+            minutes_per_day = 1
+            """, tail: GatewayHarness.sipTail)
+        defer { Task { await h.stop() } }
+        let sip = try #require(h.running.sip)
+        let port = try #require(await sip.boundListeners().first { $0.transport == "udp" }).port
+        for m in ["huawei1", "quectel1"] {
+            try await h.waitFor(m, "free") { $0.state == .free }
+            for number in ["+79161234567", "+79030123456"] {
+                try await h.simulator.setCallee(m, CalleeRule(pattern: number, behaviour: .answer(after: 0.3, dropAfter: nil)))
+            }
+        }
+
+        func call(_ number: String) async throws -> CallDetail {
+            let before = try await h.records().count
+            let report = try await Phone.start(port: port, directory: h.directory, rtpPort: 40000,
+                                               env: ["MODE": "call", "NUMBER": number, "SECONDS": "2"]).report()
+            let c = try #require(report.calls.first)
+            #expect(c.confirmed, "\(number): \(c)")
+            let rows = try await h.closedRecords(count: before + 1)
+            for m in ["huawei1", "quectel1"] { try await h.waitFor(m, "free") { $0.state == .free } }
+            return try #require(rows.last)
+        }
+
+        let mts = try await call("+79161234567")
+        #expect(mts.modemID == "huawei1", "MTS callee, MTS SIM: \(mts)")
+        let beeline = try await call("+79030123456")
+        #expect(beeline.modemID == "quectel1", "Beeline callee, Beeline SIM: \(beeline)")
+
+        // That answered call used quectel1's one daily minute (billed up to the minute):
+        // the router now rejects it, with the reason, and the next Beeline call goes off-net.
+        var explained = ""
+        for _ in 0..<50 {
+            explained = await h.run(["route", "explain", "+79030123456"]).standardOutput
+            if explained.contains("rejected: daily minutes 1/1 reached") { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(explained.contains("quectel1  250-99  rejected: daily minutes 1/1 reached"), "\(explained)")
+        let overLimit = try await call("+79030123456")
+        #expect(overLimit.modemID == "huawei1", "Beeline SIM over its limit, next SIM: \(overLimit)")
+    }
+}
