@@ -41,8 +41,8 @@ struct StorageDatabaseTests {
         #expect(journalMode == "wal")
         #expect(foreignKeys == 1)
         #expect(busyTimeout == 5000)
-        #expect(applied == ["v1-modems-sims-events"])
-        #expect(tables == ["grdb_migrations", "modem", "modem_event", "sim"])
+        #expect(applied == ["v1-modems-sims-events", "v2-sip-registrations"])
+        #expect(tables == ["grdb_migrations", "modem", "modem_event", "sim", "sip_registration"])
     }
 
     @Test func reopeningAppliesNothingTwiceAndKeepsEverything() async throws {
@@ -62,7 +62,7 @@ struct StorageDatabaseTests {
         let migrations = try await reopened.writer.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations")
         }
-        #expect(migrations == 1)
+        #expect(migrations == 2)
         #expect(try await reopened.modem(imei: "861234567890123") == ModemRecord(
             imei: "861234567890123", id: "huawei1", vendor: "huawei", model: "E1550", firmware: "11.608.12.02.00",
             atPort: "/tmp/simgate/sim/huawei1.at", usbPath: "1-1.2", firstSeen: t0, lastSeen: t0))
@@ -77,7 +77,7 @@ struct StorageDatabaseTests {
     @Test func inMemoryVariantHasTheSameSchema() async throws {
         let storage = try Storage.inMemory()
         let applied = try await storage.writer.read { db in try StorageMigrations.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1-modems-sims-events"])
+        #expect(applied == ["v1-modems-sims-events", "v2-sip-registrations"])
         try await storage.recordModemIdentified(imei: "1", id: "m", at: t0)
         #expect(try await storage.allModems().map(\.imei) == ["1"])
     }
