@@ -94,7 +94,7 @@ step() {
     rm -f "$stat"
     local start end
     start=$(date +%s.%N)
-    sipp "127.0.0.1:$port" -sf "$SCEN/$scenario" -s 0123456789 -t u1 -i 127.0.0.1 -ci 127.0.0.1 -mp 6200 \
+    timeout "$((SECONDS_PER_RATE * 4 + 30))" sipp "127.0.0.1:$port" -sf "$SCEN/$scenario" -s 0123456789 -t u1 -i 127.0.0.1 -ci 127.0.0.1 -mp 16200 \
         -r "$rate" -m "$n" -timeout "$((SECONDS_PER_RATE * 3 + 20))s" -nostdin -trace_stat -stf "$stat" -fd 1 \
         -buff_size 4194304 > "$OUT/$tag-$rate.out" 2>&1 || true
     end=$(date +%s.%N)
@@ -102,7 +102,10 @@ step() {
     python3 - "$stat" "$start" "$end" "$rate" <<'PY'
 import csv, sys
 path, start, end, rate = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-rows = list(csv.reader(open(path), delimiter=';'))
+try:
+    rows = list(csv.reader(open(path), delimiter=';'))
+except OSError:
+    print(0, 0, 0); sys.exit(0)
 head, last = rows[0], rows[-1]
 col = lambda name: int(last[head.index(name)])
 ok, failed, retrans = col("SuccessfulCall(C)"), col("FailedCall(C)"), col("Retransmissions(C)")
@@ -117,7 +120,7 @@ run_target() {
         read -r ok failed retrans < <(step "$port" "$scenario" "$r" "$name")
         local want=$((r * SECONDS_PER_RATE))
         local pct=$((100 * ok / want))
-        printf "  %-22s rate %6d/s: %7d ok, %5d failed, %6d retrans (%d%%)\n" "$name" "$r" "$ok" "$failed" "$retrans" "$pct"
+        printf "  %-22s rate %6d/s: %7d ok, %5d failed, %6d retrans (%d%%)  [load avg %s]\n" "$name" "$r" "$ok" "$failed" "$retrans" "$pct" "$(cut -d' ' -f1 /proc/loadavg)"
         if [ "$failed" -eq 0 ] && [ "$retrans" -eq 0 ] && [ "$pct" -ge 97 ]; then best=$r; else break; fi
     done
     echo "  => $name sustained: $best/s"
@@ -127,7 +130,7 @@ run_target() {
 declare -A SUSTAINED
 echo "sip-load: ${SECONDS_PER_RATE}s per rate, rates: $RATES  (work dir $OUT)"
 echo "sipp command per step:"
-echo "  sipp 127.0.0.1:PORT -sf scripts/sip/{options,invite_reject}.xml -s 0123456789 -t u1 -i 127.0.0.1 -ci 127.0.0.1 -mp 6200 -r R -m $((SECONDS_PER_RATE))R -nostdin -trace_stat -fd 1 -buff_size 4194304"
+echo "  sipp 127.0.0.1:PORT -sf scripts/sip/{options,invite_reject}.xml -s 0123456789 -t u1 -i 127.0.0.1 -ci 127.0.0.1 -mp 16200 -r R -m $((SECONDS_PER_RATE))R -nostdin -trace_stat -fd 1 -buff_size 4194304"
 echo "simgated: $SIMGATED --config $OUT/simgate.toml   (udp:127.0.0.1:$GW_PORT)"
 [ -z "${SKIP_KAMAILIO:-}" ] && echo "kamailio: kamailio -f $OUT/kamailio.cfg -Y $OUT/kamrun -DD -E -m 128 -M 16   (sl_send_reply, children=2, udp:127.0.0.1:$KAM_PORT)"
 echo "host: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
