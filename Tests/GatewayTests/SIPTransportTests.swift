@@ -259,6 +259,34 @@ struct SIPTransportTests {
         #expect(s.receiveMessage()?.statusCode == 481)
     }
 
+    @Test("CANCEL before the answer: 200 to the CANCEL, 487 to the INVITE, the ringing call is gone")
+    func cancelBeforeAnswer() async throws {
+        let gw = try await SIPTestDaemon.start(rtpBase: 32_900, sipExtra: "answer_delay = 10")
+        defer { Task { await gw.stop() } }
+        let s = try LoopbackSocket(udp: true)
+        let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+        let uri = "sip:*43@127.0.0.1:\(gw.udpPort)"
+        let text = sipRequest("INVITE", uri: uri, from: "sip:alice@127.0.0.1", via: "SIP/2.0/UDP 127.0.0.1:\(s.port);branch=\(branch());rport",
+                              extra: ["Contact: <sip:alice@127.0.0.1:\(s.port)>", "Content-Type: application/sdp"], body: sdp)
+        s.send(text, to: gw.udpPort)
+        let challenge = try #require(s.receiveMessage())
+        let invite = try SIPParser.parse(Array(text.utf8))
+        s.send(SIPMessage.ackForNon2xx(invite: invite, response: challenge).serialized(), to: gw.udpPort)
+        let authorized = try #require(DigestClient.authorize(invite, challengeResponse: challenge, username: "alice", password: "secret",
+                                                             cnonce: "c1", branch: branch()))
+        s.send(authorized.serialized(), to: gw.udpPort)
+        // A 100 Trying may come first (RFC 3261 §17.2.1); the 180 must follow.
+        var ringing = try #require(s.receiveMessage(skipProvisional: false))
+        if ringing.statusCode == 100 { ringing = try #require(s.receiveMessage(skipProvisional: false)) }
+        #expect(ringing.statusCode == 180)
+        #expect(await gw.sip.status().activeCalls == 1)
+        s.send(SIPMessage.cancel(for: authorized).serialized(), to: gw.udpPort)
+        var codes: [Int] = []
+        while codes.count < 2, let m = s.receiveMessage() { codes.append(m.statusCode ?? 0) }
+        #expect(codes.sorted() == [200, 487])
+        #expect(await gw.sip.status().activeCalls == 0)
+    }
+
     @Test("registrations survive a daemon restart until they expire; Expires: 0 removes them")
     func registrationPersistence() async throws {
         let gw = try await SIPTestDaemon.start(rtpBase: 32_800)

@@ -78,6 +78,7 @@ public final class SIPService: @unchecked Sendable {
     var trunkHA1: [String: (trunk: String, ha1: HA1)] = [:]
     var counters = SIPCounters()
     var rtpCursor = Int.random(in: 0..<1000)
+    let statelessTagSalt = UInt64.random(in: 0...UInt64.max)
     var stopped = false
     /// The call layer's entry for INVITEs to numbers (nil: 404, only the test extension is served).
     var bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
@@ -292,11 +293,41 @@ public final class SIPService: @unchecked Sendable {
         ResponseRouting.stampReceived(&m, sourceIP: peer.remote.ipString, sourcePort: peer.remote.port ?? 0)
         var newKey: TransactionKey?
         if m.method != .ack, let key = try? TransactionKey.server(for: m), !layer.contains(key) {
+            if answerStatelessly(m, peer: peer) { return }
             serverPeers[key] = peer
             newKey = key
         }
         process(layer.receive(m, reliable: reliable))
         if let newKey, !layer.contains(newKey) { serverPeers[newKey] = nil }
+    }
+
+    /// Requests answered without a transaction (RFC 3261 §8.2.7), as Kamailio's sl module
+    /// does: an out-of-dialog OPTIONS (200), and an INVITE or REGISTER without credentials
+    /// (401 challenge). These are what scanners and monitors send in bulk; a server
+    /// transaction would keep each for Timer J/H (32 s), so at a few thousand requests/s
+    /// the bounded table would fill with them and refuse real calls. A retransmission just
+    /// gets the same answer again (the To tag is derived from the branch, so it is stable).
+    private func answerStatelessly(_ m: SIPMessage, peer: SIPPeer) -> Bool {
+        guard let method = m.method, let to = try? m.to(), to.tag == nil else { return false }
+        let branch = (try? m.topVia())?.branch ?? m.callID ?? ""
+        let tag = "sl" + String(UInt64(bitPattern: Int64(branch.hashValue)) ^ statelessTagSalt, radix: 36)
+        var response: SIPMessage
+        switch method {
+        case .options:
+            response = m.makeResponse(200, nil, toTag: tag)
+            for (name, value) in capabilityHeaders { response.headers.append(name, value) }
+        case .invite, .register:
+            guard m.headers[.authorization] == nil, m.headers[.proxyAuthorization] == nil,
+                  trunkName(forSource: peer.remote.ipString) == nil || method == .register else { return false }
+            let c = digest.challenge(now: UInt64(Date().timeIntervalSince1970), random: UInt64.random(in: 0...UInt64.max), algorithm: .md5)
+            response = m.makeResponse(401, nil, toTag: tag)
+            response.headers.append(.wwwAuthenticate, c.headerValue)
+        default:
+            return false
+        }
+        response.headers.append(.server, userAgent)
+        routeResponse(response, peer: peer)
+        return true
     }
 
     // MARK: Transaction layer events
