@@ -17,6 +17,9 @@ numbers and asserts nothing.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import luhn_complete, rss_kib  # noqa: E402
+
 SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
 <scenario name="bridged call with digest auth, RTP echoed">
@@ -108,26 +111,6 @@ SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   <recv response="200" crlf="true"/>
 </scenario>
 """
-
-
-def luhn_complete(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 def cpu_ticks(pid: int) -> int:

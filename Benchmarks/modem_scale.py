@@ -13,27 +13,10 @@ A benchmark, not a test: it prints numbers and asserts nothing.
 """
 import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import luhn_complete, rss_kib  # noqa: E402
+
 VENDORS = [("huawei", "E1752"), ("quectel", "EC25"), ("simcom", "SIMCOM_SIM7600E-H")]
-
-
-def luhn_complete(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 def run(n: int, bindir: str) -> dict:
