@@ -21,6 +21,13 @@ public struct CallDetail: Codable, Sendable, Equatable {
     public var iccid: String?
     public var operatorMCCMNC: String?
     public var operatorName: String?
+    /// The callee's operator as the router found it (outbound calls with [routing]).
+    public var calleeOperatorMCCMNC: String?
+    public var calleeOperatorName: String?
+    /// Where that came from: `mnp`, `registry`, `libphonenumber` or `none`.
+    public var lookupSource: String?
+    /// This SIM's place in the router's order (1 = first choice).
+    public var routeRank: Int?
     public var inviteAt: Date
     public var ringingAt: Date?
     public var answerAt: Date?

@@ -46,6 +46,17 @@ public enum CallRecord {
         try db.create(index: "call_record_on_modem_id", on: tableName, columns: ["modem_id", "invite_at"])
         try db.create(index: "call_record_open", on: tableName, columns: ["end_at"])
     }
+
+    /// v4: what the router decided for an outbound call (issue 5: the CDR records the
+    /// callee's operator, the lookup source and the rank of the SIM used).
+    static func addRoutingColumns(_ db: Database) throws {
+        try db.alter(table: tableName) { t in
+            t.add(column: "callee_operator_mccmnc", .text)
+            t.add(column: "callee_operator_name", .text)
+            t.add(column: "lookup_source", .text)
+            t.add(column: "route_rank", .integer)
+        }
+    }
 }
 
 extension CallDetail: FetchableRecord, MutablePersistableRecord {
@@ -59,6 +70,7 @@ extension CallDetail: FetchableRecord, MutablePersistableRecord {
             case "call_id": return ColumnKey("callID")
             case "modem_id": return ColumnKey("modemID")
             case "operator_mccmnc": return ColumnKey("operatorMCCMNC")
+            case "callee_operator_mccmnc": return ColumnKey("calleeOperatorMCCMNC")
             default:
                 var out = ""
                 var upper = false

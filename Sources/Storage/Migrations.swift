@@ -68,6 +68,9 @@ public enum StorageMigrations {
         migrator.registerMigration(UsageMigration.name, migrate: UsageMigration.migrate)
         migrator.registerMigration("v3-missed-calls", migrate: InboundMigrations.createMissedCalls)
         migrator.registerMigration("v3-webhook-outbox", migrate: InboundMigrations.createWebhookOutbox)
+        migrator.registerMigration("v4-call-routing") { db in
+            try CallRecord.addRoutingColumns(db)
+        }
         return migrator
     }
 }

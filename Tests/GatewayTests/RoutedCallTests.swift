@@ -45,8 +45,11 @@ struct RoutedCallTests {
 
         let mts = try await call("+79161234567")
         #expect(mts.modemID == "huawei1", "MTS callee, MTS SIM: \(mts)")
+        #expect(mts.calleeNormalized == "+79161234567" && mts.calleeOperatorMCCMNC == "250-01" && mts.lookupSource == "registry"
+                && mts.routeRank == 1, "the CDR says what the router decided: \(mts)")
         let beeline = try await call("+79030123456")
         #expect(beeline.modemID == "quectel1", "Beeline callee, Beeline SIM: \(beeline)")
+        #expect(beeline.calleeOperatorMCCMNC == "250-99" && beeline.calleeOperatorName == "Beeline" && beeline.routeRank == 1, "\(beeline)")
 
         // That answered call used quectel1's one daily minute (billed up to the minute):
         // the router now rejects it, with the reason, and the next Beeline call goes off-net.
@@ -59,5 +62,6 @@ struct RoutedCallTests {
         #expect(explained.contains("quectel1  250-99  rejected: daily minutes 1/1 reached"), "\(explained)")
         let overLimit = try await call("+79030123456")
         #expect(overLimit.modemID == "huawei1", "Beeline SIM over its limit, next SIM: \(overLimit)")
+        #expect(overLimit.calleeOperatorMCCMNC == "250-99" && overLimit.routeRank == 1, "quectel1 was rejected, so huawei1 ranks first: \(overLimit)")
     }
 }

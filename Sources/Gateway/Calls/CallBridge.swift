@@ -77,10 +77,21 @@ final class CallBridge: @unchecked Sendable {
     /// Digits the phone sent (RFC 4733) and we passed to the modem.
     private(set) var dtmfToModem: [String] = []
 
+    /// What the router decided, written into each attempt's record (nil without [routing]).
+    struct RouteFacts: Sendable {
+        var calleeNormalized: String?
+        var operatorMCCMNC: String?
+        var operatorName: String?
+        var lookupSource: String
+        /// Modem id → its place in the router's order (1 = first choice).
+        var rank: [String: Int]
+    }
+    private let route: RouteFacts?
+
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
          loop: EventLoop, storage: Storage, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
-         onFinished: @escaping @Sendable (CallBridge) -> Void) {
-        self.id = id; self.direction = direction; self.number = number; self.candidates = candidates
+         route: RouteFacts? = nil, onFinished: @escaping @Sendable (CallBridge) -> Void) {
+        self.id = id; self.direction = direction; self.number = number; self.candidates = candidates; self.route = route
         self.loop = loop; self.storage = storage; self.onFinished = onFinished; self.farEnd = farEnd; self.rtpPorts = rtpPorts
         var logger = logger
         logger[metadataKey: "call"] = "\(id)"
@@ -275,10 +286,16 @@ final class CallBridge: @unchecked Sendable {
         phase = .dialing
         var r = CallDetail(callID: id, attempt: index + 1, direction: direction, modemID: facts.id, inviteAt: Date())
         r.calleeDialed = number
-        r.calleeNormalized = CallCommands.sanitizedDialString(number)
+        r.calleeNormalized = route?.calleeNormalized ?? CallCommands.sanitizedDialString(number)
         r.iccid = facts.iccid
         r.operatorMCCMNC = facts.operatorMCCMNC
         r.operatorName = facts.operatorName
+        if let route {
+            r.calleeOperatorMCCMNC = route.operatorMCCMNC
+            r.calleeOperatorName = route.operatorName
+            r.lookupSource = route.lookupSource
+            r.routeRank = route.rank[facts.id]
+        }
         if case .sipOutbound(let request) = farEnd {
             r.sipUser = request.user
             r.caller = request.caller

@@ -72,6 +72,7 @@ actor CallManager {
     func sipOutbound(_ request: SIPBridgeRequest) async {
         let all = await pool.callCandidates()
         var ids: [String]
+        var route: CallBridge.RouteFacts?
         if let routing, request.modem == nil {
             // This is where an outbound call is routed: RoutingCore's plan over the live SIMs.
             let plan = await routing.plan(dialled: request.number, user: request.user, now: Date())
@@ -81,6 +82,13 @@ actor CallManager {
                 return
             }
             ids = plan.candidates.map(\.id).filter { id in all.contains { $0.facts.id == id } }
+            let destination = plan.explanation.selection?.destination
+            route = CallBridge.RouteFacts(
+                calleeNormalized: plan.explanation.normalized.map { $0.e164.map { "+\($0)" } ?? $0.digits },
+                operatorMCCMNC: destination?.operator?.network?.description,
+                operatorName: destination?.operator?.name,
+                lookupSource: destination?.source.rawValue ?? "none",
+                rank: Dictionary(plan.candidates.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { first, _ in first }))
         } else {
             ids = chooser.candidates(number: request.number, user: request.user, named: request.modem, among: all.map(\.facts), now: Date())
         }
@@ -97,7 +105,7 @@ actor CallManager {
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
                                 loop: first.controller.eventLoop, storage: storage, logger: logger, farEnd: .sipOutbound(request),
-                                rtpPorts: rtpPorts) { [weak self] bridge in
+                                rtpPorts: rtpPorts, route: route) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
