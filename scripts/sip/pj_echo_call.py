@@ -10,6 +10,8 @@ threadCnt=0 + mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA onl
 import json, math, os, struct, sys, time, wave
 
 import pjsua2 as pj
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pjpeer import start_endpoint  # noqa: E402
 
 host = os.environ.get("GW_HOST", "127.0.0.1")
 if not host.startswith("127."):
@@ -31,29 +33,7 @@ with wave.open(tone_path, "wb") as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
     w.writeframes(b"".join(struct.pack("<h", int(10000 * math.sin(2 * math.pi * 1000 * i / 8000))) for i in range(80000)))
 
-ep = pj.Endpoint()
-ep.libCreate()
-cfg = pj.EpConfig()
-cfg.uaConfig.threadCnt = 0
-cfg.uaConfig.mainThreadOnly = True
-cfg.logConfig.level = 1
-cfg.logConfig.consoleLevel = 1
-cfg.medConfig.clockRate = 8000
-cfg.medConfig.sndClockRate = 8000
-cfg.medConfig.noVad = True
-cfg.medConfig.ecTailLen = 0
-ep.libInit(cfg)
-tcfg = pj.TransportConfig()
-tcfg.port = 0
-tcfg.boundAddress = "127.0.0.1"
-tcfg.publicAddress = "127.0.0.1"
-ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
-ep.libStart()
-ep.audDevManager().setNullDev()
-for c in ep.codecEnum2():
-    ep.codecSetPriority(c.codecId, 0)
-ep.codecSetPriority("PCMU/8000", 255)
-ep.codecSetPriority("PCMA/8000", 254)
+ep = start_endpoint()
 
 
 class Account(pj.Account):

@@ -18,6 +18,8 @@ mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA only.
 import json, math, os, struct, sys, time, wave
 
 import pjsua2 as pj
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pjpeer import start_endpoint  # noqa: E402
 
 host = os.environ.get("GW_HOST", "127.0.0.1")
 if not host.startswith("127."):
@@ -48,31 +50,7 @@ with wave.open(tone_path, "wb") as w:
     amp = 10362 if play == "tone" else 0
     w.writeframes(b"".join(struct.pack("<h", int(amp * math.sin(2 * math.pi * 1000 * i / 8000))) for i in range(240000)))
 
-ep = pj.Endpoint()
-ep.libCreate()
-cfg = pj.EpConfig()
-cfg.uaConfig.threadCnt = 0
-cfg.uaConfig.mainThreadOnly = True
-cfg.uaConfig.maxCalls = 32
-cfg.logConfig.level = 1
-cfg.logConfig.consoleLevel = 1
-cfg.medConfig.clockRate = 8000
-cfg.medConfig.sndClockRate = 8000
-cfg.medConfig.noVad = True
-cfg.medConfig.ecTailLen = 0
-cfg.medConfig.maxMediaPorts = 96
-ep.libInit(cfg)
-tcfg = pj.TransportConfig()
-tcfg.port = 0
-tcfg.boundAddress = "127.0.0.1"
-tcfg.publicAddress = "127.0.0.1"
-ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
-ep.libStart()
-ep.audDevManager().setNullDev()
-for c in ep.codecEnum2():
-    ep.codecSetPriority(c.codecId, 0)
-ep.codecSetPriority("PCMU/8000", 255)
-ep.codecSetPriority("PCMA/8000", 254)
+ep = start_endpoint(max_calls=32, max_media_ports=96)
 player = pj.AudioMediaPlayer()
 player.createPlayer(tone_path)
 
