@@ -20,6 +20,8 @@ struct PhoneCall: Decodable {
     var codec: String?
     var recording: String
     var reason_header: String?
+    /// The far end's URI as the phone saw it (From of an incoming call).
+    var remote: String?
 }
 
 struct PhoneReport: Decodable {

@@ -53,12 +53,22 @@ struct RingGroupTests {
         #expect(d.tick(now: at(10)) == [.stopRinging("c1", alice), .ring("c1", bob)])
         // Bob declines (486): straight back to alice, the list cycles.
         #expect(d.memberDeclined("c1", member: bob, now: at(12)) == [.ring("c1", alice)])
-        // The group timeout (25 s) cuts alice's second turn short and overflows to the boss's mobile.
+        // Alice rings out again; bob refused this call, so he is not rung again: alice's third turn.
         #expect(d.nextDeadline == at(22))
-        #expect(d.tick(now: at(22)) == [.stopRinging("c1", alice), .ring("c1", bob)])
+        #expect(d.tick(now: at(22)) == [.stopRinging("c1", alice), .ring("c1", alice)])
+        // The group timeout (25 s) cuts it short and overflows to the boss's mobile.
         #expect(d.nextDeadline == at(25))
-        #expect(d.tick(now: at(25)) == [.stopRinging("c1", bob), .ring("c1", boss)])
+        #expect(d.tick(now: at(25)) == [.stopRinging("c1", alice), .ring("c1", boss)])
         #expect(d.memberAnswered("c1", member: boss, now: at(31)) == [.answerGSM("c1"), .connect("c1", boss)])
+    }
+
+    /// A sequential group whose members all refuse (or are not registered) overflows at once
+    /// instead of ringing the same phones again in a loop until the group timeout.
+    @Test func sequentialGroupWhoseMembersAllRefuseOverflowsAtOnce() {
+        var d = InboundDistributor(config: config(strategy: .sequential, members: [alice, bob], overflow: .user("carol")))
+        #expect(d.incomingCall("c1", caller: "+79161234567", sim: "huawei1", simIdentifiers: [], now: t0) == [.ring("c1", alice)])
+        #expect(d.memberDeclined("c1", member: alice, now: at(0.1)) == [.ring("c1", bob)])
+        #expect(d.memberDeclined("c1", member: bob, now: at(0.2)) == [.ring("c1", carol)])
     }
 
     @Test func groupTimeoutWithoutOverflowIsOneMissedCallRangOut() {
@@ -153,6 +163,19 @@ struct QueueTests {
         #expect(d.memberAnswered("c1", member: bob, now: at(64)) == [.connect("c1", bob)])   // already off hook
         #expect(d.waiting(in: "main") == [])
         #expect(d.tick(now: at(500)) == [])
+    }
+
+    /// A member whose phone refuses or cannot be reached (not registered) is left out for one
+    /// ring timeout: offering the call again at once would loop (refuse, offer, refuse...).
+    @Test func refusedOfferIsNotRepeatedUntilTheRingTimeoutPasses() {
+        var d = InboundDistributor(config: config(rule: InboundRuleConfig(sims: ["*"], target: .queue("main")),
+                                                  queue: QueueConfig(name: "main", members: [alice], ringTimeoutSeconds: 15, maxWaitSeconds: 120)))
+        #expect(d.incomingCall("c1", caller: "+79161111111", sim: "huawei1", simIdentifiers: [], now: t0) == [.ring("c1", alice)])
+        #expect(d.memberDeclined("c1", member: alice, now: at(1)) == [.answerGSM("c1"), .playHoldMusic("c1", file: nil)])
+        #expect(d.nextDeadline == at(16))
+        #expect(d.tick(now: at(15.9)) == [])
+        #expect(d.tick(now: at(16)) == [.ring("c1", alice)])
+        #expect(d.memberAnswered("c1", member: alice, now: at(18)) == [.connect("c1", alice)])
     }
 
     @Test func longestWaitingCallerGoesFirst() {

@@ -10,7 +10,8 @@ Environment:
                before the answer), SECONDS (4: hold after answer, then hang up unless
                HANGUP=remote, which waits up to SECONDS+10 for the far end's BYE)
   MODE=answer: WAIT (20: seconds to wait for a call), ANSWER_AFTER (0.5), ANSWER_CODE (200;
-               e.g. 486 to refuse), SECONDS (4), HANGUP=local|remote (remote: wait for BYE)
+               e.g. 486 to refuse), SECONDS (4), HANGUP=local|remote (remote: wait for BYE),
+               CALLS_EXPECTED (1: calls to take one after another, each waited for up to WAIT)
   DTMF (digits to send 1 s after the answer), PLAY=tone|silence, OUT_DIR (recordings)
 Headless pitfalls as in the project's sip-peers reference: null audio device, threadCnt=0 +
 mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA only.
@@ -194,9 +195,10 @@ if report["registered"]:
         limit = seconds + 25
         pump(limit, lambda: all(c.done for c in calls))
     else:
-        pump(wait, lambda: len(calls) > 0)
-        limit = seconds + 25
-        pump(limit, lambda: len(calls) > 0 and all(c.done for c in calls))
+        for k in range(int(os.environ.get("CALLS_EXPECTED", "1"))):
+            pump(wait, lambda: len(calls) > k)
+            limit = seconds + 25
+            pump(limit, lambda: len(calls) > k and all(c.done for c in calls))
     for c in calls:
         if not c.done:
             c.stats()

@@ -24,6 +24,7 @@ import Logging
 import MediaCore
 import ModemCore
 import NIOCore
+import SimgateConfig
 import Storage
 
 final class CallBridge: @unchecked Sendable {
@@ -34,6 +35,12 @@ final class CallBridge: @unchecked Sendable {
         case sipOutbound(SIPBridgeRequest)
         /// A modem's inbound call ringing `user` (reached through `sip`).
         case sipInbound(user: String, caller: CallerID, sip: SIPService, mediaHost: String)
+        /// A modem's inbound call handed to the call center, which decides whom to ring,
+        /// when to queue and whom to connect (CallBridge+CallCenter.swift).
+        case callCenter(CallCenterLink)
+        /// A callback to a customer: ring the dispatchers first, dial once one answers
+        /// (CallBridge+Callback.swift).
+        case callback(CallbackLink)
     }
 
     let id: String
@@ -41,32 +48,47 @@ final class CallBridge: @unchecked Sendable {
     let direction: String
     let number: String
     let startedAt = Date()
-    private let candidates: [(controller: ModemController, facts: ModemController.CallFacts)]
-    private let storage: Storage
-    private var logger: Logger
+    let candidates: [(controller: ModemController, facts: ModemController.CallFacts)]
+    let storage: Storage
+    var logger: Logger
     private let onFinished: @Sendable (CallBridge) -> Void
-    private let farEnd: FarEnd
-    private let rtpPorts: ClosedRange<Int>
-    private var sipLeg: SIPBridgeLeg?
-    private var media: MediaBridge?
+    let farEnd: FarEnd
+    let rtpPorts: ClosedRange<Int>
+    var sipLeg: SIPBridgeLeg?
+    var media: MediaBridge?
     /// The SIP side is over (BYE, CANCEL, reject): nothing more is sent to it.
-    private var sipEnded: SIPLegEnd?
+    var sipEnded: SIPLegEnd?
     private var sipAnswered = false
-    private var inboundCaller: String?
+    var inboundCaller: String?
     /// INVITE received → ATD accepted by the modem, nanoseconds (outbound SIP calls).
     private(set) var inviteToDialNanos: Int64?
 
-    private(set) var phase: Phase = .dialing
-    private var index = -1
-    private var controller: ModemController?
-    private var facts: ModemController.CallFacts?
-    private var record: CallDetail?
-    private var opened: Task<CallDetail?, Never>?
-    private var audio: AudioPort?
-    private var answeredAt: Date?
-    private var hangUpRequested = false
-    private var lastCause: CallEndCause?
+    var phase: Phase = .dialing
+    var index = -1
+    var controller: ModemController?
+    var facts: ModemController.CallFacts?
+    var record: CallDetail?
+    var opened: Task<CallDetail?, Never>?
+    var audio: AudioPort?
+    var answeredAt: Date?
+    var hangUpRequested = false
+    var lastCause: CallEndCause?
     private var lateFrames = 0
+
+    // Call-center and callback calls ring several phones at once (forked INVITEs sharing
+    // this call's RTP port); the one connected becomes `sipLeg`.
+    /// Members asked to ring and not yet stopped (a leg may still be on its way).
+    var ringingMembers: Set<InboundMember> = []
+    var memberLegs: [InboundMember: SIPBridgeLeg] = [:]
+    var memberAudio: [InboundMember: NegotiatedAudio] = [:]
+    var connectedMember: InboundMember?
+    /// The modem's call is off hook (a queued caller hears music before anyone answers).
+    var gsmOffHook = false
+    /// What the GSM side hears instead of the phone: queue music, or a phone's hold.
+    var holdPlayer: HoldPlayer?
+    var mediaOpening: EventLoopFuture<MediaBridge>?
+    /// The call center has been told of this call (once the caller's number is known).
+    var announcedToCallCenter = false
 
     // The test signal and what came back (last second, 8 kHz).
     private var tone = ToneGenerator(frequency: 1000, levelDBm0: -10)
@@ -106,6 +128,8 @@ final class CallBridge: @unchecked Sendable {
             case .testTone: self.nextAttempt()
             case .sipOutbound(let request): self.startOutbound(request)
             case .sipInbound(let user, let caller, let sip, let host): self.startInbound(user: user, caller: caller, sip: sip, host: host)
+            case .callCenter(let link): self.startCallCenter(link)
+            case .callback(let link): self.startCallback(link)
             }
         }
     }
@@ -137,18 +161,7 @@ final class CallBridge: @unchecked Sendable {
         index = 0
         self.controller = controller
         self.facts = facts
-        phase = .ringing
-        var r = CallDetail(callID: id, attempt: 1, direction: direction, modemID: facts.id, inviteAt: Date())
-        r.caller = caller.display
-        r.sipUser = user
-        r.calleeDialed = user
-        r.iccid = facts.iccid
-        r.operatorMCCMNC = facts.operatorMCCMNC
-        r.operatorName = facts.operatorName
-        r.ringingAt = r.inviteAt
-        record = r
-        let storage = self.storage
-        opened = Task { try? await storage.openCall(r) }
+        openInboundRecord(caller: caller, user: user)
         controller.claimIncoming { event in self.loop.execute { self.modemEvent(event) } }
         MediaBridge.open(host: host, ports: rtpPorts, on: loop, logger: logger).whenComplete { result in
             guard case .success(let media) = result else {
@@ -174,7 +187,25 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    private func attachMedia(_ media: MediaBridge) {
+    /// The one record of an inbound call, opened as it rings. `user`: who it rings (nil for
+    /// the call center: set when someone answers).
+    func openInboundRecord(caller: CallerID, user: String?) {
+        guard let facts else { return }
+        phase = .ringing
+        var r = CallDetail(callID: id, attempt: 1, direction: direction, modemID: facts.id, inviteAt: Date())
+        r.caller = caller.display
+        r.sipUser = user
+        r.calleeDialed = user ?? facts.msisdn ?? facts.id
+        r.iccid = facts.iccid
+        r.operatorMCCMNC = facts.operatorMCCMNC
+        r.operatorName = facts.operatorName
+        r.ringingAt = r.inviteAt
+        record = r
+        let storage = self.storage
+        opened = Task { try? await storage.openCall(r) }
+    }
+
+    func attachMedia(_ media: MediaBridge) {
         self.media = media
         media.onDigit = { [weak self] digit in
             // RFC 4733 from the phone → AT^DTMF / AT+VTS, once per event.
@@ -228,7 +259,7 @@ final class CallBridge: @unchecked Sendable {
             } else {
                 leg.hangUp(reason: mapped.reasonHeader)
             }
-        case .sipInbound, .testTone:
+        case .sipInbound, .testTone, .callCenter, .callback:
             leg.hangUp(reason: mapped.reasonHeader)
         }
     }
@@ -274,7 +305,7 @@ final class CallBridge: @unchecked Sendable {
 
     // MARK: Attempts
 
-    private func nextAttempt() {
+    func nextAttempt() {
         index += 1
         guard index < candidates.count else {
             finish()
@@ -300,6 +331,7 @@ final class CallBridge: @unchecked Sendable {
             r.sipUser = request.user
             r.caller = request.caller
         }
+        if case .callback = farEnd, case .user(let name)? = connectedMember { r.sipUser = name }
         record = r
         let storage = self.storage
         opened = Task { try? await storage.openCall(r) }
@@ -322,7 +354,7 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    private func modemEvent(_ event: CallEvent) {
+    func modemEvent(_ event: CallEvent) {
         switch event {
         case .alerting:
             if phase == .dialing {
@@ -330,6 +362,8 @@ final class CallBridge: @unchecked Sendable {
                 record?.ringingAt = Date()
                 if case .sipOutbound = farEnd { sipLeg?.ringing() }
             }
+        case .connected where isCallCenter:
+            callCenterModemConnected()
         case .connected:
             guard phase != .answered, phase != .ended else { return }
             phase = .answered
@@ -348,6 +382,7 @@ final class CallBridge: @unchecked Sendable {
                 record?.caller = n
                 if sipLeg == nil { inboundCaller = n }
             }
+            if isCallCenter { announceToCallCenter() }
         case .dtmfReceived(let d):
             dtmfReceived.append(d)
             // The modem heard a digit from the network: RFC 4733 toward the phone.
@@ -357,7 +392,7 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    private func attemptEnded(_ cause: CallEndCause) {
+    func attemptEnded(_ cause: CallEndCause) {
         guard phase != .ended, record != nil else { return }
         closeAudio()
         guard var r = record else { return }
@@ -401,35 +436,46 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    private func finish() {
+    func finish() {
         guard phase != .ended else { return }
         phase = .ended
         if lastCause == nil { lastCause = CallEndCause(kind: .noService, text: "no modem could take the call") }
-        if let cause = lastCause { endSIPLeg(cause) }
+        if let cause = lastCause {
+            endSIPLeg(cause)
+            endMemberLegs(cause)
+        }
         closeAudio()
         if let media {
             CallBridge.transit.merge(media)
             media.close()
+        }
+        switch farEnd {
+        case .callCenter(let link): callCenterFinished(link)
+        case .callback(let link): callbackFinished(link)
+        default: break
         }
         onFinished(self)
     }
 
     // MARK: Audio
 
-    private func openAudio() {
+    func openAudio() {
         guard let path = facts?.audioPort else { return }
         let port = AudioPort(path: path, sampleRate: facts?.audioSampleRate ?? 8000, loop: loop)
-        if let media {
-            media.reset()
-            media.sending = true
-            port.source = { out in media.fillModemFrame(out) }
-            port.onFrame = { frame in media.modemFrame(frame) }
-        } else {
+        if case .testTone = farEnd {
             port.source = { [unowned self] out in
                 self.tone.fill(out)
                 return true
             }
             port.onFrame = { [unowned self] frame in self.store(frame) }
+        } else {
+            if let media {
+                media.reset()
+                // A queued caller's modem is off hook before anyone answers: no RTP yet.
+                media.sending = !isCallCenter || connectedMember != nil
+            }
+            port.source = { [unowned self] out in self.fillTowardModem(out) }
+            port.onFrame = { [unowned self] frame in self.media?.modemFrame(frame) }
         }
         port.onClosed = { [weak self] reason in
             self?.logger.notice("audio port closed", metadata: ["reason": "\(reason)"])
@@ -450,7 +496,17 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    private func closeAudio() {
+    /// The next 20 ms toward the modem: hold music or a prompt while one plays, else the
+    /// phone's audio from the jitter buffer (false: nothing, the port writes silence).
+    private func fillTowardModem(_ out: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        if holdPlayer != nil {
+            holdPlayer?.fill(out)
+            return true
+        }
+        return media?.fillModemFrame(out) ?? false
+    }
+
+    func closeAudio() {
         guard let port = audio else { return }
         audio = nil
         AudioPacer.on(loop).remove(port)

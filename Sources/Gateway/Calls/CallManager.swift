@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import ModemCore
 import NIOCore
+import SimgateConfig
 import Storage
 
 actor CallManager {
@@ -109,15 +110,30 @@ actor CallManager {
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
+        userCall(request.user, started: true)
         claimed.insert(first.facts.id)
         claims[id] = first.facts.id
         bridge.start()
     }
 
-    /// A modem rings and nobody owns it: INVITE the user its inbound rule names. With no
-    /// rule or no registration the call keeps ringing and ends as missed on the modem.
+    /// A modem rings and nobody owns it. An [[inbound]] rule covering its SIM hands the call
+    /// to the call center (ring groups, queues, missed calls); else INVITE the user its
+    /// `inbound_user` names. With neither, or no registration, the call keeps ringing and
+    /// ends in the missed-call list (InboundRingRecorder).
     func incoming(_ controller: ModemController, caller: CallerID) async {
         guard let sip, let facts = try? await controller.callFacts().get() else { return }
+        if let center = callCenter, center.covers(facts.simIdentifiers) {
+            let id = nextID()
+            let link = CallCenterLink(sip: sip, holdAudio: center.holdAudio, caller: caller, report: center.report)
+            let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
+                                    loop: controller.eventLoop, storage: storage, logger: logger, farEnd: .callCenter(link),
+                                    rtpPorts: rtpPorts) { [weak self] bridge in
+                Task { await self?.finished(bridge) }
+            }
+            calls[id] = bridge
+            bridge.start()
+            return
+        }
         guard let user = inbound.user(for: facts.id) else {
             logger.notice("inbound call with no target user", metadata: ["modem": "\(facts.id)", "caller": "\(caller.display)"])
             return
@@ -135,6 +151,55 @@ actor CallManager {
         }
         calls[id] = bridge
         bridge.start()
+    }
+
+    // MARK: The call center
+
+    /// The live half of inbound rules: the center's distributor, fed by the bridges' reports
+    /// in order through one stream.
+    struct CallCenterHookup: Sendable {
+        let config: InboundConfig
+        let holdAudio: HoldAudioLibrary
+        let report: @Sendable (CallCenterReport) -> Void
+        func covers(_ identifiers: [String]) -> Bool { config.rules.contains { $0.covers(simIdentifiers: identifiers) } }
+    }
+    private var callCenter: CallCenterHookup?
+    private var center: InboundCallCenter?
+    private var reportPump: Task<Void, Never>?
+    /// Calls each SIP user is on outside the call center (their phones are busy for it).
+    private var userCalls: [String: Int] = [:]
+
+    /// Hands inbound calls on SIMs that `config`'s rules cover to `center`.
+    func setCallCenter(_ center: InboundCallCenter, config: InboundConfig, holdAudio: HoldAudioLibrary) {
+        let (stream, continuation) = AsyncStream.makeStream(of: CallCenterReport.self, bufferingPolicy: .unbounded)
+        self.center = center
+        callCenter = CallCenterHookup(config: config, holdAudio: holdAudio, report: { continuation.yield($0) })
+        reportPump = Task {
+            for await report in stream {
+                switch report {
+                case .incoming(let id, let caller, let sim, let identifiers, let line):
+                    await center.incomingCall(id, caller: caller, sim: sim, simIdentifiers: identifiers, line: line)
+                case .answered(let id, let member): await center.memberAnswered(id, member: member)
+                case .declined(let id, let member): await center.memberDeclined(id, member: member)
+                case .callerHungUp(let id): await center.callerHungUp(id)
+                case .callEnded(let id): await center.callEnded(id)
+                case .modemFailed(let id): await center.modemFailed(id)
+                }
+            }
+        }
+    }
+
+    /// A SIP user starts or ends a call the call center did not place: while on it, their
+    /// phone is skipped by ring groups and queues.
+    private func userCall(_ user: String?, started: Bool) {
+        guard let user, let center else { return }
+        let n = max(0, (userCalls[user] ?? 0) + (started ? 1 : -1))
+        userCalls[user] = n == 0 ? nil : n
+        if started, n == 1 {
+            Task { await center.memberBusy(.user(user)) }
+        } else if !started, n == 0 {
+            Task { await center.memberFree(.user(user)) }
+        }
     }
 
     func mediaReport() async -> MediaLatencyReport {
@@ -223,6 +288,7 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        if case .sipOutbound(let request) = bridge.farEnd { userCall(request.user, started: false) }
         if let routing, bridge.direction == "outbound" {
             // The SIM's counters (minutes today and this period) move only for answered calls.
             Task { [pool] in
@@ -246,5 +312,64 @@ actor CallManager {
 extension CallManager {
     func records(limit: Int, modem: String?, since: Date?) async throws -> [CallDetail] {
         try await storage.callRecords(limit: limit, modem: modem, since: since)
+    }
+}
+
+// The call center's actions, carried out by the call's bridge (on its loop).
+extension CallManager: InboundCallLegs {
+    func ring(_ callID: String, _ member: InboundMember) async { calls[callID]?.centerRing(member) }
+    func stopRinging(_ callID: String, _ member: InboundMember) async { calls[callID]?.centerStopRinging(member) }
+    func answerGSM(_ callID: String) async { calls[callID]?.centerAnswerGSM() }
+    func playHoldMusic(_ callID: String, file: String?) async { calls[callID]?.centerPlayHoldMusic(file: file) }
+    func playPrompt(_ callID: String, file: String) async { calls[callID]?.centerPlayPrompt(file: file) }
+    func connect(_ callID: String, _ member: InboundMember) async { calls[callID]?.centerConnect(member) }
+    func hangUpGSM(_ callID: String) async { calls[callID]?.centerHangUpGSM() }
+}
+
+// Callbacks: ring the dispatcher(s), then dial the customer.
+extension CallManager: CallbackDialer {
+    /// How long dispatchers' phones ring for a callback before it counts as not answered.
+    static let callbackRingSeconds: Int64 = 30
+
+    func dial(_ request: CallbackRequest) async -> CallbackOutcome {
+        guard let sip else { return .failed }
+        let members = callbackMembers(request.user)
+        let all = await pool.callCandidates()
+        // The SIM the customer called first (they know its number), then the usual choice.
+        var ids = chooser.candidates(number: request.customer, named: nil, among: all.map(\.facts))
+        if let preferred = request.preferredSIM, let i = ids.firstIndex(where: { id in
+            id == preferred || all.contains { $0.facts.id == id && $0.facts.simIdentifiers.contains(preferred) } }) {
+            ids.insert(ids.remove(at: i), at: 0)
+        }
+        let chosen = ids.compactMap { id in all.first { $0.facts.id == id } }
+        guard let first = chosen.first, !members.isEmpty else {
+            logger.notice("callback not placed", metadata: ["customer": "\(request.customer)", "user": "\(request.user)",
+                                                            "why": "\(members.isEmpty ? "no dispatcher to ring" : "no free modem")"])
+            return .failed
+        }
+        let id = nextID()
+        return await withCheckedContinuation { continuation in
+            let link = CallbackLink(sip: sip, members: members, customer: request.customer, ringSeconds: Self.callbackRingSeconds,
+                                    completion: { continuation.resume(returning: $0) })
+            let bridge = CallBridge(id: id, direction: "outbound", number: request.customer, candidates: chosen,
+                                    loop: first.controller.eventLoop, storage: storage, logger: logger, farEnd: .callback(link),
+                                    rtpPorts: rtpPorts) { [weak self] bridge in
+                Task { await self?.finished(bridge) }
+            }
+            calls[id] = bridge
+            bridge.start()
+        }
+    }
+
+    /// `alice`, `user:alice`, or a rule's target (`ring_group:day`, `queue:main`) for a recall.
+    private func callbackMembers(_ who: String) -> [InboundMember] {
+        guard let target = InboundTarget.parse(who) else { return [.user(who)] }
+        let config = callCenter?.config
+        switch target {
+        case .user(let name): return [.user(name)]
+        case .ringGroup(let name): return config?.ringGroup(name)?.members ?? []
+        case .queue(let name): return config?.queue(name)?.members ?? []
+        case .number, .missed: return []
+        }
     }
 }

@@ -85,6 +85,23 @@ public final class Daemon: Sendable {
         await calls.setAnsweredOutboundHandler { [missed = inbound.missedCalls] number in
             _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
         }
+        // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
+        // center takes inbound calls on the SIMs its rules cover, and places callbacks.
+        var center: InboundCallCenter?
+        if sip != nil {
+            let c = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
+                                      storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
+                                      logger: logger)
+            await calls.setCallCenter(c, config: config.inbound, holdAudio: inbound.holdAudio)
+            let rules = config.inbound
+            await inbound.ringRecorder?.leaveToCallCenter { modem in
+                guard let s = await pool.snapshot(id: modem) else { return false }
+                let ids = [modem, s.iccid, s.msisdn, s.imsi].compactMap { $0 }
+                return rules.rules.contains { $0.covers(simIdentifiers: ids) }
+            }
+            await c.start()
+            center = c
+        }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls, routing: routing)
@@ -100,6 +117,7 @@ public final class Daemon: Sendable {
             }
         } catch {
             for server in servers { await server.close() }
+            await center?.stop()
             await inbound.stop()
             await sip?.stop()
             await pool.stop()
@@ -107,6 +125,7 @@ public final class Daemon: Sendable {
         }
         var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip, routing: routing)
         running.inbound = inbound
+        running.callCenter = center
         return running
     }
 }
@@ -123,9 +142,12 @@ public struct RunningDaemon: Sendable {
     public let routing: RoutingService
     /// The missed-call list and the webhook worker (set by `start`).
     public internal(set) var inbound: InboundServices?
+    /// Ring groups, queues, recall and callbacks (nil without [sip]).
+    public internal(set) var callCenter: InboundCallCenter?
 
     public func stop() async {
         for server in servers { await server.close() }
+        await callCenter?.stop()
         await calls.hangUpAll()
         await inbound?.stop()
         await sip?.stop()

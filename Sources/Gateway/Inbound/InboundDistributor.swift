@@ -72,6 +72,9 @@ public struct InboundDistributor: Sendable {
         var groupDeadline: Date
         var overflow: InboundTarget?
         var ringing: Set<InboundMember> = []
+        /// Members who refused this call (486, 603) or cannot be reached (not registered):
+        /// not rung again for it, or a sequential group would ring them again at once, in a loop.
+        var declined: Set<InboundMember> = []
         /// Sequential: index in `members` of the member rung last.
         var position = -1
         var memberDeadline: Date?
@@ -86,6 +89,14 @@ public struct InboundDistributor: Sendable {
         var passed: Set<InboundMember> = []
         var nextPrompt: Date?
         var onHold = false
+        /// Members who refused this caller's offer (or cannot be reached), and until when they
+        /// are left out: one ring timeout, so a phone that is not registered is not offered
+        /// the call again and again in a loop.
+        var declined: [InboundMember: Date] = [:]
+
+        func isDeclined(_ m: InboundMember, now: Date) -> Bool { declined[m].map { $0 > now } ?? false }
+        /// When a refusal wears off (only matters while nobody is being offered the call).
+        var declineExpiry: Date? { offer == nil ? declined.values.min() : nil }
     }
 
     let config: InboundConfig
@@ -123,7 +134,8 @@ public struct InboundDistributor: Sendable {
         for call in calls.values {
             switch call.stage {
             case .ringing(let r): consider(r.groupDeadline); consider(r.memberDeadline)
-            case .queued(let q): consider(q.deadline); consider(q.offer?.deadline); consider(q.onHold ? q.nextPrompt : nil)
+            case .queued(let q):
+                consider(q.deadline); consider(q.offer?.deadline); consider(q.onHold ? q.nextPrompt : nil); consider(q.declineExpiry)
             case .connected: break
             }
         }
@@ -189,6 +201,7 @@ public struct InboundDistributor: Sendable {
         switch call.stage {
         case .ringing(var r) where r.ringing.contains(member):
             r.ringing.remove(member)
+            r.declined.insert(member)
             update(id) { $0.stage = .ringing(r) }
             if r.sequential {
                 ringNextSequential(id, now: now, &actions)
@@ -197,7 +210,7 @@ public struct InboundDistributor: Sendable {
             }
         case .queued(var q) where q.offer?.member == member:
             q.offer = nil
-            q.passed.insert(member)
+            q.declined[member] = now.addingTimeInterval(config.queue(q.queue)?.ringTimeoutSeconds ?? 15)
             update(id) { $0.stage = .queued(q) }
         default:
             return []
@@ -319,6 +332,12 @@ public struct InboundDistributor: Sendable {
                     dispatchQueues(now: due, &actions)
                     return
                 }
+                if let expiry = q.declineExpiry, expiry <= due {
+                    q.declined = q.declined.filter { $0.value > due }
+                    update(id) { $0.stage = .queued(q) }
+                    dispatchQueues(now: due, &actions)
+                    return
+                }
                 if q.onHold, let p = q.nextPrompt, p <= due, let queue = config.queue(q.queue), let prompt = queue.prompt {
                     actions.append(.playPrompt(id, file: prompt))
                     q.nextPrompt = p.addingTimeInterval(queue.promptIntervalSeconds)
@@ -395,7 +414,7 @@ public struct InboundDistributor: Sendable {
             let index = (r.position + step) % max(n, 1)
             guard index < n else { break }
             let m = r.members[index]
-            if isFree(m) {
+            if isFree(m), !r.declined.contains(m) {
                 r.position = index
                 r.ringing = [m]
                 r.memberDeadline = min(r.groupDeadline, now.addingTimeInterval(r.memberTimeout))
@@ -438,7 +457,7 @@ public struct InboundDistributor: Sendable {
             for id in waiting(in: queue.name) {
                 guard let call = calls[id], case .queued(var q) = call.stage else { continue }
                 if q.offer == nil {
-                    let free = queue.members.filter { isFree($0) }
+                    let free = queue.members.filter { isFree($0) && !q.isDeclined($0, now: now) }
                     if !free.isEmpty {
                         if free.allSatisfy({ q.passed.contains($0) }) { q.passed = [] }  // a new round
                         if let m = free.first(where: { !q.passed.contains($0) }) {

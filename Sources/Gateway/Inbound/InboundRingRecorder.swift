@@ -1,8 +1,8 @@
-// Until the call bridge rings SIP phones for inbound calls (InboundCallCenter is ready for
-// it), no inbound GSM call may vanish: this listens to every modem's inbound rings and, when
-// a call ends without having been answered, writes it to the missed-call list (caller or
-// withheld, the modem/SIM it rang on, how long it rang, why), with call.ringing and
-// call.ended webhooks around it.
+// No inbound GSM call may vanish. Calls on SIMs an [[inbound]] rule covers are the call
+// center's (it records its own missed calls and webhooks); every other ring (a modem's
+// `inbound_user`, or nobody at all) is watched here: when it ends without having been
+// answered, it is written to the missed-call list (caller or withheld, the modem/SIM it rang
+// on, how long it rang, why), with call.ringing and call.ended webhooks around it.
 import ControlModel
 import Foundation
 import Logging
@@ -32,6 +32,12 @@ actor InboundRingRecorder {
     private let continuation: AsyncStream<Report>.Continuation
     private var consumer: Task<Void, Never>?
     private let keys = Counter()
+    /// Whether the call center takes the calls of a modem (then this recorder leaves them be).
+    private var callCenterCovers: (@Sendable (String) async -> Bool)?
+
+    func leaveToCallCenter(_ covers: @escaping @Sendable (_ modem: String) async -> Bool) {
+        callCenterCovers = covers
+    }
 
     init(missedCalls: MissedCallService, logger: Logger, lineOf: @escaping @Sendable (String) async -> String? = { _ in nil },
          publish: @escaping @Sendable (WebhookEventType, CallEventData, Date) async -> Void) {
@@ -66,6 +72,7 @@ actor InboundRingRecorder {
     private func handle(_ report: Report) async {
         switch report {
         case .incoming(let key, let modem, let caller, let at):
+            if let covers = callCenterCovers, await covers(modem) { return }
             ringing[key] = Ringing(modem: modem, caller: caller, startedAt: at)
             await publish(.callRinging, CallEventData(callID: "in-\(key)", direction: "inbound", caller: Self.number(caller), sim: modem), at)
         case .event(let key, let event, let at):

@@ -152,6 +152,11 @@ final class ModemController: @unchecked Sendable {
         var iccid: String?
         var operatorMCCMNC: String?
         var operatorName: String?
+        var msisdn: String?
+        var imsi: String?
+
+        /// The names an [[inbound]] rule may use for this SIM: modem id, ICCID, MSISDN, IMSI.
+        var simIdentifiers: [String] { [id, iccid, msisdn, imsi].compactMap { $0 } }
     }
 
     func callFacts() -> EventLoopFuture<CallFacts> {
@@ -160,7 +165,8 @@ final class ModemController: @unchecked Sendable {
             return CallFacts(id: self.id, state: s.state, voiceCapable: s.voice?.capable ?? false, audioPort: self.audioPort,
                              audioSampleRate: self.machine.dialect.calls.audioSampleRate, iccid: s.iccid,
                              operatorMCCMNC: s.networkOperatorMCCMNC,
-                             operatorName: s.networkOperatorName ?? OperatorNames.name(mccmnc: s.networkOperatorMCCMNC))
+                             operatorName: s.networkOperatorName ?? OperatorNames.name(mccmnc: s.networkOperatorMCCMNC),
+                             msisdn: s.identity.msisdn, imsi: s.identity.imsi)
         }
     }
 
