@@ -300,4 +300,49 @@ struct CallCenterTests {
             return e.callbackResult == "connected" && e.calledBackBy == "alice"
         }
     }
+
+    @Test("automatic recall: attempts on the rule's schedule ring the group, the refused one is recorded, the answered one dials the customer")
+    func automaticRecall() async throws {
+        let (h, port) = try await GatewayHarness.startCallCenter(modems: ["huawei1"], rules: """
+            [[ring_group]]
+            name = "day"
+            members = ["alice"]
+            timeout = 10
+
+            [[inbound]]
+            sims = ["huawei1"]
+            target = "ring_group:day"
+            recall = true
+            recall_delays = [2, 4]
+            """)
+        defer { Task { await h.stop() } }
+        // alice refuses the call itself and the first recall, and answers the second.
+        let alice = h.dispatcher("alice", port: port, rtpBase: 40000,
+                                 ["ANSWER_AFTER": "0.5", "ANSWER_CODES": "486,486,200", "SECONDS": "3", "CALLS_EXPECTED": "3", "WAIT": "30"])
+        try await h.waitForRegistered("alice")
+        try await h.simulator.ringIn("huawei1", from: "+79031110006")
+        try await eventually("missed entry", seconds: 20) { try await h.missedEntries().count == 1 }
+        let missedAt = Date()
+        let id = try #require(try await h.missedEntries().first?.id)
+
+        let calls = try await alice.report().calls
+        #expect(calls.count == 3, "the call and two recall attempts rang alice: \(calls)")
+        #expect(calls.prefix(2).allSatisfy { !$0.confirmed } && calls.last?.confirmed == true, "\(calls)")
+        #expect(calls.dropFirst().allSatisfy { $0.remote?.contains("+79031110006") == true }, "recalls show the customer: \(calls)")
+
+        let missed = try #require(h.running.inbound?.missedCalls)
+        try await eventually("the recall's result is on the entry", seconds: 20) {
+            try await missed.entry(id: id).callbackResult == "connected"
+        }
+        let history = try await missed.entry(id: id).history ?? []
+        let attempts = history.filter { $0.kind == "recall" }
+        #expect(attempts.map(\.result) == ["dispatcher-no-answer", "connected"], "\(history)")
+        // The schedule: the first attempt about 2 s after the miss, the second not before 4 s.
+        if attempts.count == 2 {
+            #expect(attempts[1].at.timeIntervalSince(missedAt) >= 3, "second attempt at \(attempts[1].at) vs miss \(missedAt)")
+        }
+        let outbound = try await h.closedRecords(count: 2, seconds: 20).filter { $0.direction == "outbound" }
+        #expect(outbound.count == 1 && outbound[0].calleeDialed == "+79031110006" && outbound[0].sipUser == "alice"
+                && outbound[0].answerAt != nil, "\(outbound)")
+    }
 }

@@ -11,7 +11,8 @@ Environment:
                HANGUP=remote, which waits up to SECONDS+10 for the far end's BYE)
   MODE=answer: WAIT (20: seconds to wait for a call), ANSWER_AFTER (0.5), ANSWER_CODE (200;
                e.g. 486 to refuse), SECONDS (4), HANGUP=local|remote (remote: wait for BYE),
-               CALLS_EXPECTED (1: calls to take one after another, each waited for up to WAIT)
+               CALLS_EXPECTED (1: calls to take one after another, each waited for up to WAIT),
+               ANSWER_CODES (e.g. "486,200": the final answer to each call in turn; the last repeats)
   DTMF (digits to send 1 s after the answer), PLAY=tone|silence, OUT_DIR (recordings)
 Headless pitfalls as in the project's sip-peers reference: null audio device, threadCnt=0 +
 mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA only.
@@ -37,6 +38,7 @@ hangup = os.environ.get("HANGUP", "local")
 wait = float(os.environ.get("WAIT", "20"))
 answer_after = float(os.environ.get("ANSWER_AFTER", "0.5"))
 answer_code = int(os.environ.get("ANSWER_CODE", "200"))
+answer_codes = [int(c) for c in os.environ.get("ANSWER_CODES", "").split(",") if c.strip()]
 dtmf = os.environ.get("DTMF", "")
 play = os.environ.get("PLAY", "tone")
 out_dir = os.environ.get("OUT_DIR", ".")
@@ -65,6 +67,7 @@ class Account(pj.Account):
         c = Call(self, prm.callId)
         calls.append(c)
         c.answer_at = time.time() + answer_after
+        c.answer_code = answer_codes[min(c.n, len(answer_codes) - 1)] if answer_codes else answer_code
         op = pj.CallOpParam()
         op.statusCode = 180
         c.answer(op)
@@ -145,7 +148,7 @@ def tick():
         if c.answer_at is not None and now >= c.answer_at:
             c.answer_at = None
             op = pj.CallOpParam()
-            op.statusCode = answer_code
+            op.statusCode = c.answer_code
             try:
                 c.answer(op)
             except Exception as e:
