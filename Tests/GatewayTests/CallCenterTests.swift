@@ -345,4 +345,40 @@ struct CallCenterTests {
         #expect(outbound.count == 1 && outbound[0].calleeDialed == "+79031110006" && outbound[0].sipUser == "alice"
                 && outbound[0].answerAt != nil, "\(outbound)")
     }
+
+    @Test("an external number in a ring group is dialled through another SIM; the two modems hear each other; the caller hanging up ends both")
+    func externalMember() async throws {
+        let (h, _) = try await GatewayHarness.startCallCenter(modems: ["huawei1", "huawei2"], rules: """
+            [[ring_group]]
+            name = "drivers"
+            members = ["number:+79165550001"]
+            timeout = 20
+
+            [[inbound]]
+            sims = ["huawei1"]
+            target = "ring_group:drivers"
+            """)
+        defer { Task { await h.stop() } }
+        try await h.simulator.ringIn("huawei1", from: "+79031110007")
+        try await eventually("the driver's mobile answered and the caller is connected", seconds: 20) {
+            try await h.liveCalls().filter { $0.state == "answered" }.count == 2
+        }
+        let live = try await h.liveCalls()
+        #expect(live.contains { $0.direction == "outbound" && $0.modemID == "huawei2" && $0.number == "+79165550001" }, "\(live)")
+        try await h.simulator.resetReceivedAudio("huawei1")
+        try await h.simulator.resetReceivedAudio("huawei2")
+        try await Task.sleep(for: .milliseconds(2200))
+        // Each far end plays the simulator's 1 kHz: it must cross the gateway to the other modem.
+        try await h.expectToneAtModem("huawei1", "the driver heard by the caller")
+        try await h.expectToneAtModem("huawei2", "the caller heard by the driver")
+
+        try await h.simulator.remoteHangup("huawei1")
+        let rows = try await h.closedRecords(count: 2, seconds: 20)
+        let inbound = try #require(rows.first { $0.direction == "inbound" })
+        let outbound = try #require(rows.first { $0.direction == "outbound" })
+        #expect(inbound.answerAt != nil && inbound.caller == "+79031110007" && inbound.gsmCause == "normal", "\(inbound)")
+        #expect(outbound.answerAt != nil && outbound.calleeDialed == "+79165550001" && outbound.modemID == "huawei2"
+                && outbound.gsmCause == "local-hangup", "the driver's leg ends with the caller's: \(outbound)")
+        #expect(try await h.missedEntries().isEmpty)
+    }
 }

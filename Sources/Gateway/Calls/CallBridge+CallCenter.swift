@@ -121,6 +121,15 @@ extension CallBridge {
     /// (at once when the modem is already off hook, else when ATA connects).
     func centerConnect(_ member: InboundMember) {
         loop.execute {
+            if case .number = member {
+                guard self.phase != .ended, self.connectExternal(member) else {
+                    if case .callCenter(let link) = self.farEnd { link.report(.callEnded(callID: self.id)) }
+                    self.hangUpGSM()
+                    return
+                }
+                self.markAnswered(by: member)
+                return
+            }
             guard self.phase != .ended, let leg = self.memberLegs[member], let audio = self.memberAudio[member] else {
                 // The phone went away between its 200 and now: the distributor hears so.
                 if case .callCenter(let link) = self.farEnd { link.report(.callEnded(callID: self.id)) }
@@ -131,17 +140,21 @@ extension CallBridge {
             self.sipLeg = leg
             self.holdPlayer = nil
             if case .user(let name) = member { self.record?.sipUser = name }
-            let now = Date()
-            self.answeredAt = now
-            self.record?.answerAt = now
-            self.phase = .answered
             self.media?.configure(audio)
             if self.audio != nil, let media = self.media {
                 media.reset()
                 media.sending = true
             }
-            self.logger.info("inbound call connected", metadata: ["member": "\(member)"])
+            self.markAnswered(by: member)
         }
+    }
+
+    private func markAnswered(by member: InboundMember) {
+        let now = Date()
+        answeredAt = now
+        record?.answerAt = now
+        phase = .answered
+        logger.info("inbound call connected", metadata: ["member": "\(member)"])
     }
 
     func centerHangUpGSM() {
@@ -181,11 +194,10 @@ extension CallBridge {
 
     // MARK: Ringing members (call center and callbacks)
 
-    /// INVITEs a member's phone with this call's RTP port. External numbers are dialled
-    /// out through a SIM in a later step; today they count as declined.
+    /// INVITEs a member's phone with this call's RTP port. (External numbers are dialled by
+    /// CallManager through another SIM: CallBridge+ExternalMember.swift.)
     func ringMember(_ member: InboundMember, sip: SIPService, caller: String?) {
         guard case .user(let name) = member else {
-            logger.notice("ring group member is an external number: not supported yet, skipped", metadata: ["member": "\(member)"])
             memberGone(member, answered: false)
             return
         }
@@ -233,6 +245,10 @@ extension CallBridge {
 
     func stopMember(_ member: InboundMember, reason: String?) {
         ringingMembers.remove(member)
+        if member != connectedMember, let external = externalLegs.removeValue(forKey: member) {
+            external.bridge.hangUp()
+            return
+        }
         guard member != connectedMember, let leg = memberLegs.removeValue(forKey: member) else { return }
         memberAudio[member] = nil
         leg.hangUp(reason: reason)
@@ -286,5 +302,6 @@ extension CallBridge {
         for member in Array(ringingMembers) { stopMember(member, reason: reason) }
         for (member, leg) in memberLegs where member != connectedMember { leg.hangUp(reason: reason) }
         memberLegs = memberLegs.filter { $0.key == connectedMember }
+        endExternalLegs(includingConnected: true)
     }
 }

@@ -41,6 +41,9 @@ final class CallBridge: @unchecked Sendable {
         /// A callback to a customer: ring the dispatchers first, dial once one answers
         /// (CallBridge+Callback.swift).
         case callback(CallbackLink)
+        /// An external number rung for a call-center call, dialled through another SIM; its
+        /// audio meets the inbound modem's in a PCMRelay (CallBridge+ExternalMember.swift).
+        case externalMember(ExternalMemberLink)
     }
 
     let id: String
@@ -89,6 +92,10 @@ final class CallBridge: @unchecked Sendable {
     var mediaOpening: EventLoopFuture<MediaBridge>?
     /// The call center has been told of this call (once the caller's number is known).
     var announcedToCallCenter = false
+    /// External members being dialled for this call, and the relay of each.
+    var externalLegs: [InboundMember: (bridge: CallBridge, relay: PCMRelay)] = [:]
+    /// Modem-to-modem audio: the relay and which side of it this call's modem is.
+    var relay: (relay: PCMRelay, side: PCMRelay.Side)?
 
     // The test signal and what came back (last second, 8 kHz).
     private var tone = ToneGenerator(frequency: 1000, levelDBm0: -10)
@@ -130,6 +137,7 @@ final class CallBridge: @unchecked Sendable {
             case .sipInbound(let user, let caller, let sip, let host): self.startInbound(user: user, caller: caller, sip: sip, host: host)
             case .callCenter(let link): self.startCallCenter(link)
             case .callback(let link): self.startCallback(link)
+            case .externalMember(let link): self.relay = (link.relay, .b); self.nextAttempt()
             }
         }
     }
@@ -259,7 +267,7 @@ final class CallBridge: @unchecked Sendable {
             } else {
                 leg.hangUp(reason: mapped.reasonHeader)
             }
-        case .sipInbound, .testTone, .callCenter, .callback:
+        case .sipInbound, .testTone, .callCenter, .callback, .externalMember:
             leg.hangUp(reason: mapped.reasonHeader)
         }
     }
@@ -373,6 +381,7 @@ final class CallBridge: @unchecked Sendable {
             if record?.ringingAt == nil { record?.ringingAt = now }
             openAudio()
             if case .sipOutbound = farEnd, let media { sipLeg?.answer(localPort: media.localPort) }
+            if case .externalMember(let link) = farEnd { link.report(.answered) }
             if hangUpRequested { controller?.hangUp() }
         case .ended(_, let cause, _):
             attemptEnded(cause)
@@ -452,6 +461,7 @@ final class CallBridge: @unchecked Sendable {
         switch farEnd {
         case .callCenter(let link): callCenterFinished(link)
         case .callback(let link): callbackFinished(link)
+        case .externalMember(let link): link.report(.ended(lastCause ?? CallEndCause(kind: .normal, text: "ended")))
         default: break
         }
         onFinished(self)
@@ -475,7 +485,10 @@ final class CallBridge: @unchecked Sendable {
                 media.sending = !isCallCenter || connectedMember != nil
             }
             port.source = { [unowned self] out in self.fillTowardModem(out) }
-            port.onFrame = { [unowned self] frame in self.media?.modemFrame(frame) }
+            port.onFrame = { [unowned self] frame in
+                self.media?.modemFrame(frame)
+                if let (relay, side) = self.relay { relay.push(from: side, frame) }
+            }
         }
         port.onClosed = { [weak self] reason in
             self?.logger.notice("audio port closed", metadata: ["reason": "\(reason)"])
@@ -503,6 +516,7 @@ final class CallBridge: @unchecked Sendable {
             holdPlayer?.fill(out)
             return true
         }
+        if let (relay, side) = relay { return relay.pull(for: side, into: out) }
         return media?.fillModemFrame(out) ?? false
     }
 

@@ -317,7 +317,45 @@ extension CallManager {
 
 // The call center's actions, carried out by the call's bridge (on its loop).
 extension CallManager: InboundCallLegs {
-    func ring(_ callID: String, _ member: InboundMember) async { calls[callID]?.centerRing(member) }
+    func ring(_ callID: String, _ member: InboundMember) async {
+        guard let call = calls[callID] else { return }
+        if case .number(let number) = member {
+            await ringExternal(call, member, number: number)
+        } else {
+            call.centerRing(member)
+        }
+    }
+
+    /// Dials an external member through a free SIM (the router's choice when configured);
+    /// its answer and end go back to the inbound call, which relays the audio.
+    private func ringExternal(_ call: CallBridge, _ member: InboundMember, number: String) async {
+        let all = await pool.callCandidates()
+        var ids: [String]
+        if let routing {
+            ids = await routing.plan(dialled: number, user: nil, now: Date()).candidates.map(\.id)
+        } else {
+            ids = chooser.candidates(number: number, named: nil, among: all.map(\.facts))
+        }
+        ids = ids.filter { !claimed.contains($0) }
+        let chosen = ids.compactMap { id in all.first { $0.facts.id == id } }
+        guard let first = chosen.first else {
+            logger.notice("no free SIM to ring an external member", metadata: ["member": "\(member)"])
+            call.externalMemberUnreachable(member)
+            return
+        }
+        let relay = PCMRelay()
+        let link = ExternalMemberLink(relay: relay) { [weak call] event in call?.externalMemberEvent(member, event) }
+        let id = nextID()
+        let bridge = CallBridge(id: id, direction: "outbound", number: number, candidates: chosen, loop: first.controller.eventLoop,
+                                storage: storage, logger: logger, farEnd: .externalMember(link), rtpPorts: rtpPorts) { [weak self] bridge in
+            Task { await self?.finished(bridge) }
+        }
+        calls[id] = bridge
+        claimed.insert(first.facts.id)
+        claims[id] = first.facts.id
+        call.externalMemberDialled(member, bridge: bridge, relay: relay)
+        bridge.start()
+    }
     func stopRinging(_ callID: String, _ member: InboundMember) async { calls[callID]?.centerStopRinging(member) }
     func answerGSM(_ callID: String) async { calls[callID]?.centerAnswerGSM() }
     func playHoldMusic(_ callID: String, file: String?) async { calls[callID]?.centerPlayHoldMusic(file: file) }
