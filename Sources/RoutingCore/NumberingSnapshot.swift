@@ -17,6 +17,7 @@ public final class NumberingSnapshot: Sendable {
     /// Increments applied since the last full MNP file. `returnedMark` marks a number
     /// returned to its range holder: it hides any entry in `ported`.
     let overlay: [UInt64: OperatorIndex]
+    let hasOverlay: Bool
     static let returnedMark = OperatorIndex.max
 
     init(operators: OperatorTable, mapping: OperatorMapping, version: NumberingDataVersion,
@@ -29,6 +30,7 @@ public final class NumberingSnapshot: Sendable {
         self.carrierPrefixes = carrierPrefixes
         self.ported = ported
         self.overlay = overlay
+        self.hasOverlay = !overlay.isEmpty
     }
 
     /// A snapshot with no data: every lookup answers `.none`.
@@ -46,7 +48,10 @@ public final class NumberingSnapshot: Sendable {
     public var byteCount: Int { registry.byteCount + ported.byteCount + carrierPrefixes.count * 10 + overlay.count * 40 }
 
     public func lookup(_ number: UInt64) -> OperatorLookupResult {
-        if let index = overlay[number] {
+        // An empty overlay (the usual state after a full MNP file) costs no hashing.
+        if !hasOverlay {
+            if let index = ported.lookup(number) { return result(number, index, .mnp) }
+        } else if let index = overlay[number] {
             if index != Self.returnedMark { return result(number, index, .mnp) }
         } else if let index = ported.lookup(number) {
             return result(number, index, .mnp)

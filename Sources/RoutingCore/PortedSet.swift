@@ -11,7 +11,8 @@
 //   UInt32 start offset per block (an empty block starts where the next one does). All of
 //   +79XXXXXXXXX is one run of 244K blocks (1 MB); sparse sets (a few numbers in several
 //   countries) get one small run per cluster. A lookup binary-searches the few runs, reads
-//   two adjacent offsets and searches the block: about four cache misses.
+//   two adjacent offsets and finds the number in its block by interpolation (numbers are
+//   spread evenly within 4,096): about three cache misses.
 
 public struct PortedSet: Sendable {
     private let runFirstKeys: [UInt64]
@@ -44,32 +45,75 @@ public struct PortedSet: Sendable {
     /// Bytes held by the arrays.
     public var byteCount: Int { entries.count * 4 + blockStarts.count * 4 + runFirstKeys.count * 16 }
 
+    /// Entries looked at one by one from the interpolated guess before falling back to a
+    /// binary search of the rest of the block (a block that is not evenly filled).
+    static let maxProbe = 8
+
     public func lookup(_ number: UInt64) -> OperatorIndex? {
         let key = number >> Self.blockBits
         let low = UInt32(truncatingIfNeeded: number & Self.lowMask)
-        // The run with the greatest first key ≤ key.
-        var lo = 0
-        var hi = runFirstKeys.count
+        return runFirstKeys.withUnsafeBufferPointer { firstKeys -> OperatorIndex? in
+            // The run with the greatest first key ≤ key (one run for all of +79…).
+            var lo = 0
+            var hi = firstKeys.count
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                if firstKeys[mid] <= key { lo = mid &+ 1 } else { hi = mid }
+            }
+            guard lo > 0 else { return nil }
+            let run = lo &- 1
+            let offset = key &- firstKeys[run]
+            guard offset < UInt64(runBlockCounts[run]) else { return nil }
+            let slot = Int(runOffsets[run]) &+ Int(offset)
+            return blockStarts.withUnsafeBufferPointer { starts in
+                entries.withUnsafeBufferPointer { entries in
+                    Self.search(entries, from: Int(starts[slot]), to: Int(starts[slot &+ 1]), low: low)
+                }
+            }
+        }
+    }
+
+    /// Finds `low` among one block's entries (sorted by their high half). Numbers ported
+    /// within a block are spread roughly evenly, so the entry sits near
+    /// `first + low × count / 4096`: one cache line is read where a binary search of ~80
+    /// entries reads five. Clustered blocks fall back to a binary search of what is left.
+    @inline(__always)
+    static func search(_ entries: UnsafeBufferPointer<UInt32>, from first: Int, to end: Int, low: UInt32) -> OperatorIndex? {
+        let count = end &- first
+        guard count > 0 else { return nil }
+        var i = first &+ Int((UInt64(low) &* UInt64(count)) >> blockBits)
+        if entries[i] >> 16 < low {
+            // Forward to the first entry ≥ low.
+            i &+= 1
+            var probes = 0
+            while i < end, entries[i] >> 16 < low {
+                probes &+= 1
+                if probes == maxProbe { i = lowerBound(entries, i &+ 1, end, low); break }
+                i &+= 1
+            }
+        } else {
+            // Back while the previous entry is still ≥ low.
+            var probes = 0
+            while i > first, entries[i &- 1] >> 16 >= low {
+                probes &+= 1
+                if probes == maxProbe { i = lowerBound(entries, first, i &- 1, low); break }
+                i &-= 1
+            }
+        }
+        guard i < end, entries[i] >> 16 == low else { return nil }
+        return OperatorIndex(truncatingIfNeeded: entries[i])
+    }
+
+    /// The first index in `first..<end` whose entry's high half is ≥ low (`end` if none).
+    @inline(__always)
+    static func lowerBound(_ entries: UnsafeBufferPointer<UInt32>, _ first: Int, _ end: Int, _ low: UInt32) -> Int {
+        var lo = first
+        var hi = end
         while lo < hi {
             let mid = (lo &+ hi) >> 1
-            if runFirstKeys[mid] <= key { lo = mid + 1 } else { hi = mid }
+            if entries[mid] >> 16 < low { lo = mid &+ 1 } else { hi = mid }
         }
-        guard lo > 0 else { return nil }
-        let run = lo - 1
-        let offset = key - runFirstKeys[run]
-        guard offset < UInt64(runBlockCounts[run]) else { return nil }
-        let slot = Int(runOffsets[run]) + Int(offset)
-        return entries.withUnsafeBufferPointer { entries -> OperatorIndex? in
-            var first = Int(blockStarts[slot])
-            var last = Int(blockStarts[slot + 1])
-            let end = last
-            while first < last {
-                let mid = (first &+ last) >> 1
-                if entries[mid] >> 16 < low { first = mid + 1 } else { last = mid }
-            }
-            guard first < end, entries[first] >> 16 == low else { return nil }
-            return OperatorIndex(truncatingIfNeeded: entries[first])
-        }
+        return lo
     }
 
     /// Every entry in number order (for merging an overlay into a new base).

@@ -1,11 +1,24 @@
 // RangeTable: non-overlapping number ranges → operator, as a struct of sorted arrays
 // (numbering.md §9.3.1): 18 bytes per range, lookup = one binary search plus an end check.
 // The whole Russian DEF registry (16.6K ranges) is ~300 KB.
+//
+// A bucket index in front of the search: the span from the first start to the last end is
+// cut into at most 2^16 equal power-of-two buckets, each holding where its ranges begin in
+// `starts` (256 KB at most). A lookup then searches the one to three ranges of its bucket
+// instead of 14 levels of all of them, each level a likely cache miss.
 
 public struct RangeTable: Sendable {
     private let starts: [UInt64]
     private let ends: [UInt64]
     private let operators: [OperatorIndex]
+    /// The first start; numbers below it have no range.
+    private let base: UInt64
+    /// Bucket b holds numbers base + (b << shift) … base + ((b + 1) << shift) − 1.
+    private let shift: UInt64
+    /// `bucketFirst[b]`: how many starts lie below bucket b (count + 1 entries).
+    private let bucketFirst: [UInt32]
+
+    static let maxBucketBits = 16
 
     public struct Entry: Sendable, Hashable {
         public let first: UInt64
@@ -19,6 +32,23 @@ public struct RangeTable: Sendable {
         self.starts = starts
         self.ends = ends
         self.operators = operators
+        guard let first = starts.first, let last = ends.last else {
+            base = 0; shift = 0; bucketFirst = [0, 0]
+            return
+        }
+        base = first
+        let span = last - first
+        let spanBits = span == 0 ? 0 : 64 - span.leadingZeroBitCount
+        shift = UInt64(max(0, spanBits - Self.maxBucketBits))
+        let bucketCount = Int(span >> shift) + 1
+        var bucketFirst = [UInt32](repeating: 0, count: bucketCount + 1)
+        var index = 0
+        for bucket in 0...bucketCount {
+            let bucketStart = first &+ (UInt64(bucket) << shift)
+            while index < starts.count, starts[index] < bucketStart { index += 1 }
+            bucketFirst[bucket] = UInt32(index)
+        }
+        self.bucketFirst = bucketFirst
     }
 
     /// Sorts and validates: overlapping ranges are refused (the registry has none; an
@@ -45,13 +75,23 @@ public struct RangeTable: Sendable {
     public var count: Int { starts.count }
 
     /// Bytes held by the arrays.
-    public var byteCount: Int { starts.count * 18 }
+    public var byteCount: Int { starts.count * 18 + bucketFirst.count * 4 }
 
     public func lookup(_ number: UInt64) -> OperatorIndex? {
-        starts.withUnsafeBufferPointer { starts in
-            // Upper bound: the first start greater than number.
-            var low = 0
-            var high = starts.count
+        guard number >= base else { return nil }
+        let bucket = (number &- base) >> shift
+        return starts.withUnsafeBufferPointer { starts in
+            // Upper bound (the first start greater than number), searched within the bucket:
+            // every start below the bucket is ≤ number, every start past it is > number.
+            var low: Int
+            var high: Int
+            if bucket < UInt64(bucketFirst.count &- 1) {
+                low = Int(bucketFirst[Int(bucket)])
+                high = Int(bucketFirst[Int(bucket) &+ 1])
+            } else {
+                low = starts.count
+                high = starts.count
+            }
             while low < high {
                 let mid = (low &+ high) >> 1
                 if starts[mid] <= number { low = mid + 1 } else { high = mid }

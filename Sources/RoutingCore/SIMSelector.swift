@@ -85,6 +85,14 @@ public enum SIMRejection: Sendable, Codable, Hashable, CustomStringConvertible {
     /// Policy says on-net only and this SIM is not.
     case offNet
 
+    /// The SIM is momentarily taken, not unfit: it keeps its place in the preference order.
+    public var isOccupancy: Bool {
+        switch self {
+        case .notFree, .concurrentCallsReached: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .notFree: "modem busy"
@@ -128,6 +136,16 @@ public struct SIMSelection: Sendable, Codable, Hashable {
     /// Best first; the Gateway tries them in this order on modem/network failure.
     public let ranked: [RankedSIM]
     public let rejected: [RejectedSIM]
+    /// Ids of the ranked SIMs and of those rejected only for being busy (modem not free,
+    /// concurrent calls reached), in the same order: where each SIM stands for this call
+    /// when nothing is momentarily taken. A call record's rank is its SIM's place here, so
+    /// a call that left through the second-best SIM because the best one was busy says 2.
+    public let preferenceOrder: [String]
+
+    /// A SIM's place in `preferenceOrder`, 1 = the best (nil: not a candidate for this call).
+    public func preferenceRank(of id: String) -> Int? {
+        preferenceOrder.firstIndex(of: id).map { $0 + 1 }
+    }
 }
 
 public struct SelectionPolicy: Sendable, Codable, Hashable {
@@ -161,6 +179,8 @@ public struct SIMSelector: Sendable {
         let destinationNetwork = destination.network.map(mapping.pricingNetwork(of:))
         var ranked: [RankedSIM] = []
         var rejected: [RejectedSIM] = []
+        /// Rejected only for being busy: ranked as if free, for `preferenceOrder`.
+        var busy: [RankedSIM] = []
 
         for sim in candidates {
             let usage = sim.usage.current(at: now, timeZone: timeZone, monthResetDay: sim.limits.monthResetDay)
@@ -188,11 +208,18 @@ public struct SIMSelector: Sendable {
             }
             if policy.onNetOnly, destinationNetwork != nil, !onNet { reasons.append(.offNet) }
 
+            let maxSeconds = sim.limits.allowedCallSeconds(after: usage)
             guard reasons.isEmpty else {
                 rejected.append(RejectedSIM(id: sim.id, iccid: sim.iccid, network: sim.network, reasons: reasons))
+                if reasons.allSatisfy(\.isOccupancy) {
+                    busy.append(RankedSIM(
+                        id: sim.id, iccid: sim.iccid, network: sim.network, onNet: onNet,
+                        pricePerMinute: sim.tariff.pricePerMinute(to: destination.network, onNet: onNet),
+                        minutesUsedToday: usage.minutesToday, signalDBm: sim.modem.signalDBm,
+                        maxCallSeconds: maxSeconds, warningAtSecond: nil))
+                }
                 continue
             }
-            let maxSeconds = sim.limits.allowedCallSeconds(after: usage)
             ranked.append(RankedSIM(
                 id: sim.id, iccid: sim.iccid, network: sim.network, onNet: onNet,
                 pricePerMinute: sim.tariff.pricePerMinute(to: destination.network, onNet: onNet),
@@ -201,7 +228,8 @@ public struct SIMSelector: Sendable {
                 warningAtSecond: maxSeconds.map { max(0, $0 - policy.warningLeadSeconds) }))
         }
         ranked.sort(by: Self.ranksBefore)
-        return SIMSelection(destination: destination, ranked: ranked, rejected: rejected)
+        let preference = (ranked + busy).sorted(by: Self.ranksBefore).map(\.id)
+        return SIMSelection(destination: destination, ranked: ranked, rejected: rejected, preferenceOrder: preference)
     }
 
     static func ranksBefore(_ a: RankedSIM, _ b: RankedSIM) -> Bool {

@@ -1,6 +1,7 @@
 // Issue 5's end-to-end case: a dispatcher's phone (pjsua2) calls mobile numbers through the
 // gateway; the router sends each call through the SIM of the callee's operator, and when
-// that SIM is over its daily limit the call takes the next SIM. The CDRs say which.
+// that SIM is over its daily limit, or busy with another call, the call takes the next SIM.
+// The CDRs say which.
 import ControlModel
 import Foundation
 import ModemSimulator
@@ -63,5 +64,46 @@ struct RoutedCallTests {
         let overLimit = try await call("+79030123456")
         #expect(overLimit.modemID == "huawei1", "Beeline SIM over its limit, next SIM: \(overLimit)")
         #expect(overLimit.calleeOperatorMCCMNC == "250-99" && overLimit.routeRank == 1, "quectel1 was rejected, so huawei1 ranks first: \(overLimit)")
+    }
+
+    @Test("the MTS SIM is busy with a call: the next MTS call leaves through the Beeline SIM, and its CDR says so")
+    func busyOnNetSIM() async throws {
+        let h = try await GatewayHarness.start(modems: ["huawei1", "quectel1"], extraTOML: """
+            [routing]
+            home_country = "ru"
+            time_zone = "Europe/Moscow"
+            registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
+            """, tail: GatewayHarness.sipTail)
+        defer { Task { await h.stop() } }
+        let sip = try #require(h.running.sip)
+        let port = try #require(await sip.boundListeners().first { $0.transport == "udp" }).port
+        for m in ["huawei1", "quectel1"] {
+            try await h.waitFor(m, "free") { $0.state == .free }
+            for number in ["+79161234567", "+79161234568"] {
+                try await h.simulator.setCallee(m, CalleeRule(pattern: number, behaviour: .answer(after: 0.3, dropAfter: nil)))
+            }
+        }
+        // A first MTS call holds huawei1 (the MTS SIM) for 8 s.
+        let held = Phone.start(port: port, directory: h.directory, rtpPort: 40000,
+                               env: ["MODE": "call", "NUMBER": "+79161234567", "SECONDS": "8"])
+        let answered = try await h.waitForAnswered(1)
+        #expect(answered.first?.modemID == "huawei1", "\(answered)")
+        let explained = await h.run(["route", "explain", "+79161234568"]).standardOutput
+        #expect(explained.contains("huawei1  250-01  rejected: modem busy"), "\(explained)")
+
+        // A second MTS call meanwhile: off-net, through quectel1.
+        let second = try await Phone.start(port: port, directory: h.directory, rtpPort: 40400,
+                                           env: ["MODE": "call", "NUMBER": "+79161234568", "SECONDS": "1"]).report()
+        #expect(try #require(second.calls.first).confirmed, "\(second)")
+        #expect(try #require(try await held.report().calls.first).confirmed)
+        let rows = try await h.closedRecords(count: 2)
+        let first = try #require(rows.first { $0.calleeDialed == "+79161234567" })
+        let next = try #require(rows.first { $0.calleeDialed == "+79161234568" })
+        #expect(first.modemID == "huawei1" && first.routeRank == 1 && first.calleeOperatorMCCMNC == "250-01", "\(first)")
+        #expect(next.modemID == "quectel1", "on-net SIM busy, next SIM: \(next)")
+        // The CDR: an MTS callee (250-01) carried by the Beeline SIM, the router's second
+        // choice (huawei1, busy, keeps first place), on the first attempt.
+        #expect(next.calleeOperatorMCCMNC == "250-01" && next.calleeOperatorName == "MTS" && next.lookupSource == "registry"
+                && next.routeRank == 2 && next.attempt == 1, "\(next)")
     }
 }

@@ -143,6 +143,22 @@ struct SIMSelectorTests {
         #expect(byID["free"]?.maxCallSeconds == nil && byID["free"]?.warningAtSecond == nil)
     }
 
+    @Test("a busy SIM is rejected but keeps its place in the preference order; an unfit one does not")
+    func busySIMKeepsItsPlace() {
+        let plan = select(Self.destination("25001", name: "MTS"), [
+            Self.sim("beeline", "25099", offNet: 0.5),
+            Self.sim("mts-busy", "25001", onNet: 0, free: false),
+            Self.sim("mts-full", "25001", onNet: 0, limits: SIMLimits(maxConcurrentCalls: 1), usage: Self.usage(active: 1)),
+            Self.sim("mts-over", "25001", onNet: 0, limits: SIMLimits(callsPerDay: 3), usage: Self.usage(callsToday: 3)),
+            Self.sim("mts-busy-unregistered", "25001", onNet: 0, free: false, registered: false),
+            Self.sim("tele2", "25020", offNet: 0.9),
+        ])
+        #expect(plan.ranked.map(\.id) == ["beeline", "tele2"])
+        #expect(plan.preferenceOrder == ["mts-busy", "mts-full", "beeline", "tele2"])
+        #expect(plan.preferenceRank(of: "beeline") == 3 && plan.preferenceRank(of: "mts-over") == nil)
+        #expect(plan.rejected.map(\.id) == ["mts-busy", "mts-full", "mts-over", "mts-busy-unregistered"])
+    }
+
     @Test func onNetOnlyPolicy() {
         let plan = select(Self.destination("25001"), [Self.sim("mts", "25001"), Self.sim("t2", "25020")],
                           selector: SIMSelector(policy: SelectionPolicy(onNetOnly: true)))

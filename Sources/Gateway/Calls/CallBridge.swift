@@ -114,8 +114,19 @@ final class CallBridge: @unchecked Sendable {
         var lookupSource: String
         /// Modem id → its place in the router's order (1 = first choice).
         var rank: [String: Int]
+        /// Modem id → the per-call cap of its SIM for this call (none: no cap).
+        var caps: [String: CallCap] = [:]
     }
     private let route: RouteFacts?
+    /// The SIP user who placed an outbound call (their minutes count when it ends).
+    var sipUser: String? {
+        if case .sipOutbound(let request) = farEnd { return request.user }
+        return nil
+    }
+    /// The warning and hang-up timers of the per-call cap, armed at the answer.
+    private var capTimers: [Scheduled<Void>] = []
+    /// Set when the cap ended the call: it replaces the modem's "local hang-up" in the record.
+    private var capCause: CallEndCause?
 
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
          loop: EventLoop, storage: Storage, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
@@ -382,7 +393,7 @@ final class CallBridge: @unchecked Sendable {
             openAudio()
             if case .sipOutbound = farEnd, let media { sipLeg?.answer(localPort: media.localPort) }
             if case .externalMember(let link) = farEnd { link.report(.answered) }
-            if hangUpRequested { controller?.hangUp() }
+            if hangUpRequested { controller?.hangUp() } else { armCap() }
         case .ended(_, let cause, _):
             attemptEnded(cause)
         case .callerIdentified(let caller):
@@ -401,8 +412,10 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    func attemptEnded(_ cause: CallEndCause) {
+    func attemptEnded(_ reported: CallEndCause) {
         guard phase != .ended, record != nil else { return }
+        let cause = capCause ?? reported
+        cancelCap()
         closeAudio()
         guard var r = record else { return }
         let now = Date()
@@ -448,6 +461,7 @@ final class CallBridge: @unchecked Sendable {
     func finish() {
         guard phase != .ended else { return }
         phase = .ended
+        cancelCap()
         if lastCause == nil { lastCause = CallEndCause(kind: .noService, text: "no modem could take the call") }
         if let cause = lastCause {
             endSIPLeg(cause)
@@ -465,6 +479,41 @@ final class CallBridge: @unchecked Sendable {
         default: break
         }
         onFinished(self)
+    }
+
+    // MARK: Per-call cap
+
+    /// An answered outbound call on a SIM with a cap: beeps to the phone at the warning
+    /// second, both legs hung up at the cap. Timers run on this call's loop, from the answer.
+    private func armCap() {
+        guard case .sipOutbound = farEnd, let id = facts?.id, let cap = route?.caps[id] else { return }
+        cancelCap()
+        if cap.warningAtSecond < cap.seconds {
+            capTimers.append(loop.scheduleTask(in: .seconds(Int64(cap.warningAtSecond))) {
+                guard self.phase == .answered, self.capCause == nil else { return }
+                self.logger.info("per-call cap: warning tone", metadata: ["cap": "\(cap.seconds)"])
+                self.media?.playWarning()
+            })
+        }
+        capTimers.append(loop.scheduleTask(in: .seconds(Int64(cap.seconds))) { self.capReached(cap) })
+    }
+
+    private func cancelCap() {
+        for timer in capTimers { timer.cancel() }
+        capTimers.removeAll()
+    }
+
+    /// BYE with the Reason to the phone, hang-up to the modem; the record's cause says the cap.
+    private func capReached(_ cap: CallCap) {
+        guard phase == .answered, capCause == nil else { return }
+        logger.notice("per-call cap reached: ending the call", metadata: ["cap": "\(cap.seconds)"])
+        capCause = CallEndCause(kind: .localHangup, text: cap.text)
+        if let leg = sipLeg, sipEnded == nil {
+            sipEnded = SIPLegEnd(outcome: "cap", reason: cap.reasonHeader, status: nil)
+            leg.hangUp(reason: cap.reasonHeader)
+        }
+        hangUpRequested = true
+        controller?.hangUp()
     }
 
     // MARK: Audio

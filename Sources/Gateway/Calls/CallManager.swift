@@ -79,9 +79,11 @@ actor CallManager {
             let plan = await routing.plan(dialled: request.number, user: request.user, now: Date())
             if let refusal = plan.refusal {
                 logger.notice("call refused by routing", metadata: ["user": "\(request.user)", "number": "\(request.number)", "why": "\(refusal)"])
-                request.leg.reject(status: refusal.sipStatus, phrase: Self.phrase(refusal.sipStatus), reason: nil)
+                request.leg.reject(status: refusal.sipStatus, phrase: Self.phrase(refusal.sipStatus),
+                                   reason: RoutingService.reasonHeader(refusal))
                 return
             }
+            await routing.recordCallPlacedLogging(user: request.user, logger: logger)
             ids = plan.candidates.map(\.id).filter { id in all.contains { $0.facts.id == id } }
             let destination = plan.explanation.selection?.destination
             route = CallBridge.RouteFacts(
@@ -89,7 +91,8 @@ actor CallManager {
                 operatorMCCMNC: destination?.operator?.network?.description,
                 operatorName: destination?.operator?.name,
                 lookupSource: destination?.source.rawValue ?? "none",
-                rank: Dictionary(plan.candidates.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { first, _ in first }))
+                rank: CallCap.ranks(plan),
+                caps: CallCap.byModem(plan))
         } else {
             ids = chooser.candidates(number: request.number, user: request.user, named: request.modem, among: all.map(\.facts), now: Date())
         }
@@ -297,7 +300,7 @@ actor CallManager {
                 let now = Date()
                 let billed = routing.billedSeconds(iccid: iccid, callSeconds: Int(now.timeIntervalSince(answered).rounded(.up)))
                 try? await routing.recordCallStart(iccid: iccid, user: nil, at: answered)
-                try? await routing.recordCallEnd(iccid: iccid, user: nil, billedSeconds: billed, at: now)
+                try? await routing.recordCallEnd(iccid: iccid, user: bridge.sipUser, billedSeconds: billed, at: now)
             }
         }
         if let modem = claims.removeValue(forKey: bridge.id) { claimed.remove(modem) }

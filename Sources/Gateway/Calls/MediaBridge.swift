@@ -134,6 +134,10 @@ final class MediaBridge: @unchecked Sendable {
 
     private var payload = [UInt8](repeating: 0, count: PCMFrame.samplesPerFrame)
     private var sendBuffer: ByteBuffer
+    /// The per-call cap's warning (`playWarning`): frames still to go, and the beep's samples.
+    private var warningFramesLeft = 0
+    private var warningTone = ToneGenerator(frequency: MediaBridge.warningFrequency, levelDBm0: -10)
+    private var warningFrame = [Int16](repeating: 0, count: PCMFrame.samplesPerFrame)
 
     /// RTP flows out only once the call is answered on SIP (no early media).
     var sending = false
@@ -305,11 +309,47 @@ final class MediaBridge: @unchecked Sendable {
             pendingDigits.removeAll(keepingCapacity: true)   // no telephone-event negotiated
         }
         let header = sender.audioHeader(payloadType: payloadType, samples: UInt32(frame.count))
-        payload.withUnsafeMutableBytes { buf in
-            let n = G711.encode(law, samples: frame, into: buf)
-            send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+        if warningFramesLeft > 0, frame.count == warningFrame.count, nextWarningFrameBeeps() {
+            warningFrame.withUnsafeBufferPointer { samples in
+                payload.withUnsafeMutableBytes { buf in
+                    let n = G711.encode(law, samples: samples, into: buf)
+                    send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+                }
+            }
+        } else {
+            payload.withUnsafeMutableBytes { buf in
+                let n = G711.encode(law, samples: frame, into: buf)
+                send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+            }
         }
         pcmToRTP.record(Int64(NIODeadline.now().uptimeNanoseconds) - start)
+    }
+
+    // MARK: The per-call cap's warning (to the phone only)
+
+    /// Three short beeps: 440 Hz (a pitch no call-progress tone uses, so it is not mistaken
+    /// for busy or ringback), 200 ms on / 200 ms off, the beeps replacing the far end's audio
+    /// and the gaps letting it through, so the conversation is not cut for the whole second.
+    static let warningFrequency = 440.0
+    static let warningBeeps = 3
+    static let warningBeepFrames = 10   // 200 ms of 20 ms frames
+    private static var warningTotalFrames: Int { (2 * warningBeeps - 1) * warningBeepFrames }
+
+    /// Starts the warning beeps toward the phone (from the next modem frame).
+    func playWarning() {
+        loop.assertInEventLoop()
+        warningFramesLeft = Self.warningTotalFrames
+    }
+
+    /// Advances the warning by one frame; true when this frame is a beep, generated into
+    /// `warningFrame` (no allocation), false in a gap (the far end's frame goes out).
+    private func nextWarningFrameBeeps() -> Bool {
+        let index = Self.warningTotalFrames - warningFramesLeft
+        warningFramesLeft -= 1
+        guard (index / Self.warningBeepFrames) % 2 == 0 else { return false }
+        if index % Self.warningBeepFrames == 0 { warningTone.restart() }
+        warningFrame.withUnsafeMutableBufferPointer { warningTone.fill($0) }
+        return true
     }
 
     /// A digit to send to the phone (reported by the modem: in-band detection stops).

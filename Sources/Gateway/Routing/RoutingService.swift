@@ -4,10 +4,16 @@
 // The outbound call flow calls, per INVITE:
 //     let plan = await routing.plan(dialled: "89161234567", user: "alice", now: Date())
 //     if let refusal = plan.refusal { answer refusal.sipStatus }            // 484 / 403 / 503
+//     try await routing.recordCallPlaced(user: "alice", at: now)            // the caller's calls per day
 //     for sim in plan.candidates { try the modem `sim.id` (ICCID `sim.iccid`), capped at sim.maxCallSeconds }
-//     try await routing.recordCallStart(iccid: sim.iccid, user: "alice", at: answerOrDialTime)
-//     try await routing.recordCallEnd(iccid: sim.iccid, user: "alice",
+//     on answer:  try await routing.recordCallStart(iccid: sim.iccid, user: nil, at: answer)   // the SIM's calls
+//     on end:     try await routing.recordCallEnd(iccid: sim.iccid, user: "alice",             // SIM's and caller's minutes
 //                                     billedSeconds: routing.billedSeconds(iccid: sim.iccid, callSeconds: talk), at: end)
+//
+// Why the caller's call counts at the INVITE and the SIM's at the answer: `calls_per_day` of
+// a [[group]] guards against toll fraud, where unanswered attempts (a stolen password
+// dialling premium numbers all night) are the harm, so every call the router lets through
+// counts; a SIM's tariff counts the calls that connected.
 import ControlModel
 import Foundation
 import Logging
@@ -59,6 +65,12 @@ public final class RoutingService: Sendable {
     public func recordCallStart(iccid: String, user: String?, at now: Date) async throws {
         try await ledger.recordCallStart(iccid: iccid, user: user, group: policy.group(of: user),
                                          monthResetDay: simConfig(iccid: iccid)?.monthResetDay ?? 1, at: now)
+    }
+
+    /// The router accepted a call from `user`: it counts against the caller's (and the
+    /// caller's group's) calls per day now, answered or not.
+    public func recordCallPlaced(user: String, at now: Date) async throws {
+        try await ledger.recordCallPlaced(user: user, group: policy.group(of: user), at: now)
     }
 
     /// The call ended; `billedSeconds` as the tariff bills it (see `billedSeconds(iccid:callSeconds:)`).
@@ -147,5 +159,24 @@ public final class RoutingService: Sendable {
             minutesThisPeriod: usage.minutesThisMonth, minutesPerMonth: limits.minutesPerMonth,
             periodStart: usage.monthStart, callsToday: usage.callsToday, callsPerDay: limits.callsPerDay,
             activeCalls: usage.activeCalls, asr: calls?.asr, acd: calls?.acd)
+    }
+}
+
+extension RoutingService {
+    /// `recordCallPlaced`, a storage failure logged (the call goes on: a counter that could
+    /// not be written must not drop a dispatcher's call).
+    func recordCallPlacedLogging(user: String, logger: Logger) async {
+        do { try await recordCallPlaced(user: user, at: Date()) } catch {
+            logger.error("cannot count the caller's call", metadata: ["user": "\(user)", "error": "\(error)"])
+        }
+    }
+
+    /// RFC 3326 Reason for a refused call, so the phone (and its log) shows why:
+    /// `SIP;cause=403;text="group drivers: daily calls 2/2 reached"`.
+    static func reasonHeader(_ refusal: RouteRefusal) -> String {
+        let text = String(String.UnicodeScalarView(refusal.description.unicodeScalars.filter {
+            $0 != "\"" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F
+        }))
+        return "SIP;cause=\(refusal.sipStatus);text=\"\(text)\""
     }
 }

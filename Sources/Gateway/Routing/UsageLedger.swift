@@ -42,6 +42,12 @@ public actor UsageLedger {
         }
     }
 
+    /// A caller placed a call (the router accepted it): one call on the caller's and the
+    /// group's day, whether or not it is answered. The SIM's counters are not touched.
+    public func recordCallPlaced(user: String, group: String?, at now: Date) async throws {
+        try await storage.addUsage(callerKeys(user: user, group: group, at: now), calls: 1, billedSeconds: 0)
+    }
+
     public func recordCallEnd(iccid: String, user: String?, group: String?, billedSeconds: Int, monthResetDay: Int,
                               at now: Date) async throws {
         let iccid = RoutingPolicy.canonicalICCID(iccid)
