@@ -203,7 +203,7 @@ struct CallCenterTests {
         let rows = try await h.closedRecords(count: 2, seconds: 30)
         #expect(rows.allSatisfy { $0.sipUser == "alice" && $0.answerAt != nil }, "\(rows)")
         let waited = try #require(secondsToAnswer(rows[1]))
-        #expect(waited >= 4, "the second caller waited for alice's first call to end: \(waited) s")
+        #expect(waited >= 4, "the second caller waited for alice's first call to end: \(waited) s; \(rows)")
         #expect(try await h.missedEntries().isEmpty)
     }
 

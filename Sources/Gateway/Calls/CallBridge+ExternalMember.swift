@@ -74,6 +74,10 @@ extension CallBridge {
     /// Hangs up every external member's call (those still ringing, and the connected one
     /// when the caller's call is over).
     func endExternalLegs(includingConnected: Bool) {
+        if let (relay, _) = relay {
+            let c = relay.counters
+            logger.info("relay ended", metadata: ["dropped": "\(c.dropped)", "starved": "\(c.starved)"])
+        }
         for (member, leg) in externalLegs where includingConnected || member != connectedMember {
             leg.bridge.hangUp()
             externalLegs[member] = nil
