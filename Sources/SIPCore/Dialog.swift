@@ -163,6 +163,34 @@ public struct Dialog: Sendable, Equatable {
     }
 }
 
+extension Dialog.RequestVerdict {
+    /// The response that refuses a request with this verdict (nil for `.accept`):
+    /// - `.outOfOrder`: 500 (§12.2.2: a CSeq lower than the last one received);
+    /// - `.pendingRemoteInvite`: 500 with Retry-After, a random 0-10 s (§14.2) so the
+    ///   peer's retry lands after its pending INVITE completed;
+    /// - `.glare`: 491 Request Pending (§14.2); the peer retries after its own random
+    ///   delay (§14.1), so no Retry-After.
+    /// `random` in 0..<1 from the caller (sans-IO: no generator in the core).
+    public func refusal(random: Double) -> (code: Int, reason: String, headers: [(SIPHeaderName, String)])? {
+        switch self {
+        case .accept:
+            return nil
+        case .outOfOrder:
+            return (500, "Server Internal Error (CSeq out of order)", [])
+        case .pendingRemoteInvite:
+            return (500, "Server Internal Error (an earlier INVITE is still pending)",
+                    [(.retryAfter, String(Self.retryAfterSeconds(random: random)))])
+        case .glare:
+            return (491, "Request Pending", [])
+        }
+    }
+
+    /// 0...10 s, uniformly from `random` in 0..<1 (§14.2 "between 0 and 10 seconds").
+    public static func retryAfterSeconds(random: Double) -> Int {
+        Int(min(max(random, 0), 0.999_999) * 11)
+    }
+}
+
 /// Responses that do not need a dialog object (§12.2.2, §11, §14).
 public enum UserAgentResponses {
     /// 481 for a request naming a dialog we do not know (§12.2.2).

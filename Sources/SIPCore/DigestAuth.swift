@@ -238,6 +238,17 @@ public struct DigestServer: Sendable {
                         qop: ["auth"], stale: stale)
     }
 
+    /// One challenge per algorithm, most preferred first, each with its own nonce: RFC 8760
+    /// §2.4 lets a server send several WWW-Authenticate/Proxy-Authenticate headers, and a
+    /// client takes the first algorithm it supports, so SHA-256 goes before MD5 (which old
+    /// phones still need). `random` seeds the nonces (one per challenge, derived from it).
+    public func challenges(now: UInt64, random: UInt64, algorithms: [DigestAlgorithm] = [.sha256, .md5],
+                           stale: Bool = false) -> [DigestChallenge] {
+        algorithms.enumerated().map { i, algorithm in
+            challenge(now: now, random: random &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15, algorithm: algorithm, stale: stale)
+        }
+    }
+
     /// The opaque value: fixed per realm and secret, returned unchanged by clients.
     public var opaque: String {
         Array(HMAC<SHA256>.authenticationCode(for: Array("opaque:\(realm)".utf8), using: secret)).prefix(8).hexString

@@ -80,6 +80,43 @@ struct DialogTests {
         #expect(d.state == .terminated)
     }
 
+    /// RFC 3261 §14.2: a re-INVITE while the first INVITE is unanswered gets 500 with a
+    /// Retry-After of 0-10 s; while our own re-INVITE is out, 491; a lower CSeq, 500 (§12.2.2).
+    @Test func overlappingReInviteVerdictsAndTheirResponses() throws {
+        let invite = request(.invite, cseq: 5)
+        var d = try #require(Dialog(uasRequest: invite, localTag: "gw1", localContact: ourContact, early: true))
+        d.remoteInvitePending = true   // 180 sent, no final response yet
+        var reinvite = request(.invite, branch: "z9hG4bKre", cseq: 6)
+        reinvite.headers.set(.to, "<sip:0671234567@gw.example.net>;tag=gw1")
+        let pending = d.receive(request: reinvite)
+        #expect(pending == .pendingRemoteInvite)
+        #expect(d.remoteSequence == 5, "a refused request does not advance the CSeq")
+        let busy = try #require(pending.refusal(random: 0.5))
+        #expect(busy.code == 500)
+        #expect(busy.headers.count == 1 && busy.headers[0].0 == .retryAfter && busy.headers[0].1 == "5")
+        #expect(Dialog.RequestVerdict.retryAfterSeconds(random: 0) == 0)
+        #expect(Dialog.RequestVerdict.retryAfterSeconds(random: 0.999_999_9) == 10)
+        #expect(Dialog.RequestVerdict.retryAfterSeconds(random: 7) == 10, "out-of-range input is clamped")
+        #expect((0..<1000).allSatisfy { (0...10).contains(Dialog.RequestVerdict.retryAfterSeconds(random: Double($0) / 1000)) })
+
+        d.remoteInvitePending = false  // final response sent and ACKed
+        d.localInvitePending = true    // our own re-INVITE is out: glare
+        let glare = d.receive(request: reinvite)
+        #expect(glare == .glare)
+        let pendingResponse = try #require(glare.refusal(random: 0.3))
+        #expect(pendingResponse.code == 491 && pendingResponse.headers.isEmpty)
+
+        d.localInvitePending = false
+        #expect(d.receive(request: reinvite) == .accept)
+        #expect(Dialog.RequestVerdict.accept.refusal(random: 0.3) == nil)
+        let stale = request(.invite, branch: "z9hG4bKold", cseq: 4)
+        let outOfOrder = d.receive(request: stale)
+        #expect(outOfOrder == .outOfOrder)
+        #expect(outOfOrder.refusal(random: 0)?.code == 500)
+        // ACK and CANCEL share their INVITE's CSeq and pass.
+        #expect(d.receive(request: request(.ack, branch: "z9hG4bKre", cseq: 6)) == .accept)
+    }
+
     @Test func earlyDialogFrom180BecomesConfirmed() throws {
         var invite = request(.invite)
         invite.headers.append(.contact, ourContact.description)

@@ -38,6 +38,39 @@ struct DigestAuthTests {
         #expect(DigestCredentials.parse(c.headerValue) == c)
     }
 
+    /// RFC 8760 §2.4: a 401 with SHA-256 then MD5; a client that knows SHA-256 answers it
+    /// (here with the RFC 7616 §3.9.1 user and password), an MD5-only client answers the
+    /// MD5 one, and the server accepts both, each against the HA1 of its algorithm.
+    @Test func sha256AndMD5ChallengesBothAccepted() throws {
+        var server = DigestServer(realm: "http-auth@example.org", secret: Array("s3cret-key-material".utf8))
+        let challenges = server.challenges(now: 2_000_000, random: 7)
+        #expect(challenges.map(\.algorithm) == [.sha256, .md5])
+        #expect(challenges[0].nonce != challenges[1].nonce)
+        #expect(challenges[0].headerValue.contains("algorithm=SHA-256"))
+        let invite = request(.invite)
+        var unauthorized = invite.makeResponse(401, toTag: "gw1")
+        for c in challenges { unauthorized.headers.append(.wwwAuthenticate, c.headerValue) }
+        // Both headers survive serialisation and parsing, in order.
+        let wire = try SIPParser.parse(unauthorized.serialized())
+        #expect(wire.headers.lines(.wwwAuthenticate).compactMap(DigestChallenge.parse).map(\.algorithm) == [.sha256, .md5])
+
+        let retried = try #require(DigestClient.authorize(invite, challengeResponse: wire, username: "Mufasa", password: "Circle of Life",
+                                                          cnonce: "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ", branch: "z9hG4bKr2"))
+        let creds = try #require(retried.headers[.authorization].flatMap(DigestCredentials.parse))
+        #expect(creds.algorithm == .sha256 && creds.nonce == challenges[0].nonce)
+        let sha = HA1.compute(user: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life", algorithm: .sha256)
+        let md5 = HA1.compute(user: "Mufasa", realm: "http-auth@example.org", password: "Circle of Life", algorithm: .md5)
+        #expect(sha.storedHex == "7987c64c30e25f1b74be53f966b49b90f2808aa92faf9a00262392d7b4794232")  // SHA-256("Mufasa:http-auth@example.org:Circle of Life")
+        #expect(server.verify(creds, method: .invite, ha1: md5, now: 2_000_001) == .algorithmMismatch)
+        #expect(server.verify(creds, method: .invite, ha1: sha, now: 2_000_001) == .authorized)
+
+        let uri = try #require(invite.requestURI).description
+        let md5Only = DigestClient.credentials(for: challenges[1], method: .invite, uri: uri, username: "Mufasa",
+                                               ha1: md5, cnonce: "0a4f113b", nonceCount: 1)
+        #expect(md5Only.algorithm == .md5)
+        #expect(server.verify(md5Only, method: .invite, ha1: md5, now: 2_000_002) == .authorized)
+    }
+
     @Test func kamailioStyleChallengeParses() throws {
         let ch = try #require(DigestChallenge.parse(#"Digest realm="127.0.0.1", nonce="ZWN1Y2Fzc2VuZGFw, with comma", qop="auth,auth-int", algorithm=MD5"#))
         #expect(ch.realm == "127.0.0.1" && ch.nonce == "ZWN1Y2Fzc2VuZGFw, with comma" && ch.qop == ["auth", "auth-int"])

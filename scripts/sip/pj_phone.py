@@ -14,6 +14,9 @@ Environment:
                CALLS_EXPECTED (1: calls to take one after another, each waited for up to WAIT),
                ANSWER_CODES (e.g. "486,200": the final answer to each call in turn; the last repeats)
   DTMF (digits to send 1 s after the answer), PLAY=tone|silence, OUT_DIR (recordings)
+  HOLD_AT (s after the answer: put the call on hold, re-INVITE a=sendonly), RESUME_AT (s after
+  the answer: take it off hold, re-INVITE with PJSUA_CALL_UNHOLD); the report lists the
+  direction attribute of every 2xx to an INVITE the phone received ("answer_directions").
 Headless pitfalls as in the project's sip-peers reference: null audio device, threadCnt=0 +
 mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA only.
 """
@@ -43,6 +46,8 @@ dtmf = os.environ.get("DTMF", "")
 play = os.environ.get("PLAY", "tone")
 out_dir = os.environ.get("OUT_DIR", ".")
 rtp_port = int(os.environ.get("RTP_PORT", "0"))
+hold_at = float(os.environ["HOLD_AT"]) if os.environ.get("HOLD_AT") else None
+resume_at = float(os.environ["RESUME_AT"]) if os.environ.get("RESUME_AT") else None
 tone_path = os.path.join(out_dir, "phone-tone.wav")
 
 report = {"registered": False, "reg_code": None, "calls": []}
@@ -79,7 +84,8 @@ class Call(pj.Call):
         self.n = len(report["calls"])
         self.info = {"confirmed": False, "ringing": False, "disconnect_code": None, "disconnect_reason": None,
                      "dtmf_received": "", "rx_packets": 0, "tx_packets": 0, "codec": None,
-                     "recording": os.path.join(out_dir, "phone-rec-%d.wav" % self.n), "remote": None}
+                     "recording": os.path.join(out_dir, "phone-rec-%d.wav" % self.n), "remote": None,
+                     "answer_directions": []}
         report["calls"].append(self.info)
         self.recorder = None
         self.done = False
@@ -107,13 +113,34 @@ class Call(pj.Call):
             self.info["disconnect_reason"] = ci.lastReason
             self.done = True
 
+    def onCallTsxState(self, prm):
+        # Every 2xx to an INVITE (the first answer, then each re-INVITE's) with its direction.
+        try:
+            if prm.e.body.tsxState.type != pj.PJSIP_EVENT_RX_MSG:
+                return
+            msg = prm.e.body.tsxState.src.rdata.wholeMsg
+        except Exception:
+            return
+        lines = msg.splitlines()
+        if not lines or not lines[0].startswith("SIP/2.0 2"):
+            return
+        if not any(l.lower().startswith("cseq:") and l.strip().upper().endswith("INVITE") for l in lines):
+            return
+        d = [l.strip()[2:] for l in lines if l.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive")]
+        if d and (not self.info["answer_directions"] or getattr(self, "last_2xx", None) != msg):
+            self.last_2xx = msg   # a retransmitted 2xx is reported once
+            self.info["answer_directions"].append(d[0])
+
     def onCallMediaState(self, prm):
         ci = self.getInfo()
         for mi in ci.media:
-            if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE and self.recorder is None:
+            if mi.type == pj.PJMEDIA_TYPE_AUDIO and mi.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
+                # (Re)connect on every activation: after hold/unhold pjsua may give the
+                # call a new conference port, and the old connections are gone.
                 am = self.getAudioMedia(mi.index)
-                self.recorder = pj.AudioMediaRecorder()
-                self.recorder.createRecorder(self.info["recording"])
+                if self.recorder is None:
+                    self.recorder = pj.AudioMediaRecorder()
+                    self.recorder.createRecorder(self.info["recording"])
                 player.startTransmit(am)
                 am.startTransmit(self.recorder)
 
@@ -158,6 +185,20 @@ def tick():
             if now - getattr(c, "last_stat", 0) > 0.5:
                 c.last_stat = now
                 c.stats()
+            if hold_at is not None and not getattr(c, "held", False) and held >= hold_at:
+                c.held = True
+                try:
+                    c.setHold(pj.CallOpParam(True))
+                except Exception as e:
+                    c.info["hold_error"] = str(e)
+            if resume_at is not None and not getattr(c, "resumed", False) and held >= resume_at:
+                c.resumed = True
+                try:
+                    op = pj.CallOpParam(True)
+                    op.opt.flag = pj.PJSUA_CALL_UNHOLD
+                    c.reinvite(op)
+                except Exception as e:
+                    c.info["resume_error"] = str(e)
             if dtmf and not c.dtmf_sent and held >= 1.0:
                 c.dtmf_sent = True
                 try:

@@ -252,6 +252,8 @@ final class CallBridge: @unchecked Sendable {
                     self.attemptEnded(CallEndCause(kind: .modemError, text: "ATA failed: \(e)"))
                 }
             }
+        case .hold(let on):
+            sipHoldChanged(on)
         case .ended(let end):
             guard sipEnded == nil else { return }
             sipEnded = end
@@ -264,6 +266,14 @@ final class CallBridge: @unchecked Sendable {
                 finish()
             }
         }
+    }
+
+    /// The phone put the call on hold or resumed it: the GSM side hears hold music
+    /// meanwhile (MediaBridge.setHold).
+    private func sipHoldChanged(_ on: Bool) {
+        guard phase != .ended, sipEnded == nil, let media else { return }
+        media.setHold(on)
+        logger.info(on ? "SIP side holds the call: music to the GSM side" : "SIP side resumed the call")
     }
 
     /// Tells the SIP side how the call ended (unless it ended it itself).

@@ -261,6 +261,7 @@ final class MediaBridge: @unchecked Sendable {
     // MARK: PCM out to the modem (AudioPort.source, called by the pacer every 20 ms)
 
     func fillModemFrame(_ out: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        if holdMusic != nil { return fillHoldFrame(out) }
         let nowNanos = Int64(NIODeadline.now().uptimeNanoseconds)
         let kind = jitter.pop(now: MediaTime(nanoseconds: nowNanos), into: out)
         _ = events.expire(now: MediaTime(nanoseconds: nowNanos))   // a lost end: re-arm for the next digit
@@ -285,7 +286,7 @@ final class MediaBridge: @unchecked Sendable {
         if inbandDetection {
             detector.process(frame) { digit in self.queue(digit) }
         }
-        guard sending, remote != nil else { return }
+        guard sending, remote != nil, holdMusic == nil else { return }   // on hold we answered recvonly/inactive
         if let te = eventPayloadType {
             if eventSender == nil, !pendingDigits.isEmpty {
                 // 100 ms tone: long enough for any receiver (Q.24 asks for ≥ 40 ms).
@@ -349,6 +350,28 @@ final class MediaBridge: @unchecked Sendable {
         guard (index / Self.warningBeepFrames) % 2 == 0 else { return false }
         if index % Self.warningBeepFrames == 0 { warningTone.restart() }
         warningFrame.withUnsafeMutableBufferPointer { warningTone.fill($0) }
+        return true
+    }
+
+    // MARK: Hold (the phone's re-INVITE with sendonly/inactive, RFC 3264 §8.4)
+
+    /// While the phone holds the call the modem hears MediaCore's generated hold music
+    /// instead of the phone's RTP (often the phone's own music or silence), and nothing is
+    /// sent to the phone (we answered recvonly/inactive). Off hold, the phone's audio
+    /// resumes from an empty jitter buffer (what piled up during the hold is stale).
+    private var holdMusic: HoldPlayer?
+
+    func setHold(_ on: Bool) {
+        loop.assertInEventLoop()
+        guard on != (holdMusic != nil) else { return }
+        holdMusic = on ? HoldPlayer(music: nil) : nil
+        if !on { reset() }
+    }
+
+    var isOnHold: Bool { holdMusic != nil }
+
+    private func fillHoldFrame(_ out: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        holdMusic?.fill(out)
         return true
     }
 

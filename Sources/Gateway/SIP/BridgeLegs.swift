@@ -19,6 +19,9 @@ enum SIPLegEvent: Sendable {
     case ringing
     /// The called user answered (inbound calls): codec and where to send RTP.
     case answered(NegotiatedAudio)
+    /// The phone put the call on hold (true: a re-INVITE with sendonly, inactive or
+    /// c=0.0.0.0, RFC 3264 §8.4) or took it off hold (false). Answered calls only.
+    case hold(Bool)
     /// The leg is over: BYE or CANCEL from the phone, a final non-2xx, a timeout, or our own
     /// reject/hang-up (the call layer ignores what it caused itself).
     case ended(SIPLegEnd)
@@ -56,7 +59,8 @@ final class SIPBridgeLeg: @unchecked Sendable {
     let mediaHost: String
     private let offer: SDPSession?
     private let streamIndex: Int
-    private let contactUser: String
+    /// The user part of our Contact in this dialog (the number dialled, or the modem).
+    let contactUser: String
     private var handler: (@Sendable (SIPLegEvent) -> Void)?
     private var pending: [SIPLegEvent] = []
     private var sentRinging = false
@@ -160,6 +164,7 @@ extension SIPService {
         leg.serverInviteKey = key
         leg.invite = m
         leg.codec = audio.law.rawValue
+        leg.startServerDialog(m)
         legs[leg.id] = leg
         inviteLegs[key] = leg
         let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)
@@ -260,6 +265,9 @@ extension SIPService {
             if let tag = leg.remoteTag { leg.remote.tag = tag }
             leg.remoteTarget = (try? r.contacts())?.first?.uri.sipURI ?? leg.remoteTarget
             leg.routeSet = ((try? r.routes(.recordRoute)) ?? []).reversed()
+            if let invite = leg.invite {
+                leg.dialog = Dialog(uacRequest: invite, response: r, localContact: NameAddr(uri: leg.local.uri))
+            }
             let cancelled = leg.state == .ending
             leg.state = .confirmed
             sendInviteACK(leg)

@@ -41,6 +41,15 @@ final class CallLeg: @unchecked Sendable {
     var retransmit: Scheduled<Void>?
     var hangupTimer: Scheduled<Void>?
     var answerTimer: Scheduled<Void>?
+    /// SIPCore's view of the dialog, for the checks on requests the far end sends in it:
+    /// CSeq order (§12.2.2) and overlapping INVITEs (§14.2: 500 + Retry-After, or 491).
+    /// `remoteInvitePending` is true from an INVITE until its ACK (the offer/answer of a
+    /// late offer is only complete with the ACK).
+    var dialog: Dialog?
+    /// Late offer (§13.2.1): our 2xx carried the offer, the ACK must carry the answer.
+    var awaitingAnswerInACK = false
+    /// The far end holds the call (its last offer was sendonly/inactive or c=0.0.0.0).
+    var held = false
     var sessionID = UInt64.random(in: 1...UInt64(UInt32.max))
     var codec: String?
     let startedAt = NIODeadline.now()
@@ -61,6 +70,13 @@ final class CallLeg: @unchecked Sendable {
         self.local = local
         self.remote = remote
         self.localCSeq = localCSeq
+    }
+
+    /// UAS legs: the dialog from the INVITE we answer (§12.1.1), early until the 2xx; the
+    /// INVITE counts as pending until its ACK.
+    func startServerDialog(_ invite: SIPMessage) {
+        dialog = Dialog(uasRequest: invite, localTag: localTag, localContact: local, early: true)
+        dialog?.remoteInvitePending = true
     }
 
     /// The dialog key as seen from requests the far end sends: Call-ID + our tag (their To tag).

@@ -9,8 +9,19 @@ import Storage
 
 struct SIPUser: Sendable {
     var name: String
+    /// MD5 HA1 (what `ha1 =` in the config stores).
     var ha1: HA1
     var maxConcurrentCalls: Int
+    /// SHA-256 HA1 (RFC 8760), known only when the config gives the password.
+    var ha1SHA256: HA1?
+
+    /// The HA1 to check a response made with `algorithm`, nil when we cannot.
+    func ha1(for algorithm: DigestAlgorithm) -> HA1? {
+        switch algorithm {
+        case .md5: ha1
+        case .sha256: ha1SHA256
+        }
+    }
 }
 
 struct Registrar {
@@ -32,12 +43,14 @@ struct Registrar {
     init(users: [SIPUserConfig], realm: String) {
         for u in users {
             let ha1: HA1
+            var sha256: HA1?
             if let password = u.password {
                 ha1 = HA1.compute(user: u.name, realm: realm, password: password.exposedValue, algorithm: .md5)
+                sha256 = HA1.compute(user: u.name, realm: realm, password: password.exposedValue, algorithm: .sha256)
             } else if let stored = u.ha1 {
                 ha1 = HA1(storedHex: stored.exposedValue, algorithm: .md5)
             } else { continue }
-            self.users[u.name] = SIPUser(name: u.name, ha1: ha1, maxConcurrentCalls: u.maxConcurrentCalls)
+            self.users[u.name] = SIPUser(name: u.name, ha1: ha1, maxConcurrentCalls: u.maxConcurrentCalls, ha1SHA256: sha256)
         }
     }
 

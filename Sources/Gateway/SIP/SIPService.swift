@@ -75,7 +75,12 @@ public final class SIPService: @unchecked Sendable {
     /// on it), so it is not sent.
     var answeredByTU: Set<TransactionKey> = []
     var trunks: [TrunkRegistration] = []
-    var trunkHA1: [String: (trunk: String, ha1: HA1)] = [:]
+    /// Digest algorithms our 401 offers, most preferred first. MD5 alone by default: with
+    /// SHA-256 first, sipp 3.6 (SIPp issue #488) and PJSIP before 2.12 (pjproject #2712)
+    /// read only the first challenge and give up, so [.sha256, .md5] is opt-in.
+    var challengeAlgorithms: [DigestAlgorithm] = [.md5]
+    /// Trunks that authenticate to us: MD5 and SHA-256 HA1 (RFC 8760) from their password.
+    var trunkHA1: [String: (trunk: String, ha1: HA1, sha256: HA1)] = [:]
     var counters = SIPCounters()
     var rtpCursor = Int.random(in: 0..<1000)
     let statelessTagSalt = UInt64.random(in: 0...UInt64.max)
@@ -101,7 +106,8 @@ public final class SIPService: @unchecked Sendable {
         self.limiter = SourceRateLimiter(ratePerSecond: config.rateLimitPerSource, burst: config.rateLimitBurst)
         for t in trunks where t.inboundAuth {
             if let pw = t.password {
-                trunkHA1[t.username] = (t.name, HA1.compute(user: t.username, realm: config.realm, password: pw.exposedValue, algorithm: .md5))
+                trunkHA1[t.username] = (t.name, HA1.compute(user: t.username, realm: config.realm, password: pw.exposedValue, algorithm: .md5),
+                                        HA1.compute(user: t.username, realm: config.realm, password: pw.exposedValue, algorithm: .sha256))
             }
         }
         // Registrar changes are written in order by one task, off the event loop.
@@ -187,6 +193,12 @@ public final class SIPService: @unchecked Sendable {
             return SIPCallResult(outcome: "failed", finalStatus: nil, reason: "\(error)", codec: nil, rtpPacketsSent: 0,
                                  rtpPacketsReceived: 0, seconds: 0)
         }
+    }
+
+    /// Which digest algorithms the 401 challenges offer, most preferred first (RFC 8760).
+    public func setChallengeAlgorithms(_ algorithms: [DigestAlgorithm]) async {
+        guard !algorithms.isEmpty else { return }
+        try? await loop.submit { self.challengeAlgorithms = algorithms }.get()
     }
 
     /// The bound listeners (after port 0 was resolved), for tests and status.
@@ -319,9 +331,10 @@ public final class SIPService: @unchecked Sendable {
         case .invite, .register:
             guard m.headers[.authorization] == nil, m.headers[.proxyAuthorization] == nil,
                   trunkName(forSource: peer.remote.ipString) == nil || method == .register else { return false }
-            let c = digest.challenge(now: UInt64(Date().timeIntervalSince1970), random: UInt64.random(in: 0...UInt64.max), algorithm: .md5)
+            let cs = digest.challenges(now: UInt64(Date().timeIntervalSince1970), random: UInt64.random(in: 0...UInt64.max),
+                                       algorithms: challengeAlgorithms)
             response = m.makeResponse(401, nil, toTag: tag)
-            response.headers.append(.wwwAuthenticate, c.headerValue)
+            for c in cs { response.headers.append(.wwwAuthenticate, c.headerValue) }
         default:
             return false
         }

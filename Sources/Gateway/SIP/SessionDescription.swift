@@ -71,6 +71,10 @@ struct NegotiatedAudio: Sendable, Equatable {
     var remotePort: Int
     /// Our direction attribute in the answer (mirror of the offer's, RFC 3264 §6.1).
     var direction: String
+
+    /// The far end put the call on hold: it will not take our audio (we answered
+    /// recvonly or inactive), so what it still sends is not the conversation either.
+    var isHold: Bool { direction == "recvonly" || direction == "inactive" }
 }
 
 enum G711LawName: String, Sendable { case pcmu = "PCMU", pcma = "PCMA" }
@@ -90,8 +94,12 @@ enum SDPAnswer {
             }
             guard let (law, pt) = chosen, let address = m.connection ?? offer.connection else { continue }
             let te = m.formats.first { m.rtpmap[$0]?.hasPrefix("telephone-event/8000") == true }.flatMap { UInt8($0) }
+            // c=0.0.0.0 is the RFC 2543 way to put a call on hold (RFC 3264 §8.4): the
+            // offerer will not receive, whatever its direction attribute says.
+            var offered = m.direction ?? "sendrecv"
+            if address == "0.0.0.0" { offered = offered == "recvonly" || offered == "inactive" ? "inactive" : "sendonly" }
             let direction: String
-            switch m.direction ?? "sendrecv" {
+            switch offered {
             case "sendonly": direction = "recvonly"
             case "recvonly": direction = "sendonly"
             case "inactive": direction = "inactive"

@@ -48,29 +48,37 @@ extension SIPService {
     // MARK: Digest authentication of users (and trunks with inbound_auth)
 
     /// The authenticated user name, or nil after answering (401 challenge or 403).
+    /// The challenge offers `challengeAlgorithms` (one WWW-Authenticate per algorithm, RFC
+    /// 8760 §2.4); SHA-256 and MD5 answers are both checked against the HA1 of their
+    /// algorithm. A user whose config gives only an MD5 `ha1` who answers with SHA-256 is
+    /// challenged again with MD5 alone.
     func authenticate(_ m: SIPMessage, key: TransactionKey) -> String? {
         let now = UInt64(Date().timeIntervalSince1970)
-        func challenge(stale: Bool) {
-            let c = digest.challenge(now: now, random: UInt64.random(in: 0...UInt64.max), algorithm: .md5, stale: stale)
-            reply(m, key, 401, headers: [(.wwwAuthenticate, c.headerValue)])
+        func challenge(stale: Bool, algorithms: [DigestAlgorithm] = challengeAlgorithms) {
+            let cs = digest.challenges(now: now, random: UInt64.random(in: 0...UInt64.max), algorithms: algorithms, stale: stale)
+            reply(m, key, 401, headers: cs.map { (.wwwAuthenticate, $0.headerValue) })
         }
         guard let header = m.headers[.authorization] ?? m.headers[.proxyAuthorization], let credentials = DigestCredentials.parse(header),
               let method = m.method else {
             challenge(stale: false)
             return nil
         }
-        let identity: (name: String, ha1: HA1)
+        let identity: (name: String, ha1: HA1?)
         if let user = registrar.users[credentials.username] {
-            identity = (user.name, user.ha1)
+            identity = (user.name, user.ha1(for: credentials.algorithm))
         } else if let trunk = trunkHA1[credentials.username] {
-            identity = ("trunk:\(trunk.trunk)", trunk.ha1)
+            identity = ("trunk:\(trunk.trunk)", credentials.algorithm == .sha256 ? trunk.sha256 : trunk.ha1)
         } else {
             // The same answer as a wrong password: a scanner learns nothing about which names exist.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "unknown user"])
             reply(m, key, 403, "Forbidden (bad credentials)")
             return nil
         }
-        switch digest.verify(credentials, method: method, ha1: identity.ha1, now: now, body: m.body) {
+        guard let ha1 = identity.ha1 else {
+            challenge(stale: false, algorithms: [.md5])
+            return nil
+        }
+        switch digest.verify(credentials, method: method, ha1: ha1, now: now, body: m.body) {
         case .authorized:
             return identity.name
         case .staleNonce:
@@ -151,15 +159,23 @@ extension SIPService {
             reply(m, key, 486, "Busy Here (max_concurrent_calls reached)")
             return
         }
-        guard let offer = m.contentType?.lowercased().hasPrefix("application/sdp") == true ? SDPSession.parse(m.body) : nil else {
+        let offer = m.contentType?.lowercased().hasPrefix("application/sdp") == true ? SDPSession.parse(m.body) : nil
+        // No body at all is a late offer (§13.2.1): the test extension offers in its 2xx and
+        // takes the answer from the ACK. A bridged call needs the phone's codec before the
+        // modem dials, so it still asks for an offer.
+        if offer == nil, bridged || !m.body.isEmpty {
             reply(m, key, 488, "Not Acceptable Here (no SDP offer)", headers: [(.warning, "399 simgate \"an SDP offer is required\"")])
             return
         }
-        guard let (audio, streamIndex) = SDPAnswer.negotiate(offer) else {
-            reply(m, key, 488, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
-            return
+        var negotiated: (audio: NegotiatedAudio, streamIndex: Int)?
+        if let offer {
+            guard let n = SDPAnswer.negotiate(offer) else {
+                reply(m, key, 488, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
+                return
+            }
+            negotiated = n
         }
-        if bridged, let handler = bridgeHandler {
+        if bridged, let handler = bridgeHandler, let offer, let (audio, streamIndex) = negotiated {
             startBridgedCall(m, key: key, uri: uri, from: from, to: to, caller: caller, offer: offer, audio: audio,
                              streamIndex: streamIndex, handler: handler)
             return
@@ -174,7 +190,9 @@ extension SIPService {
         leg.peer = peer
         leg.serverInviteKey = key
         leg.invite = m
-        leg.codec = audio.law.rawValue
+        leg.codec = negotiated?.audio.law.rawValue
+        leg.awaitingAnswerInACK = negotiated == nil
+        leg.startServerDialog(m)
         _ = cseq
         legs[leg.id] = leg
         inviteLegs[key] = leg
@@ -186,9 +204,14 @@ extension SIPService {
                 case let .success(stream):
                     guard leg.state == .early else { stream.close(); return }
                     leg.rtp = stream
-                    stream.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
-                    let body = SDPAnswer.make(offer: offer, audio: audio, streamIndex: streamIndex, localAddress: host,
+                    let body: [UInt8]
+                    if let offer, let (audio, streamIndex) = negotiated {
+                        stream.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+                        body = SDPAnswer.make(offer: offer, audio: audio, streamIndex: streamIndex, localAddress: host,
                                               localPort: stream.localPort, sessionID: leg.sessionID)
+                    } else {
+                        body = SDPOffer.make(localAddress: host, localPort: stream.localPort, sessionID: leg.sessionID)
+                    }
                     leg.answerTimer = loop.scheduleTask(in: .milliseconds(Int64(config.answerDelaySeconds * 1000))) { [self] in
                         answer(leg, request: m, key: key, sdp: body, host: host)
                     }
@@ -242,30 +265,67 @@ extension SIPService {
     func handleACK(_ m: SIPMessage) {
         guard let tag = (try? m.to())?.tag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else { return }
         if leg.state == .answered { leg.state = .confirmed }
+        leg.dialog?.remoteInvitePending = false
         leg.retransmit?.cancel()
         leg.retransmit = nil
+        if leg.awaitingAnswerInACK { takeAnswerFromACK(leg, m) }
     }
 
-    /// A re-INVITE (target refresh, hold/resume): answer from the same port with the
-    /// direction the new offer asks for.
+    /// Late offer (§13.2.1, §13.3.1.4): our offer went in the 2xx and the ACK carries the
+    /// answer. An ACK without a usable answer leaves the session without media: end it.
+    private func takeAnswerFromACK(_ leg: CallLeg, _ ack: SIPMessage) {
+        leg.awaitingAnswerInACK = false
+        guard let answer = SDPSession.parse(ack.body), let (audio, _) = SDPAnswer.negotiate(answer) else {
+            logger.notice("late offer: no usable SDP answer in the ACK; ending the call", metadata: ["call_id": "\(leg.callID)"])
+            sendBye(leg, reason: "SIP;cause=488;text=\"no SDP answer in the ACK\"")
+            return
+        }
+        leg.codec = audio.law.rawValue
+        leg.rtp?.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+    }
+
+    /// A re-INVITE (§14.2): target refresh (§12.2.2) and hold/resume through the SDP
+    /// direction (RFC 3264 §8.4). Answered from the same RTP port with the direction the
+    /// offer asks for; the call layer hears about hold changes (`SIPLegEvent.hold`).
     func handleReInvite(_ m: SIPMessage, key: TransactionKey, toTag: String) {
-        guard let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)], leg.role == .echoTest || leg.role == .bridged,
-              let localPort = leg.rtp?.localPort ?? leg.mediaPort, leg.state == .confirmed else {
-            reply(m, key, legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)] == nil ? 481 : 491)
+        guard let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: toTag)], leg.state != .ending, leg.state != .ended else {
+            reply(m, key, 481)
+            return
+        }
+        // CSeq order, and an INVITE over a pending one (ours or theirs): §12.2.2, §14.2.
+        let verdict = leg.dialog?.receive(request: m) ?? .pendingRemoteInvite
+        if let (code, reason, headers) = verdict.refusal(random: Double.random(in: 0..<1)) {
+            reply(m, key, code, reason, toTag: leg.localTag, headers: headers)
+            return
+        }
+        guard let localPort = leg.rtp?.localPort ?? leg.mediaPort else {
+            reply(m, key, 500, "Server Internal Error (no media yet)", toTag: leg.localTag, headers: [(.retryAfter, "1")])
             return
         }
         guard let offer = SDPSession.parse(m.body), let (audio, index) = SDPAnswer.negotiate(offer) else {
-            reply(m, key, 488, toTag: leg.localTag)
+            reply(m, key, 488, toTag: leg.localTag, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
             return
         }
-        if let target = (try? m.contacts())?.first?.uri.sipURI { leg.remoteTarget = target }
+        leg.dialog?.remoteInvitePending = true   // until the ACK of our 2xx
+        if case let .sip(target)? = leg.dialog?.remoteTarget { leg.remoteTarget = target }
         let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
         leg.sessionID += 1
         let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: index, localAddress: host, localPort: localPort,
                                  sessionID: leg.sessionID)
-        // Hold (sendonly/inactive) needs nothing more: the phone stops sending, the jitter
-        // buffer runs dry and the GSM side hears silence.
-        answer(leg, request: m, key: key, sdp: sdp, host: host, contactUser: leg.role == .bridged ? leg.local.uri.sipURI?.user : nil)
+        // The echo test follows the phone's new address; on hold (c=0.0.0.0) there is none.
+        if let rtp = leg.rtp, !audio.isHold, audio.remoteAddress != "0.0.0.0" {
+            rtp.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+        }
+        let contactUser: String? = switch leg.role {
+        case .bridged, .inboundCall: leg.bridge?.contactUser
+        case .echoTest, .outbound: nil
+        }
+        answer(leg, request: m, key: key, sdp: sdp, host: host, contactUser: contactUser)
+        if leg.held != audio.isHold {
+            leg.held = audio.isHold
+            logger.info(audio.isHold ? "call put on hold" : "call taken off hold", metadata: ["call_id": "\(leg.callID)"])
+            leg.bridge?.deliver(.hold(audio.isHold))
+        }
     }
 
     func handleCancel(_ m: SIPMessage, key: TransactionKey) {
