@@ -258,6 +258,9 @@ extension CallBridge {
         switch event {
         case .ringing:
             break
+        case .hold(let on):
+            // The connected dispatcher (or callback's dispatcher) holds: music to the caller.
+            if member == connectedMember { sipHoldChanged(on) }
         case .answered(let audio):
             memberAudio[member] = audio
             switch farEnd {

@@ -270,7 +270,7 @@ final class CallBridge: @unchecked Sendable {
 
     /// The phone put the call on hold or resumed it: the GSM side hears hold music
     /// meanwhile (MediaBridge.setHold).
-    private func sipHoldChanged(_ on: Bool) {
+    func sipHoldChanged(_ on: Bool) {
         guard phase != .ended, sipEnded == nil, let media else { return }
         media.setHold(on)
         logger.info(on ? "SIP side holds the call: music to the GSM side" : "SIP side resumed the call")
