@@ -39,9 +39,11 @@ final class Phone: @unchecked Sendable {  // `task` is set once in `start`, read
                            "RTP_PORT": String(rtpPort)]
         for (k, v) in env { environment[k] = v }
         let seconds = Double(environment["SECONDS"] ?? "4") ?? 4
+        // A phone taking many calls (CALLS_EXPECTED) runs until its STOP_FILE appears.
+        let limit = environment["PROCESS_TIMEOUT"].flatMap(Double.init) ?? seconds + 60
         let task = Task {
             try await runProcess("/usr/bin/env", ["python3", "\(SIPPeers.scripts)/pj_phone.py"], environment: environment,
-                                 directory: directory, timeout: seconds + 60)
+                                 directory: directory, timeout: limit)
         }
         return Phone(task: task)
     }

@@ -13,6 +13,7 @@ Environment:
                e.g. 486 to refuse), SECONDS (4), HANGUP=local|remote (remote: wait for BYE),
                CALLS_EXPECTED (1: calls to take one after another, each waited for up to WAIT),
                ANSWER_CODES (e.g. "486,200": the final answer to each call in turn; the last repeats)
+  STOP_FILE: when this file exists the phone stops waiting, hangs up and reports
   DTMF (digits to send 1 s after the answer), PLAY=tone|silence, OUT_DIR (recordings)
   HOLD_AT (s after the answer: put the call on hold, re-INVITE a=sendonly), RESUME_AT (s after
   the answer: take it off hold, re-INVITE with PJSUA_CALL_UNHOLD); the report lists the
@@ -160,9 +161,16 @@ class Call(pj.Call):
 calls = []
 
 
+stop_file = os.environ.get("STOP_FILE")
+
+
+def stopped():
+    return bool(stop_file) and os.path.exists(stop_file)
+
+
 def pump(sec, until=lambda: False):
     end = time.time() + sec
-    while time.time() < end and not until():
+    while time.time() < end and not until() and not stopped():
         ep.libHandleEvents(10)
         tick()
 
