@@ -218,7 +218,7 @@ struct BridgeCallTests {
         defer { Task { await h.stop() } }
         // 1. The phone answers and hangs up.
         var phone = Phone.start(port: port, directory: h.directory, rtpPort: 40000, env: ["MODE": "answer", "SECONDS": "4"])
-        try await Task.sleep(for: .milliseconds(1500))   // registered
+        try await h.waitForRegistered("alice")
         try await h.simulator.resetReceivedAudio("huawei1")
         try await h.simulator.ringIn("huawei1", from: "+79031112233")
         let answered = try await h.waitForAnswered(1)
@@ -236,7 +236,7 @@ struct BridgeCallTests {
 
         // 2. The caller hangs up: the phone gets BYE.
         phone = Phone.start(port: port, directory: h.directory, rtpPort: 40000, env: ["MODE": "answer", "SECONDS": "8", "HANGUP": "remote"])
-        try await Task.sleep(for: .milliseconds(1500))
+        try await h.waitForRegistered("alice")
         try await h.simulator.ringIn("huawei1", from: "+79031112233")
         _ = try await h.waitForAnswered(1)
         try await Task.sleep(for: .milliseconds(1000))
@@ -250,7 +250,7 @@ struct BridgeCallTests {
 
         // 3. The caller gives up while the phone rings: CANCEL.
         phone = Phone.start(port: port, directory: h.directory, rtpPort: 40000, env: ["MODE": "answer", "ANSWER_AFTER": "30", "SECONDS": "1", "HANGUP": "remote"])
-        try await Task.sleep(for: .milliseconds(1500))
+        try await h.waitForRegistered("alice")
         try await h.simulator.ringIn("huawei1", from: "+79031112233", abandonAfter: 1.5)
         report = try await phone.report()
         call = try #require(report.calls.first)
@@ -261,7 +261,7 @@ struct BridgeCallTests {
 
         // 4. The user refuses (486): the modem hangs up.
         phone = Phone.start(port: port, directory: h.directory, rtpPort: 40000, env: ["MODE": "answer", "ANSWER_CODE": "486", "SECONDS": "1", "HANGUP": "remote"])
-        try await Task.sleep(for: .milliseconds(1500))
+        try await h.waitForRegistered("alice")
         try await h.simulator.ringIn("huawei1", from: "+79031112233")
         report = try await phone.report()
         rows = try await h.closedRecords(count: 4)
