@@ -61,15 +61,7 @@ final class Phone: @unchecked Sendable {  // `task` is set once in `start`, read
 /// Three consecutive 1 s windows of a recording, ending 200 ms before its end (the end may
 /// hold the hang-up), each analysed on its own.
 func recordedToneWindows(_ path: String) throws -> [ToneAnalysis] {
-    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-    let wav = try WAVFile.parse(bytes)
-    var samples: [Int16] = []
-    samples.reserveCapacity(wav.sampleCount)
-    var i = wav.dataRange.lowerBound
-    while i + 1 < wav.dataRange.upperBound {
-        samples.append(Int16(bitPattern: UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8))
-        i += 2
-    }
+    let samples = try recordedSamples(path)
     let end = samples.count - 1600
     return (1...3).compactMap { w in
         let start = end - 8000 * w
