@@ -71,7 +71,14 @@ private func secondsToAnswer(_ row: CallDetail) -> Double? {
 struct CallCenterTests {
     @Test("parallel group: both phones ring, alice answers, bob's stops ringing (CANCEL), audio flows, one record")
     func parallelGroup() async throws {
+        let receiver = WebhookReceiver()
+        let hookPort = try await receiver.start()
+        defer { Task { await receiver.stop() } }
         let (h, port) = try await GatewayHarness.startCallCenter(modems: ["huawei1"], rules: """
+            [[webhook]]
+            url = "http://127.0.0.1:\(hookPort)/crm"
+            secret = "live-calls-webhook-secret"
+
             [[ring_group]]
             name = "day"
             strategy = "parallel"
@@ -103,6 +110,18 @@ struct CallCenterTests {
         #expect(rows.count == 1 && rows[0].direction == "inbound" && rows[0].sipUser == "alice", "\(rows)")
         #expect(rows[0].caller == "+79031110001" && rows[0].answerAt != nil, "\(rows[0])")
         #expect(try await h.missedEntries().isEmpty)
+
+        // The CRM hears of the call once per event, in order, signed.
+        try await eventually("three webhooks", seconds: 20) { receiver.requests.count >= 3 }
+        try await Task.sleep(for: .milliseconds(300))
+        let hooks = receiver.requests
+        #expect(hooks.map { $0.headers["x-simgate-event"] ?? "" } == ["call.ringing", "call.answered", "call.ended"], "\(hooks.map(\.headers))")
+        for r in hooks {
+            #expect(WebhookSignature.verify(body: r.body, secret: "live-calls-webhook-secret", header: r.headers["x-simgate-signature"] ?? ""))
+            #expect(String(decoding: r.body, as: UTF8.self).contains("+79031110001"))
+        }
+        let answered = hooks.first { $0.headers["x-simgate-event"] == "call.answered" }.map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(answered?.contains("alice") == true, "\(answered ?? "")")
     }
 
     @Test("sequential group moves on after the member timeout; a group that times out overflows to its target")
