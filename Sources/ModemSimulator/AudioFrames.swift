@@ -163,3 +163,67 @@ struct DTMFPlayer {
         }
     }
 }
+
+/// Everything the gateway wrote to the audio port during one call, from the moment the call
+/// became active to its end: the evidence for "silence is silence, no click at answer or
+/// hang-up". Bounded at 60 s (a test call is seconds long; a forgotten capture must not grow
+/// without limit), after which further samples are counted but not kept.
+struct CallAudioCapture {
+    static let maxSamples = 60 * 16000
+    private(set) var samples: [Int16] = []
+    private(set) var active = false
+    /// Samples that arrived once the capture was full.
+    private(set) var overflow = 0
+    private var carry: UInt8?
+
+    /// A new call is active: forget the previous call's audio and start keeping.
+    mutating func start() {
+        samples.removeAll(keepingCapacity: true)
+        overflow = 0
+        carry = nil
+        active = true
+    }
+
+    /// The call ended: keep what was captured for the test to read.
+    mutating func stop() { active = false }
+
+    mutating func feed(_ data: some Sequence<UInt8>) {
+        guard active else { return }
+        for b in data {
+            if let low = carry {
+                carry = nil
+                if samples.count < Self.maxSamples {
+                    samples.append(Int16(bitPattern: UInt16(low) | UInt16(b) << 8))
+                } else {
+                    overflow += 1
+                }
+            } else {
+                carry = b
+            }
+        }
+    }
+}
+
+/// The network's ringback tone as a GSM network in Russia and most of Europe plays it in-band
+/// while the callee alerts: 425 Hz, 1 s on, 4 s off (ITU-T E.180 Supplement 2), at -10 dBFS
+/// peak like the far end's test tone.
+struct RingbackGenerator {
+    static let frequency = 425.0
+    static let onSamples = 8000
+    static let periodSamples = 40000
+    private var sample = 0
+
+    mutating func nextFrame(into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        let amplitude = 32767 * pow(10, -10.0 / 20)
+        let step = 2 * Double.pi * Self.frequency / Double(AudioFormat.sampleRate)
+        for _ in 0..<AudioFormat.samplesPerFrame {
+            let inCadence = sample % Self.periodSamples
+            let v = inCadence < Self.onSamples ? amplitude * sin(step * Double(inCadence)) : 0
+            let bits = UInt16(bitPattern: Int16(clamping: Int(v.rounded())))
+            out.append(UInt8(truncatingIfNeeded: bits))
+            out.append(UInt8(truncatingIfNeeded: bits >> 8))
+            sample += 1
+        }
+    }
+}

@@ -21,6 +21,8 @@ struct Call {
     var answeredAt: NIODeadline?
     /// Huawei ^DDSETEX=2 / SIMCom +CPCMREG=1 received for this call.
     var audioEnabled = false
+    /// The network plays in-band ringback while this outgoing call alerts.
+    var ringback = false
 
     /// 27.007 type of address: 145 international (+), 129 unknown/national, 128 when empty.
     var typeOfAddress: Int { number.isEmpty ? 128 : number.hasPrefix("+") ? 145 : 129 }
@@ -100,8 +102,10 @@ extension SimulatedModem {
     func startOutgoingCall(to number: String) {
         callSerial += 1
         let serial = callSerial
+        let rule = callees.first { $0.matches(number) }
+        let behaviour = rule?.behaviour ?? .default
         call = Call(serial: serial, direction: .outgoing, state: .dialing, number: number, startedAt: .now())
-        let behaviour = callees.first { $0.matches(number) }?.behaviour ?? .default
+        call?.ringback = rule?.ringback ?? true
         logger.info("dialling", metadata: ["number": "\(number)", "behaviour": "\(behaviour)"])
         callProgressURCs()
         // Ring-back starts shortly after origination (^CONF on Huawei).
@@ -110,6 +114,7 @@ extension SimulatedModem {
             c.state = .alerting
             self.call = c
             self.callProgressURCs()
+            self.updateAudio()
         }
         switch behaviour {
         case .answer(let after, let dropAfter):
@@ -194,8 +199,12 @@ extension SimulatedModem {
         c.state = .active
         c.answeredAt = .now()
         call = c
+        callCapture.start()
         callProgressURCs()
         if config.vendor == .simcom { sendURC("VOICE CALL: BEGIN", callRelated: true) }
+        // The far end's own signal starts at the answer (a stream already carrying ringback
+        // goes on without a gap; the tone starts at phase 0).
+        tone = ToneGenerator(audioSignal)
         updateAudio()
     }
 
@@ -238,6 +247,7 @@ extension SimulatedModem {
     func endCall(_ c: Call, reason: CallEndReason) {
         guard call?.serial == c.serial else { return }
         call = nil
+        callCapture.stop()
         updateAudio()
         lastEndCause = reason.cause
         guard reason != .silent else { return }
@@ -312,7 +322,12 @@ extension SimulatedModem {
 
     /// Whether the vendor routes call audio to the audio port right now.
     var audioRouted: Bool {
-        guard let c = call, c.state == .active else { return false }
+        guard let c = call else { return false }
+        // Early media: the network's ringback reaches the port while an outgoing call alerts,
+        // on modems whose PCM is already on (Huawei after ^DDSETEX=2, Quectel's QPCMV;
+        // SIMCom refuses +CPCMREG=1 before the answer, so it stays silent).
+        let early = c.state == .alerting && c.direction == .outgoing && c.ringback
+        guard c.state == .active || early else { return false }
         switch config.vendor {
         case .huawei, .simcom: return c.audioEnabled
         case .quectel: return settings.qpcmvPort == 0
@@ -325,7 +340,8 @@ extension SimulatedModem {
         if want && !audioStreaming {
             audioStreaming = true
             audioSerial += 1
-            tone = ToneGenerator(config.audio)
+            tone = ToneGenerator(audioSignal)
+            ringback = RingbackGenerator()
             // Frames written while nobody listened are stale: a real modem's stream starts
             // with the call.
             audioPort?.discardPendingOutput()
@@ -362,7 +378,16 @@ extension SimulatedModem {
         }
     }
 
+    /// A modem's USB audio endpoint does not hold audio nobody reads: beyond half a second
+    /// unread (the gateway has not opened the port yet, e.g. ringback without early media),
+    /// frames are dropped, so what the gateway reads when it opens the port is current.
+    static let maxUnreadAudioBytes = 25 * AudioFormat.bytesPerFrame
+
     private func sendFrame() {
+        if let pty = audioPort, pty.unreadOutput() >= Self.maxUnreadAudioBytes {
+            framesDropped += 1
+            return
+        }
         guard let ch = audioChannel, ch.isWritable else {
             // Nobody reads the port and the pty plus NIO's buffer are full: drop, never queue
             // without bound.
@@ -371,6 +396,8 @@ extension SimulatedModem {
         }
         if dtmfPlayer.isActive {
             dtmfPlayer.nextFrame(into: &frameBuffer)
+        } else if call?.state == .alerting {
+            ringback.nextFrame(into: &frameBuffer)
         } else {
             tone.nextFrame(into: &frameBuffer)
         }

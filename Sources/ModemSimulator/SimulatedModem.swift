@@ -73,14 +73,19 @@ final class SimulatedModem {
     var call: Call?
     var callSerial = 0
     var tone: ToneGenerator
+    /// The far end's signal: the configured one unless a test changed it (`setAudio`).
+    var audioSignal: AudioSignal
     var frameBuffer: [UInt8] = []
     var dtmfPlayer = DTMFPlayer()
+    var ringback = RingbackGenerator()
     var audioStreaming = false
     var audioSerial = 0
     var nextFrameDeadline = NIODeadline.now()
     var framesSent = 0
     var framesDropped = 0
     var analyzer = AudioAnalyzer()
+    /// What the gateway wrote during the current (or last) active call.
+    var callCapture = CallAudioCapture()
     var dtmfSent: [String] = []
     /// 24.008 cause of the last call end, for AT+CEER.
     var lastEndCause: Int?
@@ -106,6 +111,7 @@ final class SimulatedModem {
         self.signal = config.signal
         self.callees = config.callees
         self.tone = ToneGenerator(config.audio)
+        self.audioSignal = config.audio
         self.frameBuffer.reserveCapacity(AudioFormat.bytesPerFrame)
     }
 
@@ -214,7 +220,10 @@ final class SimulatedModem {
         guard serial == plugSerial else { return }
         switch port {
         case .audio:
-            buffer.withUnsafeReadableBytes { analyzer.feed($0) }
+            buffer.withUnsafeReadableBytes {
+                analyzer.feed($0)
+                callCapture.feed($0)
+            }
         case .at:
             // A hung or rebooting modem reads and drops everything.
             if hung || booting { return }
