@@ -155,6 +155,9 @@ public final class ModemSimulator: Sendable {
         try await run { try $0.modem(name).analyzer.reception }
     }
 
+    /// The rate of the modem's audio stream: 8000, or 16000 (SIMCom after AT+CPCMFRM=1).
+    public func audioSampleRate(_ name: String) async throws -> Int { try await run { try $0.modem(name).audioRate } }
+
     /// The last second of audio the gateway wrote to the modem's audio port, oldest first.
     public func receivedSamples(_ name: String) async throws -> [Int16] { try await run { try $0.modem(name).analyzer.samples } }
 

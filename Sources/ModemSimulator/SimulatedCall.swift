@@ -203,8 +203,9 @@ extension SimulatedModem {
         callProgressURCs()
         if config.vendor == .simcom { sendURC("VOICE CALL: BEGIN", callRelated: true) }
         // The far end's own signal starts at the answer (a stream already carrying ringback
-        // goes on without a gap; the tone starts at phase 0).
-        tone = ToneGenerator(audioSignal)
+        // goes on; the tone starts at phase 0). Ringback nobody read is stale now.
+        if audioStreaming { audioPort?.discardPendingOutput() }
+        tone = ToneGenerator(audioSignal, sampleRate: audioRate)
         updateAudio()
     }
 
@@ -340,8 +341,12 @@ extension SimulatedModem {
         if want && !audioStreaming {
             audioStreaming = true
             audioSerial += 1
-            tone = ToneGenerator(audioSignal)
-            ringback = RingbackGenerator()
+            // The PCM mode is fixed for the stream (SIMCom: AT+CPCMFRM before +CPCMREG=1).
+            audioRate = config.vendor == .simcom && settings.widebandPCM ? AudioFormat.widebandRate : AudioFormat.sampleRate
+            analyzer.setRate(audioRate)
+            dtmfPlayer.sampleRate = audioRate
+            tone = ToneGenerator(audioSignal, sampleRate: audioRate)
+            ringback = RingbackGenerator(sampleRate: audioRate)
             // Frames written while nobody listened are stale: a real modem's stream starts
             // with the call.
             audioPort?.discardPendingOutput()
@@ -378,13 +383,15 @@ extension SimulatedModem {
         }
     }
 
-    /// A modem's USB audio endpoint does not hold audio nobody reads: beyond half a second
-    /// unread (the gateway has not opened the port yet, e.g. ringback without early media),
-    /// frames are dropped, so what the gateway reads when it opens the port is current.
-    static let maxUnreadAudioBytes = 25 * AudioFormat.bytesPerFrame
+    /// Ringback before the answer may have no reader (a gateway without early media opens
+    /// the port at the answer). A modem's USB endpoint does not hold audio nobody reads: with
+    /// two frames unread, further ringback frames are dropped. Without this the pty's 4 KiB
+    /// would fill and NIO would queue stale ringback that reaches the gateway after the answer.
+    static let maxUnreadEarlyFrames = 2
 
     private func sendFrame() {
-        if let pty = audioPort, pty.unreadOutput() >= Self.maxUnreadAudioBytes {
+        if call?.state != .active, let pty = audioPort,
+           pty.unreadOutput() >= Self.maxUnreadEarlyFrames * 2 * AudioFormat.samplesPerFrame(at: audioRate) {
             framesDropped += 1
             return
         }

@@ -34,6 +34,8 @@ struct ModemSettings {
     /// Quectel AT+QPCMV: nil off, else the port (0 = USB serial, which is our audio pty).
     var qpcmvPort: Int? = nil
     var urcPort = "usbat"
+    /// SIMCom AT+CPCMFRM=1: USB PCM at 16 kHz (640-byte frames) instead of 8 kHz (§4.2).
+    var widebandPCM = false
 }
 
 final class SimulatedModem {
@@ -79,6 +81,8 @@ final class SimulatedModem {
     var dtmfPlayer = DTMFPlayer()
     var ringback = RingbackGenerator()
     var audioStreaming = false
+    /// Rate of the current (or last) audio stream: 8000, or 16000 for SIMCom after AT+CPCMFRM=1.
+    var audioRate = AudioFormat.sampleRate
     var audioSerial = 0
     var nextFrameDeadline = NIODeadline.now()
     var framesSent = 0
@@ -112,7 +116,7 @@ final class SimulatedModem {
         self.callees = config.callees
         self.tone = ToneGenerator(config.audio)
         self.audioSignal = config.audio
-        self.frameBuffer.reserveCapacity(AudioFormat.bytesPerFrame)
+        self.frameBuffer.reserveCapacity(2 * AudioFormat.samplesPerFrame(at: AudioFormat.widebandRate))
     }
 
     var isPlugged: Bool { atChannel != nil }

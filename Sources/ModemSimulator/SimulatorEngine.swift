@@ -200,7 +200,7 @@ extension SimulatedModem {
     /// What the far end plays from now on; replaces the configured signal until the next plug.
     func setAudio(_ signal: AudioSignal) {
         audioSignal = signal
-        tone = ToneGenerator(signal)
+        tone = ToneGenerator(signal, sampleRate: audioRate)
     }
 }
 

@@ -151,4 +151,28 @@ struct CallAudioTests {
         #expect((r.rtcpIn ?? 0) >= 1 && (r.rtcpOut ?? 0) >= 1 && r.peerLost == 0 && r.lost == 0, "\(r)")
         #expect((r.peerJitterMilliseconds ?? 99) < 20 && (r.jitterMilliseconds ?? 99) < 20, "\(r)")
     }
+
+    @Test("SIMCom at 16 kHz (AT+CPCMFRM=1, 640-byte frames): the 1 kHz tone both ways, ±2 Hz, SNR ≥ 30 dB, through the resamplers")
+    func simcomWideband() async throws {
+        let (h, port) = try await GatewayHarness.startWithSIP(modems: ["simcom1"])
+        defer { Task { await h.stop() } }
+        try await h.simulator.resetReceivedAudio("simcom1")
+        let phone = Phone.start(port: port, directory: h.directory, rtpPort: 40000, env: ["MODE": "call", "NUMBER": "+79161234567", "SECONDS": "4"])
+        let answered = try await h.waitForAnswered(1)
+        #expect(answered[0].modemID == "simcom1")
+        try await Task.sleep(for: .milliseconds(2200))
+        #expect(try await h.simulator.audioSampleRate("simcom1") == 16000, "the gateway did not switch the modem to 16 kHz")
+        // What the gateway wrote: the phone's 8 kHz tone upsampled to the modem's 16 kHz.
+        let samples = try await h.simulator.receivedSamples("simcom1")
+        #expect(samples.count >= 8000, "only \(samples.count) samples reached simcom1")
+        let a = try #require(FrequencyAnalysis.analyze(samples, sampleRate: 16000), "no tone at simcom1")
+        #expect(abs(a.frequency - 1000) <= 2 && a.snrDB >= 30, "at the modem (16 kHz): \(a)")
+        // The modem's 16 kHz tone downsampled to the phone's 8 kHz.
+        let call = try #require(try await phone.report().calls.first)
+        #expect(call.confirmed && call.rx_packets > 100 && call.tx_packets > 100, "\(call)")
+        try expectToneInRecording(call, "SIMCom 16 kHz")
+        let r = try #require(try await h.closedRecords(count: 1).first)
+        // 50 frames a second each way on the modem port whatever the rate.
+        #expect(r.framesIn > 100 && r.framesOut > 100, "\(r)")
+    }
 }

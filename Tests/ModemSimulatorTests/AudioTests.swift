@@ -132,4 +132,25 @@ struct AudioTests {
             _ = port.command("ATH", final: "29\r\n")
         }
     }
+
+    @Test("SIMCom AT+CPCMFRM=1: 16 kHz PCM, 640-byte frames (1 kHz = 400 crossings in 0.2 s); refused during a call; reset by power-on")
+    func simcomWideband() async throws {
+        try await Fixture.withSimulator([Fixture.modem("sc", .simcom)]) { sim, _ in
+            let sc = try await Fixture.openAT(sim, "sc")
+            let audio = try PortClient(path: try await sim.portPaths("sc").audio)
+            #expect(sc.command("AT+CPCMFRM=?").contains("+CPCMFRM: (0,1)"))
+            #expect(sc.command("AT+CPCMFRM=1") == "\r\nOK\r\n")
+            #expect(sc.command("AT+CPCMFRM?").contains("+CPCMFRM: 1"))
+            try await sim.ringIn("sc", from: "+79161234567")
+            _ = sc.command("ATA", final: "BEGIN\r\r\n")
+            #expect(sc.command("AT+CPCMFRM=0", final: "ERROR\r\n").hasSuffix("ERROR\r\n"))
+            #expect(sc.command("AT+CPCMREG=1") == "\r\nOK\r\n")
+            // 0.2 s at 16 kHz = 10 frames of 640 bytes.
+            let frames = audio.read(count: 6400, timeout: 3)
+            #expect(frames.count == 6400)
+            let (crossings, peak) = analyse(frames)
+            #expect(abs(crossings - 400) <= 2 && abs(peak - 10362) <= 2, "\(crossings) crossings, peak \(peak)")
+            #expect(try await sim.audioSampleRate("sc") == 16000)
+        }
+    }
 }
