@@ -197,7 +197,9 @@ final class MediaBridge: @unchecked Sendable {
     /// and the odd port above it for RTCP (RFC 3550 §11): both must be free.
     static func open(host: String, ports: ClosedRange<Int>, on loop: EventLoop, logger: Logger) -> EventLoopFuture<MediaBridge> {
         let even = stride(from: ports.lowerBound + (ports.lowerBound % 2), through: ports.upperBound - 1, by: 2).map { $0 }
-        guard !even.isEmpty else { return loop.makeFailedFuture(SIPServiceError("no even port in RTP range \(ports)")) }
+        guard !even.isEmpty else {
+            return loop.makeFailedFuture(SIPServiceError("RTP range \(ports) holds no even port with the odd port above it (RTP + RTCP)"))
+        }
         let start = cursor.take() % even.count
         let order = Array((even[start...] + even[..<start]).prefix(64))
         let handler = MediaInboundHandler()
