@@ -3,8 +3,9 @@
 closely modem-port writes keep the 20 ms clock, how long a frame stays inside the gateway
 (RTP in → PCM out to the modem, and modem PCM in → RTP out), and INVITE-received → ATD time.
 
-    swift build -c release        # or use a debug build and say so when quoting numbers
-    python3 Benchmarks/calls_load.py --calls 8 --calls 32 --calls 64 [--bin .build/release] [--hold 20]
+    # release binaries from a clone of HEAD (edits in this checkout cannot leak into them):
+    python3 Benchmarks/calls_load.py --bin "$(Benchmarks/release-clone.sh)" --calls 8 --calls 32 --calls 64
+    # options: [--hold 20] [--window 8]; a debug build works too (--bin .build/debug): say so
 
 For each N: modemsim with N Huawei modems (each plays a 1 kHz tone once a call is up),
 simgated with one [[modem]] each and a [sip] listener, then ONE sipp UAC process placing N
@@ -84,6 +85,7 @@ SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
   ]]></send>
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
+  <recv response="183" optional="true"/>
   <recv response="200" rrs="true"/>
   <send><![CDATA[
       ACK [next_url] SIP/2.0
@@ -239,8 +241,25 @@ def main():
     ap.add_argument("--window", type=float, default=8, help="seconds of CPU sampling once all calls are up")
     args = ap.parse_args()
     for n in args.calls or [8, 32, 64]:
-        print(json.dumps(run(n, args.bin, args.hold, args.window)))
+        r = run(n, args.bin, args.hold, args.window)
+        print(json.dumps(r))
+        print(summary(r), file=sys.stderr)
         sys.stdout.flush()
+
+
+def summary(r: dict) -> str:
+    """One human line per run: the numbers the issue asks for."""
+    def lat(key):
+        m = (r.get("media") or {}).get(key) or {}
+        return "p50 %.2f / p99 %.2f / max %.2f ms (n=%s)" % (m.get("p50Milliseconds", 0), m.get("p99Milliseconds", 0),
+                                                           m.get("maxMilliseconds", 0), m.get("samples", 0))
+    p = r.get("pacing_ms") or {}
+    return ("%d calls (%d answered): simgated CPU %.1f %% of one core, RSS %.1f MiB (idle %.1f); "
+            "20 ms write deviation p50 %.1f / p99 %.1f / max %.2f ms, %s late slots; "
+            "RTP in→PCM out %s; PCM in→RTP out %s; INVITE→ATD %s"
+            % (r["calls"], r["answered"], r["cpu_percent_of_one_core"], r["rss_mib_loaded"], r["rss_mib_idle"],
+               p.get("p50Milliseconds", 0), p.get("p99Milliseconds", 0), p.get("maxMilliseconds", 0), p.get("lateSlots", 0),
+               lat("rtpToPCM"), lat("pcmToRTP"), lat("inviteToDial")))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,16 @@ public struct CallDetail: Codable, Sendable, Equatable {
     public var lateFrames: Int = 0
     /// `modem` or `sip` when that leg sent nothing for 2 s of an answered call.
     public var silentLeg: String?
+    /// RTCP on the SIP leg (v5): reports sent and received; from the phone's last report
+    /// about our stream, packets lost and interarrival jitter (ms); our own measure of the
+    /// phone's stream. nil when no RTCP ran (test calls, a phone that sends none).
+    public var rtcpOut: Int?
+    public var rtcpIn: Int?
+    public var peerLost: Int?
+    public var peerJitterMilliseconds: Double?
+    public var roundTripMilliseconds: Double?
+    public var lost: Int?
+    public var jitterMilliseconds: Double?
 
     public init(callID: String, attempt: Int, direction: String, modemID: String, inviteAt: Date) {
         self.callID = callID; self.attempt = attempt; self.direction = direction
@@ -85,11 +95,36 @@ public struct LiveCall: Codable, Sendable, Equatable {
     public var cause: String?
     public var sipStatus: Int?
     public var received: ToneReport?
+    /// RTCP on the SIP leg of a bridged call (nil for test calls).
+    public var rtcp: RTCPReport?
     public init(id: String, direction: String, state: String, modemID: String?, number: String, startedAt: Date,
                 answeredAt: Date? = nil, attempts: Int = 0, framesIn: Int = 0, framesOut: Int = 0, underruns: Int = 0) {
         self.id = id; self.direction = direction; self.state = state; self.modemID = modemID; self.number = number
         self.startedAt = startedAt; self.answeredAt = answeredAt; self.attempts = attempts
         self.framesIn = framesIn; self.framesOut = framesOut; self.underruns = underruns
+    }
+}
+
+/// RTCP on a bridged call's SIP leg (RFC 3550 §6.4): what the phone reported about our
+/// stream, and what we measured on its stream.
+public struct RTCPReport: Codable, Sendable, Equatable {
+    public var reportsSent: Int
+    public var reportsReceived: Int
+    /// From the phone's last report block about our stream: fraction lost in its last
+    /// interval (0...1), packets lost in all, interarrival jitter (ms), and the round trip
+    /// derived from LSR/DLSR (ms) when it echoed one of our sender reports.
+    public var peerFractionLost: Double?
+    public var peerCumulativeLost: Int?
+    public var peerJitterMilliseconds: Double?
+    public var roundTripMilliseconds: Double?
+    /// Our measurement of the phone's stream: packets lost, interarrival jitter (ms).
+    public var lost: Int
+    public var jitterMilliseconds: Double
+    public init(reportsSent: Int, reportsReceived: Int, peerFractionLost: Double?, peerCumulativeLost: Int?,
+                peerJitterMilliseconds: Double?, roundTripMilliseconds: Double?, lost: Int, jitterMilliseconds: Double) {
+        self.reportsSent = reportsSent; self.reportsReceived = reportsReceived; self.peerFractionLost = peerFractionLost
+        self.peerCumulativeLost = peerCumulativeLost; self.peerJitterMilliseconds = peerJitterMilliseconds
+        self.roundTripMilliseconds = roundTripMilliseconds; self.lost = lost; self.jitterMilliseconds = jitterMilliseconds
     }
 }
 

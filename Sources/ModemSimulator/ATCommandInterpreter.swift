@@ -383,6 +383,19 @@ extension SimulatedModem {
              ("+QSIDET", .set) where vendor == .quectel, ("+QCFG", .set) where vendor == .quectel,
              ("+QGPSCFG", .set) where vendor == .quectel:
             return .ok([])
+        case ("+CPCMFRM", .read) where vendor == .simcom:
+            return .ok(["+CPCMFRM: \(settings.widebandPCM ? 1 : 0)"])
+        case ("+CPCMFRM", .test) where vendor == .simcom:
+            return .ok(["+CPCMFRM: (0,1)"])
+        case ("+CPCMFRM", .set) where vendor == .simcom:
+            // 0: 8 kHz, 1: 16 kHz USB PCM; refused during a call, when the stream's format is set.
+            guard call == nil else { return .error(.operationNotAllowed) }
+            switch args.first {
+            case "0": settings.widebandPCM = false
+            case "1": settings.widebandPCM = true
+            default: return .error(.incorrectParameters)
+            }
+            return .ok([])
         case ("+CPCMREG", .read) where vendor == .simcom:
             return .ok(["+CPCMREG: \(call?.audioEnabled == true ? 1 : 0)"])
         case ("+CPCMREG", .test) where vendor == .simcom:

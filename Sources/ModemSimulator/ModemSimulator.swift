@@ -155,11 +155,23 @@ public final class ModemSimulator: Sendable {
         try await run { try $0.modem(name).analyzer.reception }
     }
 
+    /// The rate of the modem's audio stream: 8000, or 16000 (SIMCom after AT+CPCMFRM=1).
+    public func audioSampleRate(_ name: String) async throws -> Int { try await run { try $0.modem(name).audioRate } }
+
     /// The last second of audio the gateway wrote to the modem's audio port, oldest first.
     public func receivedSamples(_ name: String) async throws -> [Int16] { try await run { try $0.modem(name).analyzer.samples } }
 
     /// DTMF digits the gateway sent in calls (AT+VTS / AT^DTMF), oldest first.
     public func dtmfSent(_ name: String) async throws -> [String] { try await run { try $0.modem(name).dtmfSent } }
+
+    /// Everything the gateway wrote to the audio port from the moment the current (or last)
+    /// call became active to its end, in the port's own rate and format (s16le samples).
+    public func callAudio(_ name: String) async throws -> [Int16] { try await run { try $0.modem(name).callCapture.samples } }
+
+    /// What the far end plays toward the gateway from now on (the next frame, this call too).
+    public func setAudio(_ name: String, _ signal: AudioSignal) async throws {
+        try await run { try $0.modem(name).setAudio(signal) }
+    }
 
     public func resetReceivedAudio(_ name: String) async throws { try await run { try $0.modem(name).analyzer.reset() } }
 }

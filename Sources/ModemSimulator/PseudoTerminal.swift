@@ -82,6 +82,13 @@ struct PseudoTerminal {
         tcflush(slaveFD, TCIFLUSH)
     }
 
+    /// Bytes written to the master that the reader of the slave has not read yet (FIONREAD).
+    func unreadOutput() -> Int {
+        var n: CInt = 0
+        let r = withUnsafeMutablePointer(to: &n) { ioctl(slaveFD, UInt(FIONREAD), $0) }
+        return r == 0 ? Int(n) : 0
+    }
+
     func closeSlave() {
         close(slaveFD)
     }

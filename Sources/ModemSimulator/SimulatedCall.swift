@@ -21,6 +21,8 @@ struct Call {
     var answeredAt: NIODeadline?
     /// Huawei ^DDSETEX=2 / SIMCom +CPCMREG=1 received for this call.
     var audioEnabled = false
+    /// The network plays in-band ringback while this outgoing call alerts.
+    var ringback = false
 
     /// 27.007 type of address: 145 international (+), 129 unknown/national, 128 when empty.
     var typeOfAddress: Int { number.isEmpty ? 128 : number.hasPrefix("+") ? 145 : 129 }
@@ -100,8 +102,10 @@ extension SimulatedModem {
     func startOutgoingCall(to number: String) {
         callSerial += 1
         let serial = callSerial
+        let rule = callees.first { $0.matches(number) }
+        let behaviour = rule?.behaviour ?? .default
         call = Call(serial: serial, direction: .outgoing, state: .dialing, number: number, startedAt: .now())
-        let behaviour = callees.first { $0.matches(number) }?.behaviour ?? .default
+        call?.ringback = rule?.ringback ?? true
         logger.info("dialling", metadata: ["number": "\(number)", "behaviour": "\(behaviour)"])
         callProgressURCs()
         // Ring-back starts shortly after origination (^CONF on Huawei).
@@ -110,6 +114,7 @@ extension SimulatedModem {
             c.state = .alerting
             self.call = c
             self.callProgressURCs()
+            self.updateAudio()
         }
         switch behaviour {
         case .answer(let after, let dropAfter):
@@ -194,8 +199,13 @@ extension SimulatedModem {
         c.state = .active
         c.answeredAt = .now()
         call = c
+        callCapture.start()
         callProgressURCs()
         if config.vendor == .simcom { sendURC("VOICE CALL: BEGIN", callRelated: true) }
+        // The far end's own signal starts at the answer (a stream already carrying ringback
+        // goes on; the tone starts at phase 0). Ringback nobody read is stale now.
+        if audioStreaming { audioPort?.discardPendingOutput() }
+        tone = ToneGenerator(audioSignal, sampleRate: audioRate)
         updateAudio()
     }
 
@@ -238,6 +248,7 @@ extension SimulatedModem {
     func endCall(_ c: Call, reason: CallEndReason) {
         guard call?.serial == c.serial else { return }
         call = nil
+        callCapture.stop()
         updateAudio()
         lastEndCause = reason.cause
         guard reason != .silent else { return }
@@ -312,7 +323,12 @@ extension SimulatedModem {
 
     /// Whether the vendor routes call audio to the audio port right now.
     var audioRouted: Bool {
-        guard let c = call, c.state == .active else { return false }
+        guard let c = call else { return false }
+        // Early media: the network's ringback reaches the port while an outgoing call alerts,
+        // on modems whose PCM is already on (Huawei after ^DDSETEX=2, Quectel's QPCMV;
+        // SIMCom refuses +CPCMREG=1 before the answer, so it stays silent).
+        let early = c.state == .alerting && c.direction == .outgoing && c.ringback
+        guard c.state == .active || early else { return false }
         switch config.vendor {
         case .huawei, .simcom: return c.audioEnabled
         case .quectel: return settings.qpcmvPort == 0
@@ -325,7 +341,12 @@ extension SimulatedModem {
         if want && !audioStreaming {
             audioStreaming = true
             audioSerial += 1
-            tone = ToneGenerator(config.audio)
+            // The PCM mode is fixed for the stream (SIMCom: AT+CPCMFRM before +CPCMREG=1).
+            audioRate = config.vendor == .simcom && settings.widebandPCM ? AudioFormat.widebandRate : AudioFormat.sampleRate
+            analyzer.setRate(audioRate)
+            dtmfPlayer.sampleRate = audioRate
+            tone = ToneGenerator(audioSignal, sampleRate: audioRate)
+            ringback = RingbackGenerator(sampleRate: audioRate)
             // Frames written while nobody listened are stale: a real modem's stream starts
             // with the call.
             audioPort?.discardPendingOutput()
@@ -362,7 +383,18 @@ extension SimulatedModem {
         }
     }
 
+    /// Ringback before the answer may have no reader (a gateway without early media opens
+    /// the port at the answer). A modem's USB endpoint does not hold audio nobody reads: with
+    /// two frames unread, further ringback frames are dropped. Without this the pty's 4 KiB
+    /// would fill and NIO would queue stale ringback that reaches the gateway after the answer.
+    static let maxUnreadEarlyFrames = 2
+
     private func sendFrame() {
+        if call?.state != .active, let pty = audioPort,
+           pty.unreadOutput() >= Self.maxUnreadEarlyFrames * 2 * AudioFormat.samplesPerFrame(at: audioRate) {
+            framesDropped += 1
+            return
+        }
         guard let ch = audioChannel, ch.isWritable else {
             // Nobody reads the port and the pty plus NIO's buffer are full: drop, never queue
             // without bound.
@@ -371,6 +403,8 @@ extension SimulatedModem {
         }
         if dtmfPlayer.isActive {
             dtmfPlayer.nextFrame(into: &frameBuffer)
+        } else if call?.state == .alerting {
+            ringback.nextFrame(into: &frameBuffer)
         } else {
             tone.nextFrame(into: &frameBuffer)
         }

@@ -34,6 +34,8 @@ struct ModemSettings {
     /// Quectel AT+QPCMV: nil off, else the port (0 = USB serial, which is our audio pty).
     var qpcmvPort: Int? = nil
     var urcPort = "usbat"
+    /// SIMCom AT+CPCMFRM=1: USB PCM at 16 kHz (640-byte frames) instead of 8 kHz (§4.2).
+    var widebandPCM = false
 }
 
 final class SimulatedModem {
@@ -73,14 +75,21 @@ final class SimulatedModem {
     var call: Call?
     var callSerial = 0
     var tone: ToneGenerator
+    /// The far end's signal: the configured one unless a test changed it (`setAudio`).
+    var audioSignal: AudioSignal
     var frameBuffer: [UInt8] = []
     var dtmfPlayer = DTMFPlayer()
+    var ringback = RingbackGenerator()
     var audioStreaming = false
+    /// Rate of the current (or last) audio stream: 8000, or 16000 for SIMCom after AT+CPCMFRM=1.
+    var audioRate = AudioFormat.sampleRate
     var audioSerial = 0
     var nextFrameDeadline = NIODeadline.now()
     var framesSent = 0
     var framesDropped = 0
     var analyzer = AudioAnalyzer()
+    /// What the gateway wrote during the current (or last) active call.
+    var callCapture = CallAudioCapture()
     var dtmfSent: [String] = []
     /// 24.008 cause of the last call end, for AT+CEER.
     var lastEndCause: Int?
@@ -106,7 +115,8 @@ final class SimulatedModem {
         self.signal = config.signal
         self.callees = config.callees
         self.tone = ToneGenerator(config.audio)
-        self.frameBuffer.reserveCapacity(AudioFormat.bytesPerFrame)
+        self.audioSignal = config.audio
+        self.frameBuffer.reserveCapacity(2 * AudioFormat.samplesPerFrame(at: AudioFormat.widebandRate))
     }
 
     var isPlugged: Bool { atChannel != nil }
@@ -214,7 +224,10 @@ final class SimulatedModem {
         guard serial == plugSerial else { return }
         switch port {
         case .audio:
-            buffer.withUnsafeReadableBytes { analyzer.feed($0) }
+            buffer.withUnsafeReadableBytes {
+                analyzer.feed($0)
+                callCapture.feed($0)
+            }
         case .at:
             // A hung or rebooting modem reads and drops everything.
             if hung || booting { return }

@@ -124,7 +124,21 @@ public enum CalleeBehaviour: Codable, Sendable, Equatable {
 public struct CalleeRule: Codable, Sendable, Equatable {
     public var pattern: String
     public var behaviour: CalleeBehaviour
-    public init(pattern: String, behaviour: CalleeBehaviour) { self.pattern = pattern; self.behaviour = behaviour }
+    /// Whether the network plays in-band ringback (425 Hz, 1 s on, 4 s off) on the audio port
+    /// while the callee is alerting, as GSM networks do before the answer (early media).
+    public var ringback: Bool
+    public init(pattern: String, behaviour: CalleeBehaviour, ringback: Bool = true) {
+        self.pattern = pattern; self.behaviour = behaviour; self.ringback = ringback
+    }
+
+    enum CodingKeys: String, CodingKey { case pattern, behaviour, ringback }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        pattern = try c.decode(String.self, forKey: .pattern)
+        behaviour = try c.decode(CalleeBehaviour.self, forKey: .behaviour)
+        ringback = try c.decodeIfPresent(Bool.self, forKey: .ringback) ?? true
+    }
 
     func matches(_ number: String) -> Bool {
         if pattern.hasSuffix("*") { return number.hasPrefix(pattern.dropLast()) }

@@ -152,7 +152,11 @@ final class SimulatorEngine {
                 try m.pressDigits(rest[0], reportByURC: rest.count == 2 && rest[1] == "urc")
             case "callee":
                 guard rest.count >= 2 else { throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))") }
-                let rule = CalleeRule(pattern: rest[0], behaviour: try ControlCommands.behaviour(Array(rest.dropFirst())))
+                // A trailing `noringback` keeps the audio port silent while the callee alerts.
+                var words = Array(rest.dropFirst())
+                let ringback = words.last?.lowercased() != "noringback"
+                if !ringback { words.removeLast() }
+                let rule = CalleeRule(pattern: rest[0], behaviour: try ControlCommands.behaviour(words), ringback: ringback)
                 m.setCallee(rule)
             default:
                 throw SimulatorError.invalidArgument("unknown command '\(verb)' (try 'help')")
@@ -192,6 +196,12 @@ extension SimulatedModem {
         callees.removeAll { $0.pattern == rule.pattern }
         callees.insert(rule, at: 0)
     }
+
+    /// What the far end plays from now on; replaces the configured signal until the next plug.
+    func setAudio(_ signal: AudioSignal) {
+        audioSignal = signal
+        tone = ToneGenerator(signal, sampleRate: audioRate)
+    }
 }
 
 /// Text of the control protocol (one line in, one line out).
@@ -211,7 +221,7 @@ enum ControlCommands {
         ("call", "call <name> <caller-number|withheld> [<abandon after s>]"),
         ("hangup", "hangup <name>"),
         ("dtmf", "dtmf <name> <digits> [inband|urc]"),
-        ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>]"),
+        ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>] [noringback]"),
         ("received", "received <name> [reset]"),
     ]
 

@@ -39,7 +39,8 @@ public struct SIPConfig: Sendable, Equatable {
     public var realm: String
     /// The number an authenticated user dials to reach the echo test (an admin's line test).
     public var testExtension: String
-    /// RTP ports for media, inclusive; one port per call leg (RTCP is not sent).
+    /// RTP ports for media, inclusive; a call leg takes an even port for RTP and the next
+    /// odd one for RTCP (RFC 3550 §11).
     public var rtpPortMin: Int
     public var rtpPortMax: Int
     /// Delay between 180 Ringing and 200 OK on the test extension: gives a caller's
@@ -63,6 +64,10 @@ public struct SIPConfig: Sendable, Equatable {
     /// The `[[user]]` an inbound call rings when its modem names no `inbound_user`; nil:
     /// such calls are not offered to SIP (they end as missed calls on the modem).
     public var defaultInboundUser: String?
+    /// Outbound bridged calls: once the network alerts, answer 183 Session Progress with SDP
+    /// and forward the modem's audio (the network's in-band ringback or announcements) as
+    /// RTP before the 200. Off: a plain 180 and the caller's phone makes its own ringback.
+    public var earlyMedia = true
 
     public static let defaultListen = [ListenAddress(transport: .udp, host: "0.0.0.0", port: 5060),
                                        ListenAddress(transport: .tcp, host: "0.0.0.0", port: 5060)]
@@ -106,6 +111,7 @@ public struct SIPConfig: Sendable, Equatable {
         if let v = r.number("rate_burst", in: 1...1_000_000) { rateLimitBurst = v }
         if let v = r.integer("max_transactions", in: 16...1_048_576) { maxTransactions = Int(v) }
         defaultInboundUser = r.string("default_inbound_user", validate: SIPUserConfig.validateName)
+        if let v = r.bool("early_media") { earlyMedia = v }
         r.finish()
     }
 }

@@ -47,6 +47,20 @@ public enum CallRecord {
         try db.create(index: "call_record_open", on: tableName, columns: ["end_at"])
     }
 
+    /// v5: RTCP on the SIP leg (issue 4): reports each way, the phone's loss and jitter of our
+    /// stream, round trip, and ours of the phone's stream (CallDetail.rtcp*).
+    static func addRTCPColumns(_ db: Database) throws {
+        try db.alter(table: tableName) { t in
+            t.add(column: "rtcp_out", .integer)
+            t.add(column: "rtcp_in", .integer)
+            t.add(column: "peer_lost", .integer)
+            t.add(column: "peer_jitter_milliseconds", .double)
+            t.add(column: "round_trip_milliseconds", .double)
+            t.add(column: "lost", .integer)
+            t.add(column: "jitter_milliseconds", .double)
+        }
+    }
+
     /// v4: what the router decided for an outbound call (issue 5: the CDR records the
     /// callee's operator, the lookup source and the rank of the SIM used).
     static func addRoutingColumns(_ db: Database) throws {

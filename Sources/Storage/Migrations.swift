@@ -71,6 +71,9 @@ public enum StorageMigrations {
         migrator.registerMigration("v4-call-routing") { db in
             try CallRecord.addRoutingColumns(db)
         }
+        migrator.registerMigration("v5-call-rtcp") { db in
+            try CallRecord.addRTCPColumns(db)
+        }
         return migrator
     }
 }

@@ -22,6 +22,17 @@ struct PhoneCall: Decodable {
     var reason_header: String?
     /// The far end's URI as the phone saw it (From of an incoming call).
     var remote: String?
+    /// Media started before the answer (a 183 with SDP); where the answer falls in the recording (s).
+    var early_media: Bool?
+    var answer_offset: Double?
+    var progress_sdp: String?
+    var answer_sdp: String?
+    /// What the gateway's RTCP told the phone: our CNAME, reports about its stream.
+    var rtcp_peer_cname: String?
+    var rtcp_peer_reports: Int?
+    var rtcp_peer_loss: Int?
+    var rtcp_peer_jitter_us: Int?
+    var rtcp_rtt_us: Int?
 }
 
 struct PhoneReport: Decodable {

@@ -78,7 +78,9 @@ struct GSMCallTests {
             // Gateway → modem: what modemsim received.
             let samples = try await h.simulator.receivedSamples(modem)
             #expect(samples.count >= 4000, "\(modem): only \(samples.count) samples reached the modem")
-            let atModem = try #require(FrequencyAnalysis.analyze(samples), "\(modem): no tone at the modem")
+            // SIMCom runs its port at 16 kHz (AT+CPCMFRM=1): analyse at the port's rate.
+            let rate = Double(try await h.simulator.audioSampleRate(modem))
+            let atModem = try #require(FrequencyAnalysis.analyze(samples, sampleRate: rate), "\(modem): no tone at the modem")
             #expect(abs(atModem.frequency - 1000) <= 2, "\(modem): \(atModem.frequency) Hz at the modem")
             #expect(atModem.snrDB >= 30, "\(modem): SNR \(atModem.snrDB) dB at the modem")
             // Modem → gateway: what the call measured.

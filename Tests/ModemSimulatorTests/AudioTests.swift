@@ -95,4 +95,62 @@ struct AudioTests {
             #expect(abs(reception.rmsDBFS - -10) <= 0.2)
         }
     }
+
+    @Test("ringback while an outgoing call alerts: 425 Hz for 1 s then silence (1 s on, 4 s off); none with noringback; the callee's tone after the answer")
+    func ringback() async throws {
+        try await Fixture.withSimulator([Fixture.modem("hw", .huawei)]) { sim, _ in
+            let port = try await Fixture.openAT(sim, "hw")
+            let audio = try PortClient(path: try await sim.portPaths("hw").audio)
+            // The control protocol's form of the rule, as an admin scripts it.
+            #expect(await sim.execute("callee hw +79990000001 answer 1.6 noringback").hasPrefix("ok"))
+            try await sim.setCallee("hw", CalleeRule(pattern: "+79990000002", behaviour: .answer(after: 1.6, dropAfter: nil)))
+            _ = port.command("ATD+79990000001;")
+            #expect(port.command("AT^DDSETEX=2").hasSuffix("OK\r\n"))
+            audio.pump(for: 0.8)
+            #expect(audio.take().isEmpty, "no ringback asked for: nothing before the answer")
+            _ = port.read(until: "^CONN:1,0", timeout: 3)
+            _ = port.command("ATH", final: "29\r\n")
+            audio.pump(for: 0.3)
+            _ = audio.take()
+
+            _ = port.command("ATD+79990000002;")
+            #expect(port.command("AT^DDSETEX=2").hasSuffix("OK\r\n"))
+            // 0.6 s of the burst: 425 Hz crosses zero 850 times a second.
+            let burst = audio.read(count: 30 * 320, timeout: 3)
+            #expect(burst.count == 9600)
+            let on = analyse(burst)
+            #expect(abs(on.crossings - 510) <= 3 && abs(on.peak - 10362) <= 2, "\(on)")
+            // After 1 s of tone the cadence is silent; then the callee answers with its 1 kHz.
+            let rest = audio.read(count: 40 * 320, timeout: 3)
+            let quiet = analyse(Array(rest.suffix(15 * 320)))
+            #expect(quiet.peak == 0, "the ringback's 4 s pause: \(quiet)")
+            _ = port.read(until: "^CONN:1,0", timeout: 3)
+            audio.pump(for: 0.1)
+            _ = audio.take()
+            let answered = analyse(audio.read(count: 25 * 320, timeout: 3))
+            #expect(abs(answered.crossings - 1000) <= 3, "the callee's 1 kHz after the answer: \(answered)")
+            _ = port.command("ATH", final: "29\r\n")
+        }
+    }
+
+    @Test("SIMCom AT+CPCMFRM=1: 16 kHz PCM, 640-byte frames (1 kHz = 400 crossings in 0.2 s); refused during a call; reset by power-on")
+    func simcomWideband() async throws {
+        try await Fixture.withSimulator([Fixture.modem("sc", .simcom)]) { sim, _ in
+            let sc = try await Fixture.openAT(sim, "sc")
+            let audio = try PortClient(path: try await sim.portPaths("sc").audio)
+            #expect(sc.command("AT+CPCMFRM=?").contains("+CPCMFRM: (0,1)"))
+            #expect(sc.command("AT+CPCMFRM=1") == "\r\nOK\r\n")
+            #expect(sc.command("AT+CPCMFRM?").contains("+CPCMFRM: 1"))
+            try await sim.ringIn("sc", from: "+79161234567")
+            _ = sc.command("ATA", final: "BEGIN\r\r\n")
+            #expect(sc.command("AT+CPCMFRM=0", final: "ERROR\r\n").hasSuffix("ERROR\r\n"))
+            #expect(sc.command("AT+CPCMREG=1") == "\r\nOK\r\n")
+            // 0.2 s at 16 kHz = 10 frames of 640 bytes.
+            let frames = audio.read(count: 6400, timeout: 3)
+            #expect(frames.count == 6400)
+            let (crossings, peak) = analyse(frames)
+            #expect(abs(crossings - 400) <= 2 && abs(peak - 10362) <= 2, "\(crossings) crossings, peak \(peak)")
+            #expect(try await sim.audioSampleRate("sc") == 16000)
+        }
+    }
 }

@@ -18,6 +18,10 @@ Environment:
   HOLD_AT (s after the answer: put the call on hold, re-INVITE a=sendonly), RESUME_AT (s after
   the answer: take it off hold, re-INVITE with PJSUA_CALL_UNHOLD); the report lists the
   direction attribute of every 2xx to an INVITE the phone received ("answer_directions").
+Report per call, besides states and packet counts: early_media (the recording started before
+the answer, i.e. a 183 with SDP), answer_offset (seconds into the recording the call was
+answered), progress_sdp/answer_sdp (bodies of the 183 and the 200), rtcp_* (what the far
+end's RTCP told pjsua: its CNAME, how many reports about our stream, loss, jitter, RTT).
 Headless pitfalls as in the project's sip-peers reference: null audio device, threadCnt=0 +
 mainThreadOnly with libHandleEvents, teardown order, PCMU/PCMA only.
 """
@@ -89,6 +93,7 @@ class Call(pj.Call):
                      "answer_directions": []}
         report["calls"].append(self.info)
         self.recorder = None
+        self.recording_started = None
         self.done = False
         self.confirmed_at = None
         self.answer_at = None
@@ -102,11 +107,20 @@ class Call(pj.Call):
         if ci.state == pj.PJSIP_INV_STATE_CONFIRMED and not self.info["confirmed"]:
             self.info["confirmed"] = True
             self.confirmed_at = time.time()
+            if self.recording_started is not None:
+                # Where the answer falls in the recording (early media before it).
+                self.info["answer_offset"] = self.confirmed_at - self.recording_started
         try:
             msg = prm.e.body.tsxState.src.rdata.wholeMsg
             for line in msg.splitlines():
                 if line.lower().startswith("reason:"):
                     self.info["reason_header"] = line.split(":", 1)[1].strip()
+            # Early media: the SDP of a 183 and of the 200, to compare them.
+            body = msg.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in msg else ""
+            if msg.startswith("SIP/2.0 183") and "v=0" in body:
+                self.info["progress_sdp"] = body
+            if msg.startswith("SIP/2.0 200") and "v=0" in body and "INVITE" in msg.split("\r\n\r\n", 1)[0]:
+                self.info["answer_sdp"] = body
         except Exception:
             pass
         if ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
@@ -144,6 +158,8 @@ class Call(pj.Call):
                     self.recorder.createRecorder(self.info["recording"])
                 player.startTransmit(am)
                 am.startTransmit(self.recorder)
+                self.recording_started = time.time()
+                self.info["early_media"] = ci.state == pj.PJSIP_INV_STATE_EARLY
 
     def onDtmfDigit(self, prm):
         self.info["dtmf_received"] += prm.digit
@@ -153,6 +169,13 @@ class Call(pj.Call):
             st = self.getStreamStat(0)
             self.info["rx_packets"] = st.rtcp.rxStat.pkt
             self.info["tx_packets"] = st.rtcp.txStat.pkt
+            # RTCP: what the far end's reports said about our stream (its loss and jitter
+            # as seen there), and how many reports we got.
+            self.info["rtcp_peer_cname"] = st.rtcp.peerSdes.cname
+            self.info["rtcp_peer_reports"] = st.rtcp.txStat.updateCount
+            self.info["rtcp_peer_loss"] = st.rtcp.txStat.loss
+            self.info["rtcp_peer_jitter_us"] = st.rtcp.txStat.jitterUsec.last
+            self.info["rtcp_rtt_us"] = st.rtcp.rttUsec.last
             self.info["codec"] = self.getStreamInfo(0).codecName
         except Exception as e:
             self.info["stat_error"] = str(e)

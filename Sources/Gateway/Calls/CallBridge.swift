@@ -328,6 +328,7 @@ final class CallBridge: @unchecked Sendable {
                              framesOut: self.audio?.framesOut ?? 0, underruns: self.audio?.underruns ?? 0)
             c.cause = self.lastCause?.kind.rawValue
             c.received = self.toneReport()
+            c.rtcp = self.media?.rtcpReport
             return c
         }
     }
@@ -389,7 +390,7 @@ final class CallBridge: @unchecked Sendable {
             if phase == .dialing {
                 phase = .ringing
                 record?.ringingAt = Date()
-                if case .sipOutbound = farEnd { sipLeg?.ringing() }
+                if case .sipOutbound = farEnd, !startEarlyMedia() { sipLeg?.ringing() }
             }
         case .connected where isCallCenter:
             callCenterModemConnected()
@@ -400,7 +401,7 @@ final class CallBridge: @unchecked Sendable {
             answeredAt = now
             record?.answerAt = now
             if record?.ringingAt == nil { record?.ringingAt = now }
-            openAudio()
+            if audio == nil { openAudio() }   // open already when early media runs
             if case .sipOutbound = farEnd, let media { sipLeg?.answer(localPort: media.localPort) }
             if case .externalMember(let link) = farEnd { link.report(.answered) }
             if hangUpRequested { controller?.hangUp() } else { armCap() }
@@ -448,6 +449,7 @@ final class CallBridge: @unchecked Sendable {
         if let media {
             r.rtpIn = media.rtpIn
             r.rtpOut = media.rtpOut
+            recordRTCP(media, into: &r)
         }
         record = nil
         lastCause = cause
@@ -524,6 +526,34 @@ final class CallBridge: @unchecked Sendable {
         }
         hangUpRequested = true
         controller?.hangUp()
+    }
+
+    // MARK: RTCP
+
+    /// What RTCP said on this attempt, into its record (nothing when no report went either way).
+    private func recordRTCP(_ media: MediaBridge, into r: inout CallDetail) {
+        let rtcp = media.rtcpReport
+        guard rtcp.reportsSent > 0 || rtcp.reportsReceived > 0 else { return }
+        r.rtcpOut = rtcp.reportsSent
+        r.rtcpIn = rtcp.reportsReceived
+        r.peerLost = rtcp.peerCumulativeLost
+        r.peerJitterMilliseconds = rtcp.peerJitterMilliseconds
+        r.roundTripMilliseconds = rtcp.roundTripMilliseconds
+        r.lost = rtcp.lost
+        r.jitterMilliseconds = rtcp.jitterMilliseconds
+    }
+
+    // MARK: Early media
+
+    /// An outbound SIP call's callee is alerting: with `[sip] early_media`, 183 + SDP and the
+    /// modem's audio (the network's in-band ringback) flows to the phone from now on; the
+    /// answer then keeps the same port and stream. False: plain 180 (no SIP far end, early
+    /// media off, no audio port, or no RTP socket yet).
+    private func startEarlyMedia() -> Bool {
+        guard case .sipOutbound = farEnd, let leg = sipLeg, leg.earlyMedia, let media, facts?.audioPort != nil else { return false }
+        if audio == nil { openAudio() }
+        leg.sessionProgress(localPort: media.localPort)
+        return true
     }
 
     // MARK: Audio

@@ -10,6 +10,11 @@
 // pacer, so a frame never crosses a thread or an actor: no hop per frame. Buffers (payload,
 // send ByteBuffer, jitter ring) are allocated once per call; NIO's receive buffer is its own.
 //
+// RTCP (RFC 3550 §6) on the RTP port + 1: a compound SR/RR + SDES every 5 s randomised by
+// 0.5-1.5 (§6.2; the first after half that, §6.2's initial interval), carrying our loss and
+// jitter of the phone's stream; the phone's reports about our stream are kept (loss, jitter,
+// round trip) for `simgate calls` and the call record. A BYE goes out at close (§6.6).
+//
 // Digits: RFC 4733 packets from the phone become `onDigit` once per event (start); digits the
 // modem reports, or that the in-band detector hears on the modem PCM, are queued and sent as
 // RFC 4733 events (100 ms each) in place of audio frames.
@@ -118,9 +123,21 @@ final class MediaBridge: @unchecked Sendable {
     /// The SDP's address until the first packet; symmetric RTP (RFC 4961) then latches onto
     /// where packets really come from.
     private var remote: SocketAddress?
-    private var receiver = RTPReceiver<SocketAddress>()
+    /// Our sender and the phone's receiver state (RFC 3550 §3: one session per leg).
+    private var session: RTPSession<SocketAddress>
     private var jitter = JitterBuffer()
-    private var sender: RTPSender
+    private let rtcpChannel: Channel
+    /// Where RTCP goes: the RTP peer's port + 1 (§11) until an RTCP packet shows its real source.
+    private var rtcpRemote: SocketAddress?
+    private var rtcpTimer: Scheduled<Void>?
+    private var closed = false
+    private(set) var rtcpIn = 0
+    private(set) var rtcpOut = 0
+    /// RTCP packets from the phone that did not parse.
+    private(set) var rtcpErrors = 0
+    /// The phone's last report block about our stream, and the round trip it gave (s).
+    private(set) var peerBlock: RTCPReportBlock?
+    private(set) var roundTripSeconds: Double?
     private var events = TelephoneEventReceiver()
     private var eventSender: TelephoneEventSender?
     /// Digits waiting to be sent as RFC 4733 events; bounded (a digit is 160 ms on the wire,
@@ -139,8 +156,11 @@ final class MediaBridge: @unchecked Sendable {
     private var warningTone = ToneGenerator(frequency: MediaBridge.warningFrequency, levelDBm0: -10)
     private var warningFrame = [Int16](repeating: 0, count: PCMFrame.samplesPerFrame)
 
-    /// RTP flows out only once the call is answered on SIP (no early media).
-    var sending = false
+    /// RTP (and RTCP) flow out once the phone has our SDP: at the answer, or at the 183 of
+    /// early media.
+    var sending = false {
+        didSet { if sending, !oldValue, rtcpTimer == nil, !closed { scheduleRTCP(first: true) } }
+    }
     /// A digit the phone sent (RFC 4733), once per event.
     var onDigit: ((Character) -> Void)?
 
@@ -154,14 +174,15 @@ final class MediaBridge: @unchecked Sendable {
     private(set) var rtpToPCM = LatencyHistogram()
     private(set) var pcmToRTP = LatencyHistogram()
 
-    private init(channel: Channel, localPort: Int, localHost: String, loop: EventLoop, logger: Logger) {
+    private init(channel: Channel, rtcpChannel: Channel, localPort: Int, localHost: String, loop: EventLoop, logger: Logger) {
         self.channel = channel
+        self.rtcpChannel = rtcpChannel
         self.localPort = localPort
         self.localHost = localHost
         self.loop = loop
         self.logger = logger
         var g = SystemRandomNumberGenerator()
-        sender = RTPSender(using: &g)
+        session = RTPSession(sender: RTPSender(using: &g), cname: "simgate@\(localHost)")
         sendBuffer = channel.allocator.buffer(capacity: 512)
         arrivals = [Int64](repeating: 0, count: JitterBufferConfiguration.hardMaxDepthFrames)
         pendingDigits.reserveCapacity(Self.maxPendingDigits)
@@ -176,13 +197,17 @@ final class MediaBridge: @unchecked Sendable {
         func take() -> Int { lock.lock(); defer { lock.unlock() }; next &+= 1; return next }
     }
 
-    /// Binds the first free even port of `ports` (from a rotating start) on `loop`.
+    /// Binds the first free even port of `ports` (from a rotating start) on `loop` for RTP,
+    /// and the odd port above it for RTCP (RFC 3550 §11): both must be free.
     static func open(host: String, ports: ClosedRange<Int>, on loop: EventLoop, logger: Logger) -> EventLoopFuture<MediaBridge> {
-        let even = stride(from: ports.lowerBound + (ports.lowerBound % 2), through: ports.upperBound, by: 2).map { $0 }
-        guard !even.isEmpty else { return loop.makeFailedFuture(SIPServiceError("no even port in RTP range \(ports)")) }
+        let even = stride(from: ports.lowerBound + (ports.lowerBound % 2), through: ports.upperBound - 1, by: 2).map { $0 }
+        guard !even.isEmpty else {
+            return loop.makeFailedFuture(SIPServiceError("RTP range \(ports) holds no even port with the odd port above it (RTP + RTCP)"))
+        }
         let start = cursor.take() % even.count
         let order = Array((even[start...] + even[..<start]).prefix(64))
         let handler = MediaInboundHandler()
+        let rtcpHandler = RTCPInboundHandler()
         func attempt(_ i: Int) -> EventLoopFuture<MediaBridge> {
             guard i < order.count else { return loop.makeFailedFuture(SIPServiceError("no free RTP port in \(ports)")) }
             return DatagramBootstrap(group: loop)
@@ -190,10 +215,22 @@ final class MediaBridge: @unchecked Sendable {
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
                 .channelInitializer { $0.pipeline.addHandler(handler) }
                 .bind(host: host, port: order[i])
-                .map { channel in
-                    let bridge = MediaBridge(channel: channel, localPort: order[i], localHost: host, loop: loop, logger: logger)
-                    handler.bridge = bridge
-                    return bridge
+                .flatMap { channel in
+                    DatagramBootstrap(group: loop)
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 2048))
+                        .channelInitializer { $0.pipeline.addHandler(rtcpHandler) }
+                        .bind(host: host, port: order[i] + 1)
+                        .map { rtcp in
+                            let bridge = MediaBridge(channel: channel, rtcpChannel: rtcp, localPort: order[i], localHost: host,
+                                                     loop: loop, logger: logger)
+                            handler.bridge = bridge
+                            rtcpHandler.bridge = bridge
+                            return bridge
+                        }
+                        .flatMapError { error in
+                            channel.close(promise: nil)
+                            return loop.makeFailedFuture(error)
+                        }
                 }
                 .flatMapError { _ in attempt(i + 1) }
         }
@@ -206,7 +243,7 @@ final class MediaBridge: @unchecked Sendable {
         law = audio.law == .pcma ? .aLaw : .muLaw
         payloadType = audio.payloadType
         eventPayloadType = audio.telephoneEventType
-        if receiver.latchedAddress == nil {
+        if session.receiver.latchedAddress == nil {
             remote = try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort)
         }
     }
@@ -219,9 +256,17 @@ final class MediaBridge: @unchecked Sendable {
 
     func close() {
         loop.assertInEventLoop()
+        if !closed, rtcpTimer != nil {
+            // §6.6: tell the phone our source leaves (with a last report).
+            sendRTCP(session.makeBye(now: MediaTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds)), ntpNow: Self.ntpNow()))
+        }
+        closed = true
+        rtcpTimer?.cancel()
+        rtcpTimer = nil
         sending = false
         onDigit = nil
         channel.close(promise: nil)
+        rtcpChannel.close(promise: nil)
     }
 
     var jitterStatistics: JitterBufferStatistics { jitter.statistics }
@@ -233,7 +278,7 @@ final class MediaBridge: @unchecked Sendable {
         let now = MediaTime(nanoseconds: nowNanos)
         envelope.data.withUnsafeReadableBytes { bytes in
             guard let packet = try? RTPPacket.parse(bytes) else { return }
-            let result = receiver.receive(packet.header, from: envelope.remoteAddress, now: now)
+            let result = session.receiver.receive(packet.header, from: envelope.remoteAddress, now: now)
             if case .latched(let address)? = result.latchEvent { remote = address }
             if case .relatched(_, let address)? = result.latchEvent { remote = address }
             guard result.shouldDeliver else { return }
@@ -290,12 +335,12 @@ final class MediaBridge: @unchecked Sendable {
         if let te = eventPayloadType {
             if eventSender == nil, !pendingDigits.isEmpty {
                 // 100 ms tone: long enough for any receiver (Q.24 asks for ≥ 40 ms).
-                eventSender = TelephoneEventSender(event: pendingDigits.removeFirst(), timestamp: sender.mediaTimestamp, duration: 800)
+                eventSender = TelephoneEventSender(event: pendingDigits.removeFirst(), timestamp: session.sender.mediaTimestamp, duration: 800)
             }
             if var ev = eventSender, let p = ev.tick() {
                 // The event packet takes this frame's slot; the audio clock keeps running.
-                let header = sender.fixedTimestampHeader(payloadType: te, timestamp: p.timestamp, marker: p.marker)
-                sender.skip(samples: UInt32(frame.count))
+                let header = session.sender.fixedTimestampHeader(payloadType: te, timestamp: p.timestamp, marker: p.marker)
+                session.sender.skip(samples: UInt32(frame.count))
                 payload.withUnsafeMutableBytes { buf in
                     let n = p.payload.write(into: buf)
                     send(header, UnsafeRawBufferPointer(rebasing: buf[0..<n]))
@@ -309,7 +354,7 @@ final class MediaBridge: @unchecked Sendable {
         } else {
             pendingDigits.removeAll(keepingCapacity: true)   // no telephone-event negotiated
         }
-        let header = sender.audioHeader(payloadType: payloadType, samples: UInt32(frame.count))
+        let header = session.sender.audioHeader(payloadType: payloadType, samples: UInt32(frame.count))
         if warningFramesLeft > 0, frame.count == warningFrame.count, nextWarningFrameBeeps() {
             warningFrame.withUnsafeBufferPointer { samples in
                 payload.withUnsafeMutableBytes { buf in
@@ -388,6 +433,9 @@ final class MediaBridge: @unchecked Sendable {
         pendingDigits.append(e)
     }
 
+    /// Where RTP goes now (for RTCP's default destination).
+    fileprivate var currentRemote: SocketAddress? { remote }
+
     private func send(_ header: RTPHeader, _ body: UnsafeRawBufferPointer) {
         guard let remote else { return }
         // One buffer for the call: after writeAndFlush the datagram is usually on the wire and
@@ -398,9 +446,99 @@ final class MediaBridge: @unchecked Sendable {
         }
         guard written > 0 else { return }
         sendBuffer.moveWriterIndex(forwardBy: written)
-        sender.recordSent(payloadBytes: body.count)
+        session.sender.recordSent(payloadBytes: body.count)
         rtpOut += 1
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: sendBuffer), promise: nil)
+    }
+}
+
+// MARK: RTCP
+
+extension MediaBridge {
+    /// What RTCP says about this call so far, for `simgate calls` and the call record.
+    var rtcpReport: RTCPReport {
+        RTCPReport(reportsSent: rtcpOut, reportsReceived: rtcpIn,
+                   peerFractionLost: peerBlock.map { Double($0.fractionLost) / 256 },
+                   peerCumulativeLost: peerBlock.map { Int($0.cumulativeLost) },
+                   peerJitterMilliseconds: peerBlock.map { Double($0.jitter) / 8 },
+                   roundTripMilliseconds: roundTripSeconds.map { $0 * 1000 },
+                   lost: Int(max(0, session.receiver.cumulativeLost)),
+                   jitterMilliseconds: Double(session.receiver.jitter) / 8)
+    }
+
+    /// The wall clock in NTP format (RFC 3550 §4: seconds since 1900 in the high 32 bits).
+    static func ntpNow() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        let seconds = UInt64(max(0, ts.tv_sec)) &+ 2_208_988_800
+        let fraction = (UInt64(max(0, ts.tv_nsec)) << 32) / 1_000_000_000
+        return seconds << 32 | fraction
+    }
+
+    fileprivate func scheduleRTCP(first: Bool) {
+        var g = SystemRandomNumberGenerator()
+        // §6.2: the interval is randomised over 0.5-1.5 × 5 s; the first report may go after
+        // half the minimum so a short call still reports.
+        let delay = session.nextReportDelay(using: &g) / (first ? 2 : 1)
+        rtcpTimer = loop.scheduleTask(in: .nanoseconds(delay)) { [weak self] in self?.sendReport() }
+    }
+
+    private func sendReport() {
+        guard !closed else { return }
+        let now = MediaTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds))
+        sendRTCP(session.makeReport(now: now, ntpNow: Self.ntpNow()))
+        scheduleRTCP(first: false)
+    }
+
+    fileprivate func sendRTCP(_ bytes: [UInt8]) {
+        guard let to = rtcpRemote ?? rtcpDestination() else { return }
+        var buffer = rtcpChannel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        rtcpOut += 1
+        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: buffer), promise: nil)
+    }
+
+    /// The RTP peer's address with port + 1.
+    private func rtcpDestination() -> SocketAddress? {
+        guard let rtp = currentRemote, let ip = rtp.ipAddress, let port = rtp.port, port < 65535 else { return nil }
+        return try? SocketAddress(ipAddress: ip, port: port + 1)
+    }
+
+    /// An RTCP compound packet from the phone (every few seconds: not the hot path).
+    fileprivate func receivedRTCP(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        guard !closed else { return }
+        // Symmetric RTCP: answer where the phone's reports really come from (same host as
+        // its RTP when that is known, so a stray sender cannot redirect our reports).
+        if rtcpRemote == nil, currentRemote?.ipAddress == nil || currentRemote?.ipAddress == envelope.remoteAddress.ipAddress {
+            rtcpRemote = envelope.remoteAddress
+        }
+        let bytes = Array(envelope.data.readableBytesView)
+        let now = MediaTime(nanoseconds: Int64(NIODeadline.now().uptimeNanoseconds))
+        guard let events = try? session.receiveRTCP(bytes, now: now, ntpNow: Self.ntpNow()) else {
+            rtcpErrors += 1
+            return
+        }
+        rtcpIn += 1
+        for event in events {
+            if case .receptionReport(let block, let rtt) = event {
+                peerBlock = block
+                if let rtt { roundTripSeconds = rtt }
+            }
+        }
+    }
+}
+
+// Lives in one channel pipeline; NIO calls it on that channel's loop only.
+private final class RTCPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    weak var bridge: MediaBridge?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        bridge?.receivedRTCP(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP port unreachable: the phone may not listen for RTCP; keep the socket.
     }
 }
 

@@ -64,6 +64,7 @@ final class SIPBridgeLeg: @unchecked Sendable {
     private var handler: (@Sendable (SIPLegEvent) -> Void)?
     private var pending: [SIPLegEvent] = []
     private var sentRinging = false
+    private var sentProgress = false
 
     init(service: SIPService, leg: CallLeg, audio: NegotiatedAudio?, offer: SDPSession?, streamIndex: Int, mediaHost: String, contactUser: String) {
         self.service = service; self.leg = leg; self.audio = audio; self.offer = offer; self.streamIndex = streamIndex
@@ -93,6 +94,30 @@ final class SIPBridgeLeg: @unchecked Sendable {
                   let invite = self.leg.invite, let key = self.leg.serverInviteKey else { return }
             self.sentRinging = true
             self.service.reply(invite, key, 180, toTag: self.leg.localTag)
+        }
+    }
+
+    /// `[sip] early_media`: the call layer answers alerting with 183 + SDP.
+    var earlyMedia: Bool { service.config.earlyMedia }
+
+    /// 183 Session Progress (once) with our SDP answer on a bridged call: the modem's audio
+    /// (the network's in-band ringback) flows as RTP before the answer (RFC 3960's gateway
+    /// model). The 200 then carries the same SDP (same o= version: RFC 3264 §8 — nothing
+    /// changed). The Contact makes the early dialog routable (RFC 3261 §12.1.1).
+    func sessionProgress(localPort: Int) {
+        service.loop.execute {
+            guard self.leg.role == .bridged, self.leg.state == .early, !self.sentProgress, let invite = self.leg.invite,
+                  let key = self.leg.serverInviteKey, let offer = self.offer, let audio = self.audio else { return }
+            self.sentProgress = true
+            self.sentRinging = true
+            self.leg.mediaPort = localPort
+            let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: self.streamIndex, localAddress: self.mediaHost,
+                                     localPort: localPort, sessionID: self.leg.sessionID)
+            var headers: [(SIPHeaderName, String)] = [(.contact, self.service.contactHeader(user: self.contactUser, host: self.mediaHost,
+                                                                                            peer: self.leg.peer))]
+            for rr in invite.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }
+            self.service.reply(invite, key, 183, "Session Progress", toTag: self.leg.localTag, headers: headers, body: sdp,
+                               contentType: "application/sdp")
         }
     }
 

@@ -13,12 +13,14 @@ extension ModemDialect {
         ],
         identifiers: ["simcom", "sim7600", "sim7100", "sim7000", "sim800", "sim900", "a7600", "a7670"],
         iccidCommand: "AT+CICCID",
-        // RoEdAl's SIMCom init: +CLCC pushed on every change, technology and signal as URCs.
-        initCommands: ["AT+CLIP=1", "AT+CRC=1", "AT+CLCC=1", "AT+CEREG=2", "AT+CNSMOD=1", "AT+AUTOCSQ=1,1"],
+        // RoEdAl's SIMCom init: +CLCC pushed on every change, technology and signal as URCs;
+        // then 16 kHz USB PCM (AT+CPCMFRM=1, as ModemManager and RoEdAl's slin16 do, §4.2):
+        // wideband audio from the network side, resampled to the 8 kHz G.711 path.
+        initCommands: ["AT+CLIP=1", "AT+CRC=1", "AT+CLCC=1", "AT+CEREG=2", "AT+CNSMOD=1", "AT+AUTOCSQ=1,1", "AT+CPCMFRM=1"],
         voiceProbeCommand: "AT+CPCMREG?",
         judgeVoiceProbe: { response in
             if response.final.isSuccess {
-                return VoiceCapability(capable: true, reason: "AT+CPCMREG? accepted: USB audio available", sampleRate: 8000)
+                return VoiceCapability(capable: true, reason: "AT+CPCMREG? accepted: USB audio available", sampleRate: 16000)
             }
             return VoiceCapability(capable: false,
                                    reason: "AT+CPCMREG? refused (\(response.final.text)): no USB audio (SIM800-class modules need analog audio)")
@@ -33,7 +35,8 @@ extension ModemDialect {
             enableAudio: ["AT+CPCMREG=1"],
             audioStart: .whenActive,
             disableAudio: ["AT+CPCMREG=0"],
-            audio: .serialPCM
+            audio: .serialPCM,
+            audioSampleRate: 16000
         ),
         urcs: ["RING", "+CRING", "+CLIP", "+CLCC", "VOICE CALL: BEGIN", "VOICE CALL: END", "MISSED_CALL",
                "+CSQ", "+CNSMOD", "+RXDTMF", "+DTMF", "+CPIN", "PB DONE", "SMS DONE", "*PSNWID", "*PSUTTZ"],
