@@ -334,12 +334,8 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func syncATStatus() {
-        let s = queue.statistics
+        status.at.channel = queue.statistics
         status.at.queueDepth = queue.depth
-        status.at.commandsSent = s.commandsSent
-        status.at.timeouts = s.timeouts
-        status.at.consecutiveTimeouts = s.consecutiveTimeouts
-        status.at.errors = s.errors
         status.at.garbageLines = queue.framer.garbageLines + queue.framer.overlongLines
     }
 

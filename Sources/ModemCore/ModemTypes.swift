@@ -168,13 +168,19 @@ public struct ModemConfiguration: Sendable {
     }
 }
 
-/// AT channel health.
+/// AT channel health. The command counters are counted once, by the command queue
+/// (`ATCommandQueue.statistics`); this holds the queue's latest counters as they are and
+/// reads its own from them, and adds what only the state machine knows (lines nobody
+/// understood, recovery steps, the last OK).
 public struct ATStatus: Equatable, Sendable, Codable {
+    /// The command queue's counters, as of the last event the machine handled.
+    public var channel = ATChannelStatistics()
     public var queueDepth = 0
-    public var commandsSent = 0
-    public var timeouts = 0
-    public var consecutiveTimeouts = 0
-    public var errors = 0
+    public var commandsSent: Int { channel.commandsSent }
+    public var timeouts: Int { channel.timeouts }
+    public var consecutiveTimeouts: Int { channel.consecutiveTimeouts }
+    /// Commands whose final result was not OK/CONNECT.
+    public var errors: Int { channel.errors }
     public var unknownLines = 0
     /// Framer: garbage or over-long lines dropped.
     public var garbageLines = 0

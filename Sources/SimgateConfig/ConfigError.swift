@@ -51,7 +51,10 @@ public struct SecretString: Sendable, Equatable, CustomStringConvertible, Custom
         self.exposedValue = value
     }
 
-    public var description: String { "<redacted>" }
-    public var debugDescription: String { "<redacted>" }
+    /// What every rendering shows instead of the value.
+    public static let placeholder = "<redacted>"
+
+    public var description: String { Self.placeholder }
+    public var debugDescription: String { Self.placeholder }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }

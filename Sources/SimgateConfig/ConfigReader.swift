@@ -8,10 +8,14 @@
 /// Collects problems for one file.
 final class ConfigDiagnostics {
     let fileName: String
+    /// Reading back a rendering (`GatewayConfig.redactedDescription`): secrets hold the
+    /// placeholder, which is then taken as-is instead of validated.
+    let acceptsRedactedSecrets: Bool
     private(set) var problems: [ConfigProblem] = []
 
-    init(fileName: String) {
+    init(fileName: String, acceptsRedactedSecrets: Bool = false) {
         self.fileName = fileName
+        self.acceptsRedactedSecrets = acceptsRedactedSecrets
     }
 
     func report(line: Int?, column: Int? = nil, key: String?, _ message: String) {
@@ -83,6 +87,20 @@ final class TableReader {
             return nil
         }
         return s
+    }
+
+    /// A password, PIN, token or key. Its text never appears in a message (`validate` must
+    /// not echo it). The placeholder a rendering writes instead of a secret is taken as-is
+    /// only when reading a rendering back; in a real file it means a rendering was pasted
+    /// as the config, and the daemon must not run with "<redacted>" as its password.
+    func secret(_ key: String, required: Bool = false, typeHint: String = "", validate: (String) -> String?) -> SecretString? {
+        if let v = table[key], v.stringValue == SecretString.placeholder {
+            _ = value(key)
+            if diagnostics.acceptsRedactedSecrets { return SecretString(SecretString.placeholder) }
+            report(key, "\"\(SecretString.placeholder)\" stands in for a secret in printed configs; write the real value here")
+            return nil
+        }
+        return string(key, required: required, typeHint: typeHint, validate: validate).map(SecretString.init)
     }
 
     func integer(_ key: String, in range: ClosedRange<Int64>) -> Int64? {

@@ -66,9 +66,9 @@ public struct ControlConfig: Sendable, Equatable {
             TCPAddress.parse(s) == nil ? "expected host:port with a port in 1...65535 (e.g. \"127.0.0.1:8088\"), got \"\(s)\"" : nil
         }).flatMap(TCPAddress.parse)
         // Never echo the token's text in a message.
-        token = r.string("token", validate: { s in
+        token = r.secret("token", validate: { s in
             s.count < Self.minimumTokenLength ? "too short: use at least \(Self.minimumTokenLength) characters (e.g. openssl rand -hex 16)" : nil
-        }).map(SecretString.init)
+        })
         if r.value("tcp_listen") != nil, r.value("token") == nil {
             r.report("tcp_listen", "a token is required when tcp_listen is set (add token = \"...\" to [control])")
         }

@@ -41,7 +41,11 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses and validates config text. `fileName` only appears in messages.
-    public static func parse(text: String, fileName: String = "simgate.toml") throws(ConfigError) -> GatewayConfig {
+    /// `acceptingRedactedSecrets` reads back a `redactedDescription`: each secret that holds
+    /// `SecretString.placeholder` is kept as that placeholder instead of being rejected. Never
+    /// set it for a config the daemon runs with (`load` does not).
+    public static func parse(text: String, fileName: String = "simgate.toml",
+                             acceptingRedactedSecrets: Bool = false) throws(ConfigError) -> GatewayConfig {
         let root: TOMLTable
         do {
             root = try TOMLParser.parse(text, fileName: fileName)
@@ -49,7 +53,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
             throw ConfigError(problems: [ConfigProblem(fileName: error.fileName, line: error.position.line,
                                                        column: error.position.column, key: nil, message: error.message)])
         }
-        let diagnostics = ConfigDiagnostics(fileName: fileName)
+        let diagnostics = ConfigDiagnostics(fileName: fileName, acceptsRedactedSecrets: acceptingRedactedSecrets)
         let config = GatewayConfig(root: TableReader(root, path: "", diagnostics: diagnostics))
         guard diagnostics.problems.isEmpty else { throw ConfigError(problems: diagnostics.sortedProblems) }
         return config
@@ -140,60 +144,5 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The effective configuration as TOML, with the PIN and token replaced by "<redacted>":
-    /// safe for logs and for `simgated --check-config`.
-    public var redactedDescription: String {
-        var lines: [String] = []
-        lines.append("[daemon]")
-        lines.append("state_dir = \(Self.quote(daemon.stateDirectory))")
-        lines.append("log_level = \(Self.quote(daemon.logLevel.rawValue))")
-        lines.append("")
-        lines.append("[control]")
-        lines.append("socket = \(Self.quote(control.socket))")
-        if let tcp = control.tcpListen { lines.append("tcp_listen = \(Self.quote(tcp.description))") }
-        if control.token != nil { lines.append("token = \"<redacted>\"") }
-        lines.append("")
-        lines.append("[modems]")
-        lines.append("poll_interval = \(TableReader.format(modemPool.pollIntervalSeconds))")
-        lines.append("command_timeout = \(TableReader.format(modemPool.commandTimeoutSeconds))")
-        lines.append("discover = \(modemPool.discover)")
-        lines.append("scan = [\(modemPool.scan.map(Self.quote).joined(separator: ", "))]")
-        lines.append("recovery_timeouts = \(modemPool.recoveryTimeouts)")
-        for m in modems {
-            lines.append("")
-            lines.append("[[modem]]")
-            lines.append("id = \(Self.quote(m.id))")
-            lines.append("at_port = \(Self.quote(m.atPort))")
-            if let audio = m.audioPort { lines.append("audio_port = \(Self.quote(audio))") }
-            if let u = m.inboundUser { lines.append("inbound_user = \(Self.quote(u))") }
-            if let dialect = m.dialect { lines.append("dialect = \(Self.quote(dialect.rawValue))") }
-            if m.pin != nil { lines.append("pin = \"<redacted>\"") }
-        }
-        lines += inbound.redactedLines
-        return lines.joined(separator: "\n") + "\n"
-    }
-
     public var description: String { redactedDescription }
-
-    /// A TOML basic string that reads back as `s`.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let h = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
 }

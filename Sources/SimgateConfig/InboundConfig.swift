@@ -380,30 +380,4 @@ public struct InboundConfig: Sendable, Equatable {
         return InboundRuleConfig(sims: sims, target: target, hours: hours, timeZone: timeZone, afterHours: afterHours,
                                  recall: recallOn ? (recall ?? RecallConfig()) : nil)
     }
-
-    /// The sections as TOML for `--check-config`, secrets replaced.
-    var redactedLines: [String] {
-        var lines: [String] = []
-        let q = GatewayConfig.quote
-        func list(_ items: [String]) -> String { "[" + items.map(q).joined(separator: ", ") + "]" }
-        for w in webhooks {
-            lines += ["", "[[webhook]]", "name = \(q(w.name))", "url = \(q(w.url))", "secret = \"<redacted>\""]
-            if !w.events.isEmpty { lines.append("events = \(list(w.events))") }
-            lines.append("max_attempts = \(w.maxAttempts)")
-        }
-        for g in ringGroups {
-            lines += ["", "[[ring_group]]", "name = \(q(g.name))", "strategy = \(q(g.strategy.rawValue))",
-                      "members = \(list(g.members.map(\.description)))"]
-            if let o = g.overflow { lines.append("overflow = \(q(o.description))") }
-        }
-        for qu in queues {
-            lines += ["", "[[queue]]", "name = \(q(qu.name))", "members = \(list(qu.members.map(\.description)))"]
-            if let o = qu.overflow { lines.append("overflow = \(q(o.description))") }
-        }
-        for rule in rules {
-            lines += ["", "[[inbound]]", "sims = \(list(rule.sims))", "target = \(q(rule.target.description))"]
-            if rule.recall != nil { lines.append("recall = true") }
-        }
-        return lines
-    }
 }

@@ -51,13 +51,13 @@ public struct ModemConfig: Sendable, Equatable {
         let audioPort = r.string("audio_port", validate: Validate.absolutePath)
         let dialect = r.enumeration("dialect", Dialect.self)
         // The PIN's text never appears in a message.
-        let pin = r.string("pin", typeHint: " (write the PIN in quotes so leading zeros survive)") { s in
+        let pin = r.secret("pin", typeHint: " (write the PIN in quotes so leading zeros survive)") { s in
             isValidPIN(s) ? nil : "expected 4 to 8 digits"
         }
         let inboundUser = r.string("inbound_user", validate: SIPUserConfig.validateName)
         r.finish()
         guard let id, let atPort else { return nil }
-        var m = ModemConfig(id: id, atPort: atPort, audioPort: audioPort, dialect: dialect, pin: pin.map(SecretString.init), line: r.table.position.line)
+        var m = ModemConfig(id: id, atPort: atPort, audioPort: audioPort, dialect: dialect, pin: pin, line: r.table.position.line)
         m.inboundUser = inboundUser
         return m
     }

@@ -42,7 +42,7 @@ public struct SIPTrunkConfig: Sendable, Equatable {
             (s.hasPrefix("sip:") && s.count > 4 && !s.contains(" ")) ? nil : "expected a sip: URI such as \"sip:pbx.example.net:5060\", got \"\(s)\""
         }
         let username = r.string("username", required: true) { s in SIPUserConfig.isValidName(s) ? nil : "expected letters, digits or -_.!~*+" }
-        let password = r.string("password") { s in s.isEmpty ? "must not be empty" : nil }
+        let password = r.secret("password") { s in s.isEmpty ? "must not be empty" : nil }
         let expires = r.integer("expires", in: expiresRange)
         let register = r.bool("register")
         let outbound = r.bool("outbound")
@@ -53,7 +53,7 @@ public struct SIPTrunkConfig: Sendable, Equatable {
         if (register ?? true) && r.value("password") == nil { r.report("name", "a registering trunk needs a password") }
         r.finish()
         guard let name, let registrar, let username else { return nil }
-        return SIPTrunkConfig(name: name, registrar: registrar, username: username, password: password.map(SecretString.init),
+        return SIPTrunkConfig(name: name, registrar: registrar, username: username, password: password,
                               expires: expires.map(Int.init) ?? 600, register: register ?? true, outbound: outbound ?? true,
                               inboundFrom: inboundFrom ?? [], inboundAuth: inboundAuth ?? false)
     }

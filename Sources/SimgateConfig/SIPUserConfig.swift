@@ -34,8 +34,8 @@ public struct SIPUserConfig: Sendable, Equatable {
             isValidName(s) ? nil : "expected 1 to 64 of letters, digits or -_.!~*+, got \"\(s)\""
         }
         // Never echo a password or HA1 in a message.
-        let password = r.string("password") { s in s.isEmpty ? "must not be empty" : nil }
-        let ha1 = r.string("ha1") { s in
+        let password = r.secret("password") { s in s.isEmpty ? "must not be empty" : nil }
+        let ha1 = r.secret("ha1") { s in
             s.utf8.count == 32 && s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) || ($0 >= 0x41 && $0 <= 0x46) })
                 ? nil : "expected 32 hex digits (MD5 of name:realm:password)"
         }
@@ -44,7 +44,7 @@ public struct SIPUserConfig: Sendable, Equatable {
         if r.value("password") == nil, r.value("ha1") == nil { r.report("name", "user needs a password or an ha1") }
         r.finish()
         guard let name, password != nil || ha1 != nil else { return nil }
-        return SIPUserConfig(name: name, password: password.map(SecretString.init), ha1: ha1.map(SecretString.init),
+        return SIPUserConfig(name: name, password: password, ha1: ha1,
                              maxConcurrentCalls: calls.map(Int.init) ?? 2)
     }
 }

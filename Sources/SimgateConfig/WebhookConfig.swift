@@ -82,9 +82,9 @@ public struct WebhookConfig: Sendable, Equatable {
             }
         })
         // Never echo the secret in a message.
-        let secret = r.string("secret", required: true, validate: { s in
+        let secret = r.secret("secret", required: true, validate: { s in
             s.count < minimumSecretLength ? "too short: use at least \(minimumSecretLength) characters (e.g. openssl rand -hex 16)" : nil
-        }).map(SecretString.init)
+        })
         let events = r.stringArray("events", validate: { s in
             eventTypes.contains(s) ? nil : "unknown event \"\(s)\"; known: \(eventTypes.joined(separator: ", "))"
         }) ?? []

@@ -96,6 +96,20 @@ struct InitTests {
         #expect(h.machine.status.at.timeouts == 1)
     }
 
+    @Test func atStatusCountsWhatTheQueueCounted() {
+        // One source of truth: the health view's counters are the command queue's.
+        var h = ModemHarness(replies: merged(huaweiReplies, ["AT^CVOICE?": "\r\nCOMMAND NOT SUPPORT\r\n"]))
+        h.replies["AT+COPS?"] = [""]  // never answered: one timeout
+        h.open()
+        h.advance(.seconds(10))
+        let at = h.machine.status.at
+        #expect(at.channel == h.machine.queue.statistics)
+        #expect(at.timeouts == 1 && at.errors >= 1)
+        #expect(at.commandsSent == h.written.count)
+        // Every command sent was answered, timed out, or is still out.
+        #expect(at.commandsSent == at.channel.completed + at.timeouts + (h.machine.commandInFlight == nil ? 0 : 1))
+    }
+
     @Test func genericModemStillGetsHealth() {
         var h = ModemHarness(replies: merged(commonReplies, [
             "ATI": ModemHarness.ok("ZTE CORPORATION", "MF626"),

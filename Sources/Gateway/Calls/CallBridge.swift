@@ -129,10 +129,10 @@ final class CallBridge: @unchecked Sendable {
     private var capCause: CallEndCause?
 
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
-         loop: EventLoop, storage: Storage, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         loop: EventLoop, storage: Storage, latency: MediaLatencyTotals, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
          route: RouteFacts? = nil, onFinished: @escaping @Sendable (CallBridge) -> Void) {
         self.id = id; self.direction = direction; self.number = number; self.candidates = candidates; self.route = route
-        self.loop = loop; self.storage = storage; self.onFinished = onFinished; self.farEnd = farEnd; self.rtpPorts = rtpPorts
+        self.loop = loop; self.storage = storage; self.latency = latency; self.onFinished = onFinished; self.farEnd = farEnd; self.rtpPorts = rtpPorts
         var logger = logger
         logger[metadataKey: "call"] = "\(id)"
         self.logger = logger
@@ -313,7 +313,8 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    static let transit = MediaLatencyTotals()
+    /// The call manager's latency totals: this call's setup time and, at its end, its media.
+    private let latency: MediaLatencyTotals
 
     /// This call's media latencies so far (nil without a SIP far end).
     func mediaLatencies() -> EventLoopFuture<(LatencyHistogram, LatencyHistogram)?> {
@@ -374,7 +375,7 @@ final class CallBridge: @unchecked Sendable {
                 if self.inviteToDialNanos == nil, case .sipOutbound(let request) = self.farEnd {
                     let n = (NIODeadline.now() - request.receivedAt).nanoseconds
                     self.inviteToDialNanos = n
-                    CallBridge.transit.setup(n)
+                    self.latency.setup(n)
                 }
             case .success(.failure(let e)):
                 self.attemptEnded(CallEndCause(kind: .modemError, text: "\(facts.id) refused the call: \(e)"))
@@ -481,7 +482,7 @@ final class CallBridge: @unchecked Sendable {
         }
         closeAudio()
         if let media {
-            CallBridge.transit.merge(media)
+            latency.merge(media)
             media.close()
         }
         switch farEnd {

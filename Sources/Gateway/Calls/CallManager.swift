@@ -21,6 +21,8 @@ actor CallManager {
     /// First-choice modems of calls still alive (call id → modem).
     private var claims: [String: String] = [:]
     private var claimed: Set<String> = []
+    /// Media and setup latencies of this daemon's calls (each bridge adds its own).
+    private let latency = MediaLatencyTotals()
 
     /// Who an inbound call on a modem rings: `[[modem]] inbound_user`, else
     /// `[sip] default_inbound_user`.
@@ -108,7 +110,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
-                                loop: first.controller.eventLoop, storage: storage, logger: logger, farEnd: .sipOutbound(request),
+                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .sipOutbound(request),
                                 rtpPorts: rtpPorts, route: route) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
@@ -129,7 +131,7 @@ actor CallManager {
             let id = nextID()
             let link = CallCenterLink(sip: sip, holdAudio: center.holdAudio, caller: caller, report: center.report)
             let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
-                                    loop: controller.eventLoop, storage: storage, logger: logger, farEnd: .callCenter(link),
+                                    loop: controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .callCenter(link),
                                     rtpPorts: rtpPorts) { [weak self] bridge in
                 Task { await self?.finished(bridge) }
             }
@@ -147,7 +149,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
-                                loop: controller.eventLoop, storage: storage, logger: logger,
+                                loop: controller.eventLoop, storage: storage, latency: latency, logger: logger,
                                 farEnd: .sipInbound(user: user, caller: caller, sip: sip, mediaHost: host),
                                 rtpPorts: rtpPorts) { [weak self] bridge in
             Task { await self?.finished(bridge) }
@@ -210,7 +212,7 @@ actor CallManager {
         for bridge in calls.values {
             if let l = try? await bridge.mediaLatencies().get() { live.append(l) }
         }
-        return CallBridge.transit.report(adding: live)
+        return latency.report(adding: live)
     }
 
     /// Closes records a previous run left open (crash, kill -9) as `interrupted`.
@@ -239,7 +241,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
-                                loop: first.controller.eventLoop, storage: storage, logger: logger) { [weak self] bridge in
+                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
@@ -350,7 +352,7 @@ extension CallManager: InboundCallLegs {
         let link = ExternalMemberLink(relay: relay) { [weak call] event in call?.externalMemberEvent(member, event) }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: number, candidates: chosen, loop: first.controller.eventLoop,
-                                storage: storage, logger: logger, farEnd: .externalMember(link), rtpPorts: rtpPorts) { [weak self] bridge in
+                                storage: storage, latency: latency, logger: logger, farEnd: .externalMember(link), rtpPorts: rtpPorts) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
@@ -393,7 +395,7 @@ extension CallManager: CallbackDialer {
             let link = CallbackLink(sip: sip, members: members, customer: request.customer, ringSeconds: Self.callbackRingSeconds,
                                     completion: { continuation.resume(returning: $0) })
             let bridge = CallBridge(id: id, direction: "outbound", number: request.customer, candidates: chosen,
-                                    loop: first.controller.eventLoop, storage: storage, logger: logger, farEnd: .callback(link),
+                                    loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .callback(link),
                                     rtpPorts: rtpPorts) { [weak self] bridge in
                 Task { await self?.finished(bridge) }
             }
