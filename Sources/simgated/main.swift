@@ -18,6 +18,9 @@ struct SimgatedCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Validate the configuration file and exit (0 when valid).")
     var checkConfig = false
 
+    @Flag(name: .long, help: "Validate the configuration file, print it with every default filled in and every secret redacted, and exit.")
+    var printConfig = false
+
     @Option(name: .long, help: "Override the configured log level (trace, debug, info, notice, warning, error, critical).")
     var logLevel: String?
 
@@ -31,6 +34,10 @@ struct SimgatedCommand: AsyncParsableCommand {
         }
         if checkConfig {
             print("\(config): OK (\(gatewayConfig.modems.count) modem(s) configured)")
+            return
+        }
+        if printConfig {
+            print(gatewayConfig.redactedDescription)
             return
         }
         if let logLevel {

@@ -57,6 +57,18 @@ struct DaemonProcessTests {
         #expect(result.stdout.contains("OK (3 modem(s) configured)"))
     }
 
+    @Test("--print-config shows every section with defaults filled in and the passwords redacted")
+    func printConfig() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let result = try await runProgram("simgated", ["--print-config", "--config", root.appendingPathComponent("examples/simgate.toml").path])
+        #expect(result.status == 0, "\(result.stderr)")
+        for section in ["[daemon]", "[control]", "[modems]", "[[modem]]", "[sip]", "[[user]]"] {
+            #expect(result.stdout.contains(section), "\(section) missing: \(result.stdout)")
+        }
+        #expect(result.stdout.contains("password = \"<redacted>\""))
+        #expect(!result.stdout.contains("demo-password-1"), "the demo user's password leaked")
+    }
+
     @Test("simgate with no daemon running says so in one line and exits 2")
     func cliWithoutDaemon() async throws {
         let result = try await runProgram("simgate", ["modems", "--socket", "/tmp/no-such-simgated.sock"])
