@@ -235,7 +235,8 @@ extension SIPService {
         guard leg.state == .early || leg.state == .confirmed else { return }
         let user = contactUser ?? config.testExtension.replacingOccurrences(of: "#", with: "%23")
         var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: user, host: host, peer: leg.peer))]
-        for rr in m.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }  // §12.1.1: copied into the 2xx
+        // §12.1.1: the 2xx carries the INVITE's Record-Route; makeResponse copies it (adding
+        // it here too listed each proxy twice, and the phone's ACK looped through it).
         headers += capabilityHeaders
         reply(m, key, 200, toTag: leg.localTag, headers: headers, body: sdp, contentType: "application/sdp")
         leg.state = .answered
