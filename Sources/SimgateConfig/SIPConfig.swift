@@ -63,6 +63,16 @@ public struct SIPConfig: Sendable, Equatable {
     /// The `[[user]]` an inbound call rings when its modem names no `inbound_user`; nil:
     /// such calls are not offered to SIP (they end as missed calls on the modem).
     public var defaultInboundUser: String?
+    /// Digest algorithms our 401 challenges offer, most preferred first; one
+    /// WWW-Authenticate per algorithm (RFC 8760 §2.4). Answers in either algorithm are
+    /// verified whatever this says.
+    public var digestAlgorithms: [DigestChallengeAlgorithm]
+
+    /// `digest_algorithms` values. MD5 alone is the default: a client that reads only the
+    /// first challenge (sipp 3.6, PJSIP before 2.12) gives up when SHA-256 comes first.
+    public enum DigestChallengeAlgorithm: String, Sendable, Equatable, CaseIterable {
+        case md5, sha256
+    }
 
     public static let defaultListen = [ListenAddress(transport: .udp, host: "0.0.0.0", port: 5060),
                                        ListenAddress(transport: .tcp, host: "0.0.0.0", port: 5060)]
@@ -70,7 +80,8 @@ public struct SIPConfig: Sendable, Equatable {
     public init(listen: [ListenAddress] = SIPConfig.defaultListen, realm: String = "simgate", testExtension: String = "*43",
                 rtpPortMin: Int = 20_000, rtpPortMax: Int = 20_999, answerDelaySeconds: Double = 0.2,
                 maxTCPConnections: Int = 1_024, tcpIdleTimeoutSeconds: Double = 120,
-                rateLimitPerSource: Double = 200, rateLimitBurst: Double = 400, maxTransactions: Int = 65_536) {
+                rateLimitPerSource: Double = 200, rateLimitBurst: Double = 400, maxTransactions: Int = 65_536,
+                digestAlgorithms: [DigestChallengeAlgorithm] = [.md5]) {
         self.listen = listen
         self.realm = realm
         self.testExtension = testExtension
@@ -82,6 +93,7 @@ public struct SIPConfig: Sendable, Equatable {
         self.rateLimitPerSource = rateLimitPerSource
         self.rateLimitBurst = rateLimitBurst
         self.maxTransactions = maxTransactions
+        self.digestAlgorithms = digestAlgorithms
     }
 
     init(reading r: TableReader) {
@@ -106,6 +118,18 @@ public struct SIPConfig: Sendable, Equatable {
         if let v = r.number("rate_burst", in: 1...1_000_000) { rateLimitBurst = v }
         if let v = r.integer("max_transactions", in: 16...1_048_576) { maxTransactions = Int(v) }
         defaultInboundUser = r.string("default_inbound_user", validate: SIPUserConfig.validateName)
+        if let v = r.stringArray("digest_algorithms", validate: { s in
+            DigestChallengeAlgorithm(rawValue: s) == nil ? "expected \"md5\" or \"sha256\", got \"\(s)\"" : nil
+        }) {
+            let algorithms = v.compactMap(DigestChallengeAlgorithm.init(rawValue:))
+            if algorithms.isEmpty {
+                r.report("digest_algorithms", "must name at least one algorithm (\"md5\" or \"sha256\")")
+            } else if Set(algorithms).count != algorithms.count {
+                r.report("digest_algorithms", "names an algorithm twice")
+            } else {
+                digestAlgorithms = algorithms
+            }
+        }
         r.finish()
     }
 }
