@@ -95,4 +95,39 @@ struct SIPTrunkTransportTests {
         }
         #expect(error.description.hasPrefix("cannot resolve no-such-pbx.invalid: "))
     }
+
+    @Test("a call through a TCP trunk named \"localhost\": INVITE, ACK and BYE all on one TCP connection to sipp -t t1 (-rtp_echo)",
+          .enabled(if: SIPPeers.sippInstalled, "sipp (Debian sip-tester) is not installed: run scripts/install-deps.sh --test"))
+    func callOverTCPTrunk() async throws {
+        let uasPort = 34_990
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simgate-trunk-tcp-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        async let uas = runProcess(SIPPeers.sipp, ["-sn", "uas", "-t", "t1", "-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1",
+                                                   "-p", String(uasPort), "-mp", "35000", "-cp", "35010", "-rtp_echo", "-m", "1",
+                                                   "-nostdin", "-timeout", "30s", "-trace_msg", "-message_file", "\(dir)/uas.log"],
+                                   directory: dir, timeout: 40)
+        try await Task.sleep(for: .milliseconds(500))
+        let gw = try await SIPTestDaemon.start(rtpBase: 35_100, tail: """
+            [[trunk]]
+            name = "upstream"
+            registrar = "sip:localhost:\(uasPort)"
+            transport = "tcp"
+            register = false
+            username = "gw"
+            """)
+        defer { Task { await gw.stop() } }
+        let call = await gw.sip.call(SIPCallRequest(to: "service", play: "tone", seconds: 1, trunk: "upstream"))
+        let sipp = try await uas
+        #expect(call.outcome == "completed", "\(call)")
+        #expect(call.finalStatus == 200)
+        #expect(call.rtpPacketsReceived > 0, "sipp's -rtp_echo returned our tone")
+        #expect(sipp.status == 0, "sipp uas: \(sipp.stdout.suffix(600))")
+        let log = (try? String(contentsOfFile: "\(dir)/uas.log", encoding: .utf8)) ?? ""
+        let received = log.components(separatedBy: "----------------------------------------------- ").filter { $0.contains("message received") }
+        for method in ["INVITE", "ACK", "BYE"] {
+            let m = received.first { $0.contains("\n\(method) sip:") }
+            #expect(m?.contains("TCP message received") == true, "\(method): \(m ?? "not received")")
+            #expect(m?.contains("Via: SIP/2.0/TCP 127.0.0.1:\(gw.tcpPort)") == true, "\(method): \(m ?? "")")
+        }
+    }
 }

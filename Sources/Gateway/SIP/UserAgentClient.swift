@@ -182,7 +182,7 @@ extension SIPService {
     // MARK: Outbound call with a tone
 
     func startOutboundCall(_ request: SIPCallRequest, promise: EventLoopPromise<SIPCallResult>) {
-        func fail(_ reason: String) {
+        @Sendable func fail(_ reason: String) {
             promise.succeed(SIPCallResult(outcome: "failed", finalStatus: nil, reason: reason, codec: nil, rtpPacketsSent: 0,
                                           rtpPacketsReceived: 0, seconds: 0))
         }
@@ -198,17 +198,46 @@ extension SIPService {
         }
         guard let target = try? SIPURI.parse(targetText) else { return fail("not a sip: URI: \(request.to)") }
         guard (request.play ?? "tone") == "tone" else { return fail("play must be \"tone\"") }
+        guard let udp = udpListener, let udpIndex = listeners.firstIndex(where: { $0.channel === udp.channel }) else {
+            return fail("outbound calls need a UDP listener")
+        }
+        // A TCP trunk: over its connection (opened now if the trunk does not register), its
+        // name resolved off the loop. Names are never resolved per packet.
+        if let trunk, trunk.transport == .tcp, let registration = trunks.first(where: { $0.config.name == trunk.name }),
+           let registrar = try? SIPURI.parse(trunk.registrar) {
+            let index = listeners.firstIndex { $0.transport == .tcp } ?? udpIndex
+            let family = (listeners[index].channel.localAddress?.protocol == .inet6) ? AF_INET6 : AF_INET
+            let address = registration.resolved.map { loop.makeSucceededFuture($0) } ?? resolveTrunkRegistrar(registrar, family: family)
+            address.flatMap { [self] destination in
+                registration.resolved = destination
+                return trunkConnection(registration, to: destination, listener: index).map {
+                    SIPPeer(transport: .tcp, remote: destination, channel: $0, listener: index)
+                }
+            }.whenComplete { [self] result in
+                switch result {
+                case let .success(peer): placeOutboundCall(request, trunk: trunk, target: target, peer: peer, promise: promise)
+                case let .failure(error): fail("trunk \(trunk.name) unreachable over TCP: \(error)")
+                }
+            }
+            return
+        }
         let nextHopURI = trunk.flatMap { try? SIPURI.parse($0.registrar) } ?? target
         // A trunk's registrar name was resolved at its last REGISTER (never here, per call).
         let trunkAddress = trunk.flatMap { c in trunks.first { $0.config.name == c.name }?.resolved }
         guard let destination = trunkAddress ?? ResponseRouting.address(of: nextHopURI) else {
             return fail("the URI's host must be an IP address (or a trunk whose registrar name has resolved)")
         }
-        guard let udp = udpListener, let udpIndex = listeners.firstIndex(where: { $0.channel === udp.channel }) else {
-            return fail("outbound calls need a UDP listener")
-        }
-        let host = advertisedHost(listener: udpIndex, peer: destination)
-        let localURI = SIPURI(user: trunk?.username ?? "simgate", host: host, port: UInt16(udp.port))
+        placeOutboundCall(request, trunk: trunk, target: target,
+                          peer: SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex), promise: promise)
+    }
+
+    /// The INVITE of an outbound call, once we know how to reach the next hop (`peer`).
+    private func placeOutboundCall(_ request: SIPCallRequest, trunk: SIPTrunkConfig?, target: SIPURI, peer: SIPPeer,
+                                   promise: EventLoopPromise<SIPCallResult>) {
+        let host = advertisedHost(listener: peer.listener, peer: peer.remote)
+        let port = listeners[peer.listener].port
+        let localURI = SIPURI(user: trunk?.username ?? "simgate", host: host, port: UInt16(port),
+                              parameters: peer.transport == .tcp ? [SIPParameter("transport", "tcp")] : [])
         let leg = CallLeg(role: .outbound, callID: Self.makeCallID(host: host), localTag: Self.makeTag(), owner: "api", state: .calling,
                           local: NameAddr(uri: localURI, parameters: [SIPParameter("tag", "")]), remote: NameAddr(uri: target),
                           localCSeq: 1)
@@ -216,7 +245,7 @@ extension SIPService {
         leg.completion = promise
         leg.holdSeconds = min(max(request.seconds ?? 5, 0), 3600)
         if let trunk, let pw = trunk.password { leg.credentials = (trunk.username, pw.exposedValue) }
-        leg.peer = SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex)
+        leg.peer = peer
         legs[leg.id] = leg
         RTPStream.open(host: host, ports: config.rtpPortMin...config.rtpPortMax, mode: .echo, on: loop, cursor: &rtpCursor)
             .whenComplete { [self] result in
@@ -228,7 +257,8 @@ extension SIPService {
                 guard leg.state == .calling else { stream.close(); return }
                 leg.rtp = stream
                 var h = SIPHeaders()
-                h.append(.via, Via(transport: "UDP", host: host, port: UInt16(udp.port), branch: Self.makeBranch(), parameters: [SIPParameter("rport")]).description)
+                h.append(.via, Via(transport: peer.transport.rawValue.uppercased(), host: host, port: UInt16(port), branch: Self.makeBranch(),
+                                   parameters: [SIPParameter("rport")]).description)
                 h.append(.maxForwards, "70")
                 h.append(.from, leg.local.description)
                 h.append(.to, leg.remote.description)

@@ -384,10 +384,13 @@ extension SIPService {
         return .request(method, .sip(target), headers: h)
     }
 
-    /// Where in-dialog requests go: the first route, else the peer the dialog came from
-    /// (UAS legs: symmetric, works through NAT and on the same TCP connection), else the
-    /// remote target.
+    /// Where in-dialog requests go: the TCP connection the dialog uses, else the first
+    /// route, else the peer the dialog came from (UAS legs: symmetric, works through NAT),
+    /// else the remote target.
     func nextHop(for leg: CallLeg) -> (peer: SIPPeer, destination: SocketAddress?)? {
+        // A dialog made over TCP (a phone on TCP, a TCP trunk) stays on its connection: the
+        // far end, or the proxy that record-routed it, is at the other end (§18.1.1 reuse).
+        if let peer = leg.peer, peer.transport == .tcp, peer.channel.isActive { return (peer, nil) }
         if let first = leg.routeSet.first?.uri.sipURI, let address = ResponseRouting.address(of: first), let udp = udpListener {
             return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
         }
