@@ -5,7 +5,8 @@
 set -euo pipefail
 
 BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config)
-TEST_PKGS=(socat sip-tester baresip sox)
+# kamailio: the record-routing proxy of the loose-routing tests (scripts/sip/kamailio-proxy.cfg).
+TEST_PKGS=(socat sip-tester baresip sox kamailio)
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
 

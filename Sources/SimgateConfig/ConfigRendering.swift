@@ -50,6 +50,7 @@ extension GatewayConfig {
             w.tableArray("trunk")
             w.string("name", t.name)
             w.string("registrar", t.registrar)
+            w.string("transport", t.transport.rawValue)
             w.string("username", t.username)
             w.secret("password", t.password)
             w.integer("expires", t.expires)
@@ -129,6 +130,8 @@ extension SIPConfig {
         w.number("rate_burst", rateLimitBurst)
         w.integer("max_transactions", maxTransactions)
         w.string("default_inbound_user", defaultInboundUser)
+        w.bool("early_media", earlyMedia)
+        w.strings("digest_algorithms", digestAlgorithms.map(\.rawValue))
     }
 }
 

@@ -68,6 +68,16 @@ public struct SIPConfig: Sendable, Equatable {
     /// and forward the modem's audio (the network's in-band ringback or announcements) as
     /// RTP before the 200. Off: a plain 180 and the caller's phone makes its own ringback.
     public var earlyMedia = true
+    /// Digest algorithms our 401 challenges offer, most preferred first; one
+    /// WWW-Authenticate per algorithm (RFC 8760 §2.4). Answers in either algorithm are
+    /// verified whatever this says.
+    public var digestAlgorithms: [DigestChallengeAlgorithm]
+
+    /// `digest_algorithms` values. MD5 alone is the default: a client that reads only the
+    /// first challenge (sipp 3.6, PJSIP before 2.12) gives up when SHA-256 comes first.
+    public enum DigestChallengeAlgorithm: String, Sendable, Equatable, CaseIterable {
+        case md5, sha256
+    }
 
     public static let defaultListen = [ListenAddress(transport: .udp, host: "0.0.0.0", port: 5060),
                                        ListenAddress(transport: .tcp, host: "0.0.0.0", port: 5060)]
@@ -75,7 +85,8 @@ public struct SIPConfig: Sendable, Equatable {
     public init(listen: [ListenAddress] = SIPConfig.defaultListen, realm: String = "simgate", testExtension: String = "*43",
                 rtpPortMin: Int = 20_000, rtpPortMax: Int = 20_999, answerDelaySeconds: Double = 0.2,
                 maxTCPConnections: Int = 1_024, tcpIdleTimeoutSeconds: Double = 120,
-                rateLimitPerSource: Double = 200, rateLimitBurst: Double = 400, maxTransactions: Int = 65_536) {
+                rateLimitPerSource: Double = 200, rateLimitBurst: Double = 400, maxTransactions: Int = 65_536,
+                digestAlgorithms: [DigestChallengeAlgorithm] = [.md5]) {
         self.listen = listen
         self.realm = realm
         self.testExtension = testExtension
@@ -87,6 +98,7 @@ public struct SIPConfig: Sendable, Equatable {
         self.rateLimitPerSource = rateLimitPerSource
         self.rateLimitBurst = rateLimitBurst
         self.maxTransactions = maxTransactions
+        self.digestAlgorithms = digestAlgorithms
     }
 
     init(reading r: TableReader) {
@@ -112,6 +124,18 @@ public struct SIPConfig: Sendable, Equatable {
         if let v = r.integer("max_transactions", in: 16...1_048_576) { maxTransactions = Int(v) }
         defaultInboundUser = r.string("default_inbound_user", validate: SIPUserConfig.validateName)
         if let v = r.bool("early_media") { earlyMedia = v }
+        if let v = r.stringArray("digest_algorithms", validate: { s in
+            DigestChallengeAlgorithm(rawValue: s) == nil ? "expected \"md5\" or \"sha256\", got \"\(s)\"" : nil
+        }) {
+            let algorithms = v.compactMap(DigestChallengeAlgorithm.init(rawValue:))
+            if algorithms.isEmpty {
+                r.report("digest_algorithms", "must name at least one algorithm (\"md5\" or \"sha256\")")
+            } else if Set(algorithms).count != algorithms.count {
+                r.report("digest_algorithms", "names an algorithm twice")
+            } else {
+                digestAlgorithms = algorithms
+            }
+        }
         r.finish()
     }
 }

@@ -3,8 +3,14 @@
 
 public struct SIPTrunkConfig: Sendable, Equatable {
     public var name: String
-    /// Registrar URI, e.g. `sip:pbx.example.net:5060`; also where outbound calls go.
+    /// Registrar URI, e.g. `sip:pbx.example.net:5060`; also where outbound calls go. The
+    /// host may be an IP address or a DNS name: a name is resolved (getaddrinfo, A/AAAA,
+    /// off the event loop) at every REGISTER and refresh, never per packet.
     public var registrar: String
+    /// How simgate reaches the registrar: UDP datagrams, or one outbound TCP connection it
+    /// opens, keeps and re-opens with backoff when it drops. Default: the registrar URI's
+    /// `;transport=` parameter, else UDP.
+    public var transport: SIPConfig.ListenAddress.Transport
     public var username: String
     /// Never logged, never shown by the API.
     public var password: SecretString?
@@ -22,9 +28,11 @@ public struct SIPTrunkConfig: Sendable, Equatable {
     public static let expiresRange: ClosedRange<Int64> = 60...86_400
 
     public init(name: String, registrar: String, username: String, password: SecretString? = nil, expires: Int = 600,
-                register: Bool = true, outbound: Bool = true, inboundFrom: [String] = [], inboundAuth: Bool = false) {
+                register: Bool = true, outbound: Bool = true, inboundFrom: [String] = [], inboundAuth: Bool = false,
+                transport: SIPConfig.ListenAddress.Transport? = nil) {
         self.name = name
         self.registrar = registrar
+        self.transport = transport ?? (registrar.lowercased().contains(";transport=tcp") ? .tcp : .udp)
         self.username = username
         self.password = password
         self.expires = expires
@@ -50,11 +58,15 @@ public struct SIPTrunkConfig: Sendable, Equatable {
             s.isEmpty || s.contains(" ") ? "expected an IP address" : nil
         }
         let inboundAuth = r.bool("inbound_auth")
+        let transport = r.string("transport") { s in
+            SIPConfig.ListenAddress.Transport(rawValue: s) == nil ? "expected \"udp\" or \"tcp\", got \"\(s)\"" : nil
+        }
         if (register ?? true) && r.value("password") == nil { r.report("name", "a registering trunk needs a password") }
         r.finish()
         guard let name, let registrar, let username else { return nil }
         return SIPTrunkConfig(name: name, registrar: registrar, username: username, password: password,
                               expires: expires.map(Int.init) ?? 600, register: register ?? true, outbound: outbound ?? true,
-                              inboundFrom: inboundFrom ?? [], inboundAuth: inboundAuth ?? false)
+                              inboundFrom: inboundFrom ?? [], inboundAuth: inboundAuth ?? false,
+                              transport: transport.flatMap(SIPConfig.ListenAddress.Transport.init(rawValue:)))
     }
 }

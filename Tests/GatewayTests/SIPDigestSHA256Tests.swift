@@ -120,4 +120,17 @@ struct SIPDigestSHA256Tests {
         bobRetry.headers.set(.authorization, md5Line)
         #expect(try udp.exchange(bobRetry, to: gw.udpPort).statusCode == 200)
     }
+
+    @Test("[sip] digest_algorithms sets the 401's challenges: MD5 alone by default, SHA-256 then MD5 when configured")
+    func configuredChallengeAlgorithms() async throws {
+        for (line, expected) in [("", [DigestAlgorithm.md5]), (#"digest_algorithms = ["sha256", "md5"]"#, [.sha256, .md5])] {
+            let gw = try await SIPTestDaemon.start(rtpBase: 34_600, sipExtra: line)
+            let udp = try LoopbackUDP()
+            let challenge = try udp.exchange(register(user: "alice", through: udp, cseq: 1), to: gw.udpPort)
+            let offered = challenge.headers.lines(.wwwAuthenticate).compactMap(DigestChallenge.parse)
+            #expect(challenge.statusCode == 401)
+            #expect(offered.map(\.algorithm) == expected, "\(line): \(challenge.headers.lines(.wwwAuthenticate))")
+            await gw.stop()
+        }
+    }
 }

@@ -52,6 +52,8 @@ struct GatewayConfigRenderingTests {
         rate_burst = 45.5
         max_transactions = 1024
         default_inbound_user = "alice"
+        early_media = false
+        digest_algorithms = ["sha256", "md5"]
 
         [[user]]
         name = "alice"
@@ -65,6 +67,7 @@ struct GatewayConfigRenderingTests {
         [[trunk]]
         name = "pbx"
         registrar = "sip:pbx.example.net:5060"
+        transport = "tcp"
         username = "gw1"
         password = "trunk-pass-Kx77"
         expires = 300

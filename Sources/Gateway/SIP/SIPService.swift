@@ -104,6 +104,8 @@ public final class SIPService: @unchecked Sendable {
         self.digest = DigestServer(realm: config.realm, secret: secret)
         self.registrar = Registrar(users: users, realm: config.realm)
         self.limiter = SourceRateLimiter(ratePerSecond: config.rateLimitPerSource, burst: config.rateLimitBurst)
+        // [sip] digest_algorithms; setChallengeAlgorithms can still change it at run time.
+        self.challengeAlgorithms = config.digestAlgorithms.map { $0 == .sha256 ? DigestAlgorithm.sha256 : .md5 }
         for t in trunks where t.inboundAuth {
             if let pw = t.password {
                 trunkHA1[t.username] = (t.name, HA1.compute(user: t.username, realm: config.realm, password: pw.exposedValue, algorithm: .md5),
@@ -164,6 +166,7 @@ public final class SIPService: @unchecked Sendable {
             self.timers.removeAll()
             var futures = self.listeners.map { $0.channel.close() }
             futures += self.tcpConnections.values.map { $0.close() }
+            futures += self.trunks.compactMap { $0.connection }.map { $0.close() }
             return futures
         }.get()) ?? []
         for f in closing { try? await f.get() }

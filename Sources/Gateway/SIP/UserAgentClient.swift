@@ -21,6 +21,10 @@ final class TrunkRegistration: @unchecked Sendable {  // loop-confined like SIPS
     var cseq: UInt32 = 0
     var lastRequest: SIPMessage?
     var authAttempted = false
+    /// The registrar's address as last resolved (a DNS name is resolved at each REGISTER).
+    var resolved: SocketAddress?
+    /// `transport = "tcp"`: our connection to the registrar (nil until open, or after it dropped).
+    var connection: Channel?
     /// Seconds to wait before the next retry; doubles from 5 s up to 5 minutes, so a dead
     /// registrar is not hammered and a recovered one is found again within minutes.
     var backoff: Double = 5
@@ -54,35 +58,70 @@ extension SIPService {
 
     func registerTrunk(_ t: TrunkRegistration) {
         guard !stopped else { return }
-        guard let registrar = try? SIPURI.parse(t.config.registrar), let destination = ResponseRouting.address(of: registrar),
-              let udp = udpListener, let udpIndex = listeners.firstIndex(where: { $0.channel === udp.channel }) else {
-            trunkFailed(t, "registrar must be a sip: URI with an IP address, and a UDP listener is needed")
+        guard let registrar = try? SIPURI.parse(t.config.registrar) else {
+            trunkFailed(t, "registrar must be a sip: URI")
             return
         }
+        let tcp = t.config.transport == .tcp
+        // We send from the UDP listener, or over TCP with the TCP listener's address in
+        // Via/Contact (the UDP one when there is no TCP listener).
+        guard let udp = udpListener, let udpIndex = listeners.firstIndex(where: { $0.channel === udp.channel }) else {
+            trunkFailed(t, "a UDP listener is needed")
+            return
+        }
+        let index = tcp ? (listeners.firstIndex { $0.transport == .tcp } ?? udpIndex) : udpIndex
+        let family = (listeners[index].channel.localAddress?.protocol == .inet6) ? AF_INET6 : AF_INET
         t.state = t.state == .registered ? .registered : .registering
+        resolveTrunkRegistrar(registrar, family: family).whenComplete { [self] resolved in
+            guard !stopped else { return }
+            switch resolved {
+            case let .failure(error):
+                trunkFailed(t, "\(error)")
+            case let .success(destination):
+                t.resolved = destination
+                guard tcp else {
+                    sendTrunkRegister(t, registrar: registrar, peer: SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex))
+                    return
+                }
+                trunkConnection(t, to: destination, listener: index).whenComplete { [self] connected in
+                    switch connected {
+                    case let .failure(error):
+                        trunkFailed(t, "cannot connect to \(destination.ipString):\(destination.port ?? 0) over TCP: \(error)")
+                    case let .success(channel):
+                        sendTrunkRegister(t, registrar: registrar, peer: SIPPeer(transport: .tcp, remote: destination, channel: channel, listener: index))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The REGISTER itself (§10.2), once the registrar's address (and connection) is known.
+    private func sendTrunkRegister(_ t: TrunkRegistration, registrar: SIPURI, peer: SIPPeer) {
         t.cseq += 1
         t.authAttempted = false
-        let host = advertisedHost(listener: udpIndex, peer: destination)
+        let host = advertisedHost(listener: peer.listener, peer: peer.remote)
+        let port = listeners[peer.listener].port
+        let transportParameter = peer.transport == .tcp ? ";transport=tcp" : ""
         var aor = registrar
         aor.user = t.config.username
         aor.port = registrar.port
         aor.parameters = []
         var h = SIPHeaders()
-        h.append(.via, Via(transport: "UDP", host: host, port: UInt16(udp.port), branch: Self.makeBranch(), parameters: [SIPParameter("rport")]).description)
+        h.append(.via, Via(transport: peer.transport.rawValue.uppercased(), host: host, port: UInt16(port), branch: Self.makeBranch(),
+                           parameters: [SIPParameter("rport")]).description)
         h.append(.maxForwards, "70")
         h.append(.from, NameAddr(uri: aor, parameters: [SIPParameter("tag", t.fromTag)]).description)
         h.append(.to, NameAddr(uri: aor).description)
         h.append(.callID, t.callID)
         h.append(.cseq, "\(t.cseq) REGISTER")
-        h.append(.contact, "<sip:\(t.config.username)@\(host):\(udp.port)>")
+        h.append(.contact, "<sip:\(t.config.username)@\(host):\(port)\(transportParameter)>")
         h.append(.expires, String(t.config.expires))
         h.append(.userAgent, userAgent)
         var requestURI = registrar
         requestURI.user = nil
         let request = SIPMessage.request(.register, .sip(requestURI), headers: h)
         t.lastRequest = request
-        let peer = SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex)
-        sendRequest(request, peer: peer, destination: destination) { [self] event in trunkEvent(t, event, peer: peer) }
+        sendRequest(request, peer: peer, destination: peer.remote) { [self] event in trunkEvent(t, event, peer: peer) }
     }
 
     private func trunkEvent(_ t: TrunkRegistration, _ event: ClientEvent, peer: SIPPeer) {
@@ -143,7 +182,7 @@ extension SIPService {
     // MARK: Outbound call with a tone
 
     func startOutboundCall(_ request: SIPCallRequest, promise: EventLoopPromise<SIPCallResult>) {
-        func fail(_ reason: String) {
+        @Sendable func fail(_ reason: String) {
             promise.succeed(SIPCallResult(outcome: "failed", finalStatus: nil, reason: reason, codec: nil, rtpPacketsSent: 0,
                                           rtpPacketsReceived: 0, seconds: 0))
         }
@@ -159,13 +198,46 @@ extension SIPService {
         }
         guard let target = try? SIPURI.parse(targetText) else { return fail("not a sip: URI: \(request.to)") }
         guard (request.play ?? "tone") == "tone" else { return fail("play must be \"tone\"") }
-        let nextHopURI = trunk.flatMap { try? SIPURI.parse($0.registrar) } ?? target
-        guard let destination = ResponseRouting.address(of: nextHopURI) else { return fail("the URI's host must be an IP address") }
         guard let udp = udpListener, let udpIndex = listeners.firstIndex(where: { $0.channel === udp.channel }) else {
             return fail("outbound calls need a UDP listener")
         }
-        let host = advertisedHost(listener: udpIndex, peer: destination)
-        let localURI = SIPURI(user: trunk?.username ?? "simgate", host: host, port: UInt16(udp.port))
+        // A TCP trunk: over its connection (opened now if the trunk does not register), its
+        // name resolved off the loop. Names are never resolved per packet.
+        if let trunk, trunk.transport == .tcp, let registration = trunks.first(where: { $0.config.name == trunk.name }),
+           let registrar = try? SIPURI.parse(trunk.registrar) {
+            let index = listeners.firstIndex { $0.transport == .tcp } ?? udpIndex
+            let family = (listeners[index].channel.localAddress?.protocol == .inet6) ? AF_INET6 : AF_INET
+            let address = registration.resolved.map { loop.makeSucceededFuture($0) } ?? resolveTrunkRegistrar(registrar, family: family)
+            address.flatMap { [self] destination in
+                registration.resolved = destination
+                return trunkConnection(registration, to: destination, listener: index).map {
+                    SIPPeer(transport: .tcp, remote: destination, channel: $0, listener: index)
+                }
+            }.whenComplete { [self] result in
+                switch result {
+                case let .success(peer): placeOutboundCall(request, trunk: trunk, target: target, peer: peer, promise: promise)
+                case let .failure(error): fail("trunk \(trunk.name) unreachable over TCP: \(error)")
+                }
+            }
+            return
+        }
+        let nextHopURI = trunk.flatMap { try? SIPURI.parse($0.registrar) } ?? target
+        // A trunk's registrar name was resolved at its last REGISTER (never here, per call).
+        let trunkAddress = trunk.flatMap { c in trunks.first { $0.config.name == c.name }?.resolved }
+        guard let destination = trunkAddress ?? ResponseRouting.address(of: nextHopURI) else {
+            return fail("the URI's host must be an IP address (or a trunk whose registrar name has resolved)")
+        }
+        placeOutboundCall(request, trunk: trunk, target: target,
+                          peer: SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex), promise: promise)
+    }
+
+    /// The INVITE of an outbound call, once we know how to reach the next hop (`peer`).
+    private func placeOutboundCall(_ request: SIPCallRequest, trunk: SIPTrunkConfig?, target: SIPURI, peer: SIPPeer,
+                                   promise: EventLoopPromise<SIPCallResult>) {
+        let host = advertisedHost(listener: peer.listener, peer: peer.remote)
+        let port = listeners[peer.listener].port
+        let localURI = SIPURI(user: trunk?.username ?? "simgate", host: host, port: UInt16(port),
+                              parameters: peer.transport == .tcp ? [SIPParameter("transport", "tcp")] : [])
         let leg = CallLeg(role: .outbound, callID: Self.makeCallID(host: host), localTag: Self.makeTag(), owner: "api", state: .calling,
                           local: NameAddr(uri: localURI, parameters: [SIPParameter("tag", "")]), remote: NameAddr(uri: target),
                           localCSeq: 1)
@@ -173,7 +245,7 @@ extension SIPService {
         leg.completion = promise
         leg.holdSeconds = min(max(request.seconds ?? 5, 0), 3600)
         if let trunk, let pw = trunk.password { leg.credentials = (trunk.username, pw.exposedValue) }
-        leg.peer = SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex)
+        leg.peer = peer
         legs[leg.id] = leg
         RTPStream.open(host: host, ports: config.rtpPortMin...config.rtpPortMax, mode: .echo, on: loop, cursor: &rtpCursor)
             .whenComplete { [self] result in
@@ -185,7 +257,8 @@ extension SIPService {
                 guard leg.state == .calling else { stream.close(); return }
                 leg.rtp = stream
                 var h = SIPHeaders()
-                h.append(.via, Via(transport: "UDP", host: host, port: UInt16(udp.port), branch: Self.makeBranch(), parameters: [SIPParameter("rport")]).description)
+                h.append(.via, Via(transport: peer.transport.rawValue.uppercased(), host: host, port: UInt16(port), branch: Self.makeBranch(),
+                                   parameters: [SIPParameter("rport")]).description)
                 h.append(.maxForwards, "70")
                 h.append(.from, leg.local.description)
                 h.append(.to, leg.remote.description)

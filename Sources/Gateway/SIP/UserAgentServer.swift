@@ -235,7 +235,8 @@ extension SIPService {
         guard leg.state == .early || leg.state == .confirmed else { return }
         let user = contactUser ?? config.testExtension.replacingOccurrences(of: "#", with: "%23")
         var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: user, host: host, peer: leg.peer))]
-        for rr in m.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }  // §12.1.1: copied into the 2xx
+        // §12.1.1: the 2xx carries the INVITE's Record-Route; makeResponse copies it (adding
+        // it here too listed each proxy twice, and the phone's ACK looped through it).
         headers += capabilityHeaders
         reply(m, key, 200, toTag: leg.localTag, headers: headers, body: sdp, contentType: "application/sdp")
         leg.state = .answered
@@ -383,10 +384,13 @@ extension SIPService {
         return .request(method, .sip(target), headers: h)
     }
 
-    /// Where in-dialog requests go: the first route, else the peer the dialog came from
-    /// (UAS legs: symmetric, works through NAT and on the same TCP connection), else the
-    /// remote target.
+    /// Where in-dialog requests go: the TCP connection the dialog uses, else the first
+    /// route, else the peer the dialog came from (UAS legs: symmetric, works through NAT),
+    /// else the remote target.
     func nextHop(for leg: CallLeg) -> (peer: SIPPeer, destination: SocketAddress?)? {
+        // A dialog made over TCP (a phone on TCP, a TCP trunk) stays on its connection: the
+        // far end, or the proxy that record-routed it, is at the other end (§18.1.1 reuse).
+        if let peer = leg.peer, peer.transport == .tcp, peer.channel.isActive { return (peer, nil) }
         if let first = leg.routeSet.first?.uri.sipURI, let address = ResponseRouting.address(of: first), let udp = udpListener {
             return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
         }
