@@ -154,12 +154,14 @@ class Call(pj.Call):
                 # call a new conference port, and the old connections are gone.
                 am = self.getAudioMedia(mi.index)
                 if self.recorder is None:
+                    # First activation: the recording starts here (before the answer when a
+                    # 183 brought early media).
                     self.recorder = pj.AudioMediaRecorder()
                     self.recorder.createRecorder(self.info["recording"])
+                    self.recording_started = time.time()
+                    self.info["early_media"] = ci.state == pj.PJSIP_INV_STATE_EARLY
                 player.startTransmit(am)
                 am.startTransmit(self.recorder)
-                self.recording_started = time.time()
-                self.info["early_media"] = ci.state == pj.PJSIP_INV_STATE_EARLY
 
     def onDtmfDigit(self, prm):
         self.info["dtmf_received"] += prm.digit
