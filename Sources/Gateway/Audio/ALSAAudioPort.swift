@@ -226,6 +226,18 @@ final class ALSAAudioPort: @unchecked Sendable {
         }
         // At most two tries: the second after recovering from an xrun.
         for attempt in 0..<2 {
+            // Whole frames only: a partial write would put half a frame out now and the
+            // rest never, a click. Less room than a frame means the card is not consuming
+            // (its clock runs slow, or it stalled): drop rather than queue more delay.
+            let room = snd_pcm_avail_update(pcm)
+            if room < 0 {
+                if attempt == 0, recover(pcm, Int32(truncatingIfNeeded: room), "writing") { continue }
+                return
+            }
+            guard room >= outFrame.count else {
+                writeDrops += 1
+                return
+            }
             let written = outFrame.withUnsafeBufferPointer { out in
                 snd_pcm_writei(pcm, out.baseAddress, snd_pcm_uframes_t(out.count))
             }
@@ -234,8 +246,6 @@ final class ALSAAudioPort: @unchecked Sendable {
                 return
             }
             if written >= 0 || written == -Int(EAGAIN) {
-                // A full buffer (or a partial write, which only a full buffer causes): the
-                // card is not consuming; drop rather than queue more delay.
                 writeDrops += 1
                 return
             }
