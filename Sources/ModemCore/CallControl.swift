@@ -2,7 +2,8 @@
 // all at `.call` priority so they wait at most for the one command in flight.
 //
 // The per-vendor order comes from the dialect (at-dialects.md §2.3, §3.2, §4.2):
-//   Quectel  AT+QPCMV=0, AT+QPCMV=1,0 before ATD/ATA (voice over USB must be on before set-up)
+//   Quectel  AT+QPCMV=0, AT+QPCMV=1,0 before ATD/ATA (voice over USB must be on before set-up);
+//            AT+QPCMV=1,2 instead when the modem's audio is its USB sound card (UAC)
 //   Huawei   AT^DDSETEX=2 right after ATD/ATA, per call
 //   SIMCom   AT+CPCMREG=1 once the call is active, retried (refused while alerting)
 // A dial that fails gets a cause the call layer can act on: BUSY, NO ANSWER, NO CARRIER
@@ -123,7 +124,7 @@ extension ModemStateMachine {
     // MARK: - Internal
 
     mutating func enqueueAudioEnable(now: ModemInstant, _ out: inout [ModemAction]) {
-        let lines = dialect.calls.enableAudio
+        let lines = dialect.calls.enableAudio(for: configuration.audioTransport)
         for (i, line) in lines.enumerated() {
             // Only the last line's answer decides (Quectel's AT+QPCMV=0 may say ERROR when
             // nothing was on).

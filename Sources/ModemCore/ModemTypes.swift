@@ -161,6 +161,10 @@ public struct ModemConfiguration: Sendable {
     /// retry every 200 ms, at most 5 times, before declaring the audio path broken.
     public var audioRetryInterval: Duration = .milliseconds(200)
     public var audioRetries: Int = 5
+    /// How the host takes call audio from this modem, when configured (`audio_port =
+    /// "alsa:..."` is the USB sound card); nil: the dialect's usual transport. Quectel then
+    /// switches voice with AT+QPCMV=1,2 instead of AT+QPCMV=1,0.
+    public var audioTransport: AudioTransport?
 
     public init(dialect: ModemDialect? = nil, pin: SIMPIN? = nil) {
         self.dialect = dialect

@@ -19,7 +19,7 @@ final class AudioPacer: @unchecked Sendable {
     static let histogramBuckets = 1000
 
     let loop: EventLoop
-    private var ports: [ObjectIdentifier: (port: AudioPort, lateSlots: (Int) -> Void)] = [:]
+    private var ports: [ObjectIdentifier: (port: any ModemAudioPort, lateSlots: (Int) -> Void)] = [:]
     private var next: NIODeadline = .now()
     private var scheduled: Scheduled<Void>?
     private(set) var ticks = 0
@@ -57,7 +57,7 @@ final class AudioPacer: @unchecked Sendable {
 
     /// Adds a port; its first frame goes out at the next slot. `late` is told how many
     /// slots were written late for this port's call counters.
-    func add(_ port: AudioPort, late: @escaping (Int) -> Void) {
+    func add(_ port: any ModemAudioPort, late: @escaping (Int) -> Void) {
         loop.assertInEventLoop()
         ports[ObjectIdentifier(port)] = (port, late)
         if scheduled == nil {
@@ -66,7 +66,7 @@ final class AudioPacer: @unchecked Sendable {
         }
     }
 
-    func remove(_ port: AudioPort) {
+    func remove(_ port: any ModemAudioPort) {
         loop.assertInEventLoop()
         ports[ObjectIdentifier(port)] = nil
         if ports.isEmpty {

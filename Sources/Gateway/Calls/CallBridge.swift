@@ -72,7 +72,7 @@ final class CallBridge: @unchecked Sendable {
     var facts: ModemController.CallFacts?
     var record: CallDetail?
     var opened: Task<CallDetail?, Never>?
-    var audio: AudioPort?
+    var audio: (any ModemAudioPort)?
     var answeredAt: Date?
     var hangUpRequested = false
     var lastCause: CallEndCause?
@@ -561,7 +561,7 @@ final class CallBridge: @unchecked Sendable {
 
     func openAudio() {
         guard let path = facts?.audioPort else { return }
-        let port = AudioPort(path: path, sampleRate: facts?.audioSampleRate ?? 8000, loop: loop)
+        let port = ModemAudioPorts.make(audioPort: path, sampleRate: facts?.audioSampleRate ?? 8000, loop: loop)
         if case .testTone = farEnd {
             port.source = { [unowned self] out in
                 self.tone.fill(out)

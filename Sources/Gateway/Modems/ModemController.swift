@@ -67,6 +67,9 @@ final class ModemController: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.clock = clock
         self.storage = storage
+        var configuration = configuration
+        // `audio_port = "alsa:..."`: the dialect switches voice to the USB sound card.
+        configuration.audioTransport = ModemAudioPorts.transport(of: audioPort) ?? configuration.audioTransport
         self.machine = ModemStateMachine(configuration: configuration, now: ModemInstant(nanoseconds: clock.nowNanoseconds()))
         var logger = logger
         logger[metadataKey: "modem"] = "\(id)"

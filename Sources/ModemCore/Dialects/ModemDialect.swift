@@ -82,6 +82,17 @@ public struct CallCommands: Sendable {
     /// PCM rate on the audio port: 8000, or 16000 for SIMCom after AT+CPCMFRM=1 (§4.2).
     /// The gateway resamples 16 kHz to and from the 8 kHz media path.
     public var audioSampleRate: Int = 8000
+    /// The audio-enable lines when the host takes the call's audio from the modem's USB sound
+    /// card instead (`AudioTransport.usbAudioClass`); nil when the family has no such mode
+    /// and keeps `enableAudio` (a sound card on analog pins needs no AT switch of its own).
+    public var enableUSBAudio: [String]? = nil
+
+    /// The audio-enable lines for the transport the modem is configured with (nil: the
+    /// family's usual one).
+    public func enableAudio(for transport: AudioTransport?) -> [String] {
+        if transport == .usbAudioClass, let lines = enableUSBAudio { return lines }
+        return enableAudio
+    }
 }
 
 /// Everything vendor-specific.

@@ -43,7 +43,10 @@ extension ModemDialect {
             enableAudio: ["AT+QPCMV=0", "AT+QPCMV=1,0"],
             audioStart: .beforeCallSetup,
             disableAudio: ["AT+QPCMV=0"],
-            audio: .serialPCM
+            audio: .serialPCM,
+            // Voice to the UAC sound card (enabled once with AT+QCFG="USBCFG", section 3.2):
+            // port 2 instead of 0, again after turning the switch off.
+            enableUSBAudio: ["AT+QPCMV=0", "AT+QPCMV=1,2"]
         ),
         urcs: ["RING", "+CRING", "+CLIP", "+QIND", "^DSCI", "+CLCC", "+QTONEDET", "+CREG", "+CEREG",
                "+CPIN", "RDY", "POWERED DOWN", "NO CARRIER"],
