@@ -134,7 +134,9 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
                 }
             }
             for key in ["at_port", "audio_port"] {
-                guard let port = r.table[key]?.stringValue, Validate.absolutePath(port) == nil else { continue }
+                // A serial port or an ALSA device (`alsa:hw:...`): two modems cannot share either.
+                guard let port = r.table[key]?.stringValue,
+                      Validate.absolutePath(port) == nil || (key == "audio_port" && ModemConfig.alsaDevice(in: port) != nil) else { continue }
                 if let first = ports[port] {
                     r.report(key, "port \"\(port)\" is already used by \(first.keyPath) at line \(first.line)")
                 } else {

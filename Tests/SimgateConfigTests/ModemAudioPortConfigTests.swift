@@ -45,4 +45,25 @@ struct ModemAudioPortConfigTests {
             "simgate.toml:14: modem[2].audio_port: expected an absolute path (starting with /) or alsa:<device> (alsa:hw:CARD=Android,DEV=0), got \"hw:0,0\"",
         ])
     }
+
+    @Test func twoModemsCannotShareOneALSADevice() {
+        let text = """
+            [[modem]]
+            id = "a"
+            at_port = "/dev/ttyUSB2"
+            audio_port = "alsa:hw:CARD=Android,DEV=0"
+
+            [[modem]]
+            id = "b"
+            at_port = "/dev/ttyUSB6"
+            audio_port = "alsa:hw:CARD=Android,DEV=0"
+            """
+        #expect(throws: ConfigError.self) { try GatewayConfig.parse(text: text, fileName: "simgate.toml") }
+        do {
+            _ = try GatewayConfig.parse(text: text, fileName: "simgate.toml")
+        } catch {
+            #expect(error.description.contains("simgate.toml:9: modem[1].audio_port: port \"alsa:hw:CARD=Android,DEV=0\" is already used by modem[0].audio_port at line 4"),
+                    "\(error)")
+        }
+    }
 }
