@@ -171,6 +171,7 @@ actor CallManager {
     private var callCenter: CallCenterHookup?
     private var center: InboundCallCenter?
     private var reportPump: Task<Void, Never>?
+    private var reportContinuation: AsyncStream<CallCenterReport>.Continuation?
     /// Calls each SIP user is on outside the call center (their phones are busy for it).
     private var userCalls: [String: Int] = [:]
 
@@ -178,6 +179,7 @@ actor CallManager {
     func setCallCenter(_ center: InboundCallCenter, config: InboundConfig, holdAudio: HoldAudioLibrary) {
         let (stream, continuation) = AsyncStream.makeStream(of: CallCenterReport.self, bufferingPolicy: .unbounded)
         self.center = center
+        reportContinuation = continuation
         callCenter = CallCenterHookup(config: config, holdAudio: holdAudio, report: { continuation.yield($0) })
         reportPump = Task {
             for await report in stream {
@@ -192,6 +194,13 @@ actor CallManager {
                 }
             }
         }
+    }
+
+    /// Ends the report stream (daemon shutdown): the pump forwards what is queued, then stops.
+    func stopCallCenter() async {
+        reportContinuation?.finish()
+        await reportPump?.value
+        reportPump = nil
     }
 
     /// A SIP user starts or ends a call the call center did not place: while on it, their

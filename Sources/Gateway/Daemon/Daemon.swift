@@ -149,6 +149,7 @@ public struct RunningDaemon: Sendable {
         for server in servers { await server.close() }
         await callCenter?.stop()
         await calls.hangUpAll()
+        await calls.stopCallCenter()
         await inbound?.stop()
         await sip?.stop()
         await pool.stop()
