@@ -63,6 +63,18 @@ struct InboundCallCenterTests {
         try await storage.read { tx in try tx.webhookDeliveries(states: [.pending], limit: 100) }.map(\.eventType)
     }
 
+    /// The timer loop sleeps when there is nothing to do. (It once woke itself after every
+    /// tick and spun a whole core while the daemon was idle.)
+    @Test func idleTimerLoopSleeps() async throws {
+        let (center, _, _, _, _, _) = try make()
+        await center.start(idleSeconds: 0.05)
+        try await Task.sleep(for: .milliseconds(500))
+        let passes = await center.loopPasses
+        await center.stop()
+        // 0.5 s of 50 ms sleeps is about 10 passes; a spinning loop makes thousands.
+        #expect(passes >= 2 && passes <= 40, "\(passes) passes in 0.5 s")
+    }
+
     @Test func answeredCallClosesTheCallersOpenEntryAndPublishesCallEvents() async throws {
         let (center, legs, _, missed, storage, clock) = try make()
         let earlier = try await missed.record(MissedCall(caller: "+79161234567", sim: "huawei1", startedAt: t0.addingTimeInterval(-600),

@@ -111,7 +111,8 @@ public actor InboundCallCenter {
     /// callbacks people asked for.
     public func tick() async {
         let now = clock()
-        await perform(distributor.tick(now: now))
+        // The loop recomputes its deadline after this tick: waking it would spin it.
+        await perform(distributor.tick(now: now), wakeLoop: false)
         for action in recall.tick(now: now) { await handle(action) }
         await dispatchPendingCallbacks()
     }
@@ -143,7 +144,11 @@ public actor InboundCallCenter {
         for task in dialling.values { task.cancel() }
     }
 
+    /// Times the timer loop has gone round: a few per deadline, or one per `idleSeconds`.
+    public private(set) var loopPasses = 0
+
     private func sleepUntilNextDeadline(idleSeconds: Double) async {
+        loopPasses += 1
         if woken { woken = false; return }
         let wait = nextDeadline.map { max(0.001, min(idleSeconds, $0.timeIntervalSince(clock()))) } ?? idleSeconds
         let timer = Task { [weak self] in
@@ -162,7 +167,10 @@ public actor InboundCallCenter {
 
     // MARK: Carrying out
 
-    private func perform(_ actions: [InboundDistributor.Action]) async {
+    /// `wakeLoop`: an event from outside may have moved a deadline earlier, so the timer loop
+    /// re-plans its sleep. Not from the loop's own tick: it re-plans anyway, and a wake-up
+    /// from inside would make it run again at once, for ever.
+    private func perform(_ actions: [InboundDistributor.Action], wakeLoop: Bool = true) async {
         for action in actions {
             switch action {
             case .ring(let id, let m): await legs.ring(id, m)
@@ -178,8 +186,7 @@ public actor InboundCallCenter {
                 await recordMissed(call, ruleIndex: ruleIndex)
             }
         }
-        // Deadlines may have moved earlier.
-        signal()
+        if wakeLoop { signal() }
     }
 
     private func answered(_ callID: String, by member: InboundMember) async {
