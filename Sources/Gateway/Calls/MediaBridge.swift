@@ -206,8 +206,8 @@ final class MediaBridge: @unchecked Sendable {
         }
         let start = cursor.take() % even.count
         let order = Array((even[start...] + even[..<start]).prefix(64))
-        let handler = MediaInboundHandler()
-        let rtcpHandler = RTCPInboundHandler()
+        let handler = DatagramReceiver()
+        let rtcpHandler = DatagramReceiver()
         func attempt(_ i: Int) -> EventLoopFuture<MediaBridge> {
             guard i < order.count else { return loop.makeFailedFuture(SIPServiceError("no free RTP port in \(ports)")) }
             return DatagramBootstrap(group: loop)
@@ -223,8 +223,8 @@ final class MediaBridge: @unchecked Sendable {
                         .map { rtcp in
                             let bridge = MediaBridge(channel: channel, rtcpChannel: rtcp, localPort: order[i], localHost: host,
                                                      loop: loop, logger: logger)
-                            handler.bridge = bridge
-                            rtcpHandler.bridge = bridge
+                            handler.deliver = { [weak bridge] in bridge?.received($0) }
+                            rtcpHandler.deliver = { [weak bridge] in bridge?.receivedRTCP($0) }
                             return bridge
                         }
                         .flatMapError { error in
@@ -525,33 +525,5 @@ extension MediaBridge {
                 if let rtt { roundTripSeconds = rtt }
             }
         }
-    }
-}
-
-// Lives in one channel pipeline; NIO calls it on that channel's loop only.
-private final class RTCPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    weak var bridge: MediaBridge?
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        bridge?.receivedRTCP(unwrapInboundIn(data))
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // ICMP port unreachable: the phone may not listen for RTCP; keep the socket.
-    }
-}
-
-// Lives in one channel pipeline; NIO calls it on that channel's loop only.
-private final class MediaInboundHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    weak var bridge: MediaBridge?
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        bridge?.received(unwrapInboundIn(data))
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // ICMP port unreachable before the phone opens its port: keep the socket.
     }
 }

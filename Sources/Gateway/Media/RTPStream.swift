@@ -44,7 +44,7 @@ final class RTPStream: @unchecked Sendable {
         let start = cursor % evenPorts.count
         cursor &+= 1
         let order = Array(evenPorts[start...] + evenPorts[..<start]).prefix(64)
-        let handler = RTPInboundHandler()
+        let handler = DatagramReceiver()
         func attempt(_ remaining: ArraySlice<Int>) -> EventLoopFuture<RTPStream> {
             guard let port = remaining.first else {
                 return loop.makeFailedFuture(SIPServiceError("no free RTP port in \(ports)"))
@@ -54,7 +54,7 @@ final class RTPStream: @unchecked Sendable {
                 .bind(host: host, port: port)
                 .map { channel -> RTPStream in
                     let stream = RTPStream(channel: channel, localPort: port, mode: mode)
-                    handler.stream = stream
+                    handler.deliver = { [weak stream] in stream?.received($0) }
                     return stream
                 }
                 .flatMapError { _ in attempt(remaining.dropFirst()) }
@@ -124,19 +124,5 @@ final class RTPStream: @unchecked Sendable {
         buffer.writeBytes(bytes)
         packetsSent += 1
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: remote, data: buffer), promise: nil)
-    }
-}
-
-// @unchecked Sendable: lives in one channel pipeline; NIO calls it on that channel's loop only.
-private final class RTPInboundHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    weak var stream: RTPStream?
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        stream?.received(unwrapInboundIn(data))
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // ICMP port unreachable before the far end opens its port: keep the socket.
     }
 }
