@@ -75,7 +75,14 @@ public struct ATCommand: Equatable, Sendable {
         }
         var bare = bareCommands.contains(where: { name == $0 || (name.hasPrefix("I") && $0 == "I" && name.count <= 2) })
         var prefixes: [String] = []
-        if name.first == "+" || name.first == "^" || name.first == "$" {
+        // Setting a report mode (`AT+CLIP=1`, `AT+CREG=2`) answers only OK: a line of that
+        // name arriving meanwhile is the URC it enables, not the answer.
+        let isSet = body.dropFirst(name.count).hasPrefix("=") && !body.dropFirst(name.count).hasPrefix("=?")
+        let setAnswersNothing: Set<String> = ["+CLIP", "+COLP", "+CREG", "+CGREG", "+CEREG", "+C5GREG", "+CNMI",
+                                              "+CMEE", "+CRC", "+CSSN", "+CTZR"]
+        if isSet && setAnswersNothing.contains(name) {
+            // no prefixes: every named line is unsolicited
+        } else if name.first == "+" || name.first == "^" || name.first == "$" {
             prefixes.append(name)
             // Vendor spellings of the same answer.
             switch name {

@@ -84,6 +84,18 @@ public struct ATFramer: Sendable {
         return frames
     }
 
+    /// Ends the input: a last line without a terminator (a capture cut short, a firmware that
+    /// omits the final CR LF) becomes a frame instead of being lost.
+    public mutating func finish() -> [ATFrame] {
+        var frames: [ATFrame] = []
+        if discardingOverlong {
+            discardingOverlong = false
+        } else if !buffer.isEmpty {
+            flushLine(into: &frames)
+        }
+        return frames
+    }
+
     /// Forgets any partial line (after the port was reopened or the modem rebooted).
     public mutating func reset() {
         buffer.removeAll(keepingCapacity: true)

@@ -1,23 +1,40 @@
 // Offline decoding of captured modem output, for `simgate at decode [--command 'AT+CREG?'] [FILE]`.
 //
-// The same framer, routing rule and decoders as the live state machine, so what the CLI
-// shows for a capture is exactly what the daemon would have understood.
+// The same framer and routing rule as the live state machine decide what each line is (an
+// answer, a final result, a URC), so what the CLI shows for a capture is what the daemon
+// would have understood; the line catalogue (Decoding/) then names every field.
 
 /// One decoded line of a capture.
 public struct DecodedLine: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case urc, response, final, echo, prompt, unknown
+        /// Bytes that were no line at all (control bytes, noise): skipped, and said so.
+        case garbage
     }
     public var kind: Kind
-    /// The line as framed (terminators removed).
+    /// The line as framed (terminators removed); garbage with its bytes escaped.
     public var raw: String
-    /// `+CREG`, `^CEND`, `RING`, `OK`, ... nil for bare response lines.
+    /// `+CREG`, `^CEND`, `RING`, `OK`, ... nil for bare response lines nobody names.
     public var name: String?
-    /// Parsed values (`status`: `home`, `dBm`: `-81`, ...). Empty when nothing was parsed.
-    public var fields: [String: String]
+    /// Every field of the line, in the catalogue's conventions. Empty when nothing was read.
+    public var fields: [String: ATValue]
+    /// Why a line was skipped or not fully read.
+    public var warning: String?
 
-    public init(kind: Kind, raw: String, name: String?, fields: [String: String] = [:]) {
-        self.kind = kind; self.raw = raw; self.name = name; self.fields = fields
+    public init(kind: Kind, raw: String, name: String?, fields: [String: ATValue] = [:], warning: String? = nil) {
+        self.kind = kind; self.raw = raw; self.name = name; self.fields = fields; self.warning = warning
+    }
+}
+
+extension DecodedLine: CustomStringConvertible {
+    /// `urc +CSQ rssi=19 ber=99 dBm=-75`: the one-line form of the CLI.
+    public var description: String {
+        var parts = [kind.rawValue]
+        if let name { parts.append(name) }
+        if fields.isEmpty || kind == .unknown { parts.append(raw) }
+        for key in fields.keys.sorted() { parts.append("\(key)=\(fields[key]!)") }
+        if let warning { parts.append("(\(warning))") }
+        return parts.joined(separator: " ")
     }
 }
 
@@ -25,199 +42,110 @@ public enum ATLogDecoder {
     /// Decodes raw modem output. `command` is the command the output answers (so same-prefix
     /// lines like `+CREG:` are read as its response); without it, an echoed command line in
     /// the capture plays that role. Never fails: what is not understood is `.unknown`.
-    public static func decode(_ bytes: [UInt8], command: String? = nil) -> [DecodedLine] {
+    /// `ucs2` says the log starts after `AT+CSCS="UCS2"` (strings are UCS2 hex).
+    public static func decode(_ bytes: [UInt8], command: String? = nil, ucs2: Bool = false) -> [DecodedLine] {
+        var session = Session(command: command)
+        if ucs2 { session.ucs2 = true }
         var framer = ATFramer()
-        var outstanding: ATCommand? = command.map { ATCommand(ATFramer.trimSpaces($0)) }
-        framer.expectingPrompt = outstanding.map { $0.text.uppercased().hasPrefix("AT+CMGS") || $0.text.uppercased().hasPrefix("AT+CMGW") } ?? false
+        framer.expectingPrompt = session.expectsPrompt
+        var garbageSeen = 0
         var result: [DecodedLine] = []
-        for frame in framer.feed(bytes) {
-            switch frame {
-            case .echo(let text):
-                result.append(DecodedLine(kind: .echo, raw: text, name: nil, fields: ["command": text]))
-                if command == nil { outstanding = ATCommand(text) }
-            case .prompt:
-                result.append(DecodedLine(kind: .prompt, raw: "> ", name: nil))
-            case .line(let line):
-                switch ATCommandQueue<Int>.classify(line, outstanding: outstanding) {
-                case .final(let r):
-                    result.append(DecodedLine(kind: .final, raw: line, name: finalName(r), fields: finalFields(r)))
-                    outstanding = nil
-                case .response:
-                    result.append(DecodedLine(kind: .response, raw: line, name: ATInformationLine(line).name,
-                                              fields: responseFields(line, command: outstanding)))
-                case .callProgress(let r):
-                    result.append(DecodedLine(kind: .urc, raw: line, name: r.text,
-                                              fields: ["event": "call-ended", "cause": CallEndCause.fromResult(r).kind.rawValue]))
-                case .unsolicited:
-                    result.append(urcLine(line))
-                }
-            }
+        var pendingGarbage: [UInt8] = []
+        // Byte by byte, so a garbage line is reported where it occurred.
+        func emit(_ frames: [ATFrame]) {
+            for frame in frames { result.append(session.decode(frame)) }
+            framer.expectingPrompt = session.expectsPrompt
         }
+        for byte in bytes {
+            pendingGarbage.append(byte)
+            let frames = framer.feed(CollectionOfOne(byte))
+            if framer.garbageLines != garbageSeen {
+                garbageSeen = framer.garbageLines
+                var dropped = Array(pendingGarbage.dropLast())
+                var warning = "not text (control bytes); skipped"
+                // Garbage glued in front of a real line (`ERROR+CNUM: ...`): only the front.
+                if case .line(let rest)? = frames.last, dropped.count > rest.utf8.count {
+                    dropped = Array(dropped.prefix(dropped.count - rest.utf8.count))
+                    warning = "glued in front of the next line; skipped"
+                }
+                result.append(DecodedLine(kind: .garbage, raw: escaped(dropped), name: nil,
+                                          fields: ["bytes": .int(dropped.count)], warning: warning))
+            }
+            if byte == 0x0D || byte == 0x0A { pendingGarbage.removeAll(keepingCapacity: true) }
+            emit(frames)
+        }
+        emit(framer.finish())
         return result
     }
 
-    static func finalName(_ r: ATFinalResult) -> String {
-        switch r {
-        case .cmeError: return "+CME ERROR"
-        case .cmsError: return "+CMS ERROR"
-        case .modemError: return "MODEM ERROR"
-        case .connect: return "CONNECT"
-        default: return r.text
-        }
-    }
-
-    static func finalFields(_ r: ATFinalResult) -> [String: String] {
-        var f = ["success": r.isSuccess ? "true" : "false"]
-        switch r {
-        case .cmeError(let e):
-            if let c = e.code { f["code"] = String(c) }
-            f["meaning"] = e.meaning
-        case .cmsError(let e):
-            if let c = e.code { f["code"] = String(c) }
-            f["meaning"] = e.meaning
-        case .modemError(let n): f["code"] = String(n)
-        case .connect(let t): if let t { f["text"] = t }
-        default: break
-        }
-        return f
-    }
-
-    static func responseFields(_ line: String, command: ATCommand?) -> [String: String] {
-        let info = ATInformationLine(line)
-        switch info.name {
-        case "+CREG", "+CGREG", "+CEREG", "+C5GREG":
-            return RegistrationReport.parse(line, solicited: true).map(registrationFields) ?? [:]
-        case "+CPIN":
-            return SIMState.parse(cpin: line).map { ["sim": $0.rawValue] } ?? [:]
-        case "+COPS":
-            return OperatorReport.parse(line).map(operatorFields) ?? [:]
-        case "+CNUM":
-            return IdentityParser.msisdn(from: [line]).map { ["msisdn": $0] } ?? [:]
-        case "+CLCC":
-            return CallListEntry.parseCLCC(line).map(callFields) ?? [:]
-        case "+CCID", "+ICCID", "+QCCID", "^ICCID":
-            return IdentityParser.iccid(from: [line]).map { ["iccid": $0] } ?? [:]
-        case "+CIMI":
-            return IdentityParser.imsi(from: [line]).map { ["imsi": $0] } ?? [:]
-        case "+CGSN":
-            return IdentityParser.imei(from: [line]).map { ["imei": $0] } ?? [:]
-        case "^CVOICE":
-            let v = ModemDialect.huawei.judgeVoiceProbe(ATResponse(lines: [line], final: .ok))
-            return ["voice": v.capable ? "yes" : "no", "reason": v.reason]
-        default:
-            break
-        }
-        if let s = SignalQuality.parse(line) { return signalFields(s) }
-        // Bare lines: say what the command asked for.
-        let text = command?.text.uppercased() ?? ""
-        if text.hasPrefix("AT+CGSN") || text.hasPrefix("AT+GSN"), let v = IdentityParser.imei(from: [line]) { return ["imei": v] }
-        if text.hasPrefix("AT+CIMI"), let v = IdentityParser.imsi(from: [line]) {
-            var f = ["imsi": v]
-            if let h = HomeNetwork.mccmnc(imsi: v) { f["homeMCCMNC"] = h }
-            return f
-        }
-        if text.hasPrefix("AT+CCID") || text.hasPrefix("AT+CICCID"), let v = IdentityParser.iccid(from: [line]) { return ["iccid": v] }
-        if info.name == nil { return ["value": line] }
-        return [:]
-    }
-
-    static func urcLine(_ line: String) -> DecodedLine {
-        let name = ATInformationLine(line).name
-        switch ModemURC.decode(line) {
-        case .registration(let r):
-            return DecodedLine(kind: .urc, raw: line, name: name, fields: registrationFields(r))
-        case .signal(let s):
-            return DecodedLine(kind: .urc, raw: line, name: name, fields: signalFields(s))
-        case .sim(let s):
-            return DecodedLine(kind: .urc, raw: line, name: name, fields: ["sim": s.rawValue])
-        case .call(let c):
-            return DecodedLine(kind: .urc, raw: line, name: name ?? callName(line), fields: callURCFields(c))
-        case .accessTechnology(let t):
-            return DecodedLine(kind: .urc, raw: line, name: name, fields: ["accessTechnology": t])
-        case .dtmf(let d):
-            return DecodedLine(kind: .urc, raw: line, name: name, fields: ["digit": d])
-        case .moduleReady:
-            return DecodedLine(kind: .urc, raw: line, name: line, fields: ["event": "module-ready"])
-        case .ignored(let n):
-            return DecodedLine(kind: .urc, raw: line, name: n, fields: ["ignored": "true"])
-        case .unknown:
-            return DecodedLine(kind: .unknown, raw: line, name: name)
-        }
-    }
-
-    static func callName(_ line: String) -> String {
-        if line.hasPrefix("VOICE CALL:") { return "VOICE CALL" }
-        if line.hasPrefix("MISSED_CALL:") { return "MISSED_CALL" }
-        return line
-    }
-
-    static func registrationFields(_ r: RegistrationReport) -> [String: String] {
-        var f: [String: String] = [:]
-        if let m = r.mode { f["mode"] = String(m) }
-        if let s = r.status { f["stat"] = String(s.rawValue); f["status"] = s.summary.rawValue }
-        if let l = r.lac { f["lac"] = l }
-        if let c = r.cellID { f["ci"] = c }
-        if let a = r.act { f["act"] = String(a); if let n = AccessTechnology.name(act: a) { f["accessTechnology"] = n } }
-        return f
-    }
-
-    static func signalFields(_ s: SignalQuality) -> [String: String] {
-        var f = ["bars": String(s.bars)]
-        if let r = s.rssi { f["rssi"] = String(r) }
-        if let d = s.dBm { f["dBm"] = String(d) }
-        if let d = s.detail { f["detail"] = d }
-        return f
-    }
-
-    static func operatorFields(_ o: OperatorReport) -> [String: String] {
-        var f = ["mode": String(o.mode)]
-        if let x = o.format { f["format"] = String(x) }
-        if let x = o.name { f["name"] = x }
-        if let x = o.mccmnc { f["mccmnc"] = x }
-        if let a = o.act { f["act"] = String(a); if let n = AccessTechnology.name(act: a) { f["accessTechnology"] = n } }
-        return f
-    }
-
-    static func callFields(_ e: CallListEntry) -> [String: String] {
-        var f = ["id": String(e.id), "direction": e.incoming ? "incoming" : "outgoing",
-                 "status": e.status.rawValue, "mode": String(e.mode)]
-        if let n = e.number { f["number"] = n }
-        if let t = e.numberType { f["type"] = String(t) }
-        if let c = e.cause { f["cause"] = String(c) }
-        return f
-    }
-
-    static func callURCFields(_ c: CallURC) -> [String: String] {
-        switch c {
-        case .ring(let type):
-            var f = ["event": "ring"]
-            if let type { f["type"] = type }
-            return f
-        case .callerID(let caller, let type):
-            var f = ["event": "caller-id", "caller": caller.display]
-            if let type { f["type"] = String(type) }
-            return f
-        case .originated(let id): return ["event": "originated"].merging(id.map { ["id": String($0)] } ?? [:]) { a, _ in a }
-        case .alerting(let id): return ["event": "alerting"].merging(id.map { ["id": String($0)] } ?? [:]) { a, _ in a }
-        case .connected(let id): return ["event": "connected"].merging(id.map { ["id": String($0)] } ?? [:]) { a, _ in a }
-        case .ended(let id, let duration, let cause):
-            var f = ["event": "ended"]
-            if let id { f["id"] = String(id) }
-            if let duration { f["durationSeconds"] = String(duration) }
-            if let cause {
-                f["cause"] = cause.kind.rawValue
-                f["causeText"] = cause.text
-                if let cc = cause.ccCause { f["ccCause"] = String(cc) }
-                if let vs = cause.vendorStatus { f["endStatus"] = String(vs) }
+    /// Control bytes as `\xNN`, so a garbage line prints safely in a terminal and in JSON.
+    static func escaped<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        var s = ""
+        for b in bytes.prefix(256) {
+            if b >= 0x20 && b < 0x7F { s.unicodeScalars.append(Unicode.Scalar(b)) } else {
+                let hex = Array("0123456789ABCDEF")
+                s += "\\x\(hex[Int(b >> 4)])\(hex[Int(b & 0xF)])"
             }
-            return f
-        case .listed(let e): return callFields(e).merging(["event": "call-state"]) { a, _ in a }
-        case .missed(let time, let caller):
-            var f = ["event": "missed", "caller": caller.display]
-            if let time { f["time"] = time }
-            return f
-        case .progressResult(let r):
-            return ["event": "call-ended", "cause": CallEndCause.fromResult(r).kind.rawValue]
+        }
+        return s
+    }
+
+    /// What the decoder remembers between lines: the outstanding command and the charset.
+    struct Session {
+        var outstanding: ATCommand?
+        var ucs2 = false
+
+        init(command: String?) {
+            outstanding = command.map { ATCommand(ATFramer.trimSpaces($0)) }
+            if let command { noteCharset(command) }
+        }
+
+        var expectsPrompt: Bool {
+            guard let t = outstanding?.text.uppercased() else { return false }
+            return t.hasPrefix("AT+CMGS") || t.hasPrefix("AT+CMGW")
+        }
+
+        /// `AT+CSCS="UCS2"` switches every later string to UCS2 hex; GSM/IRA switch it back.
+        mutating func noteCharset(_ command: String) {
+            let u = String(command.uppercased().filter { $0 != " " })
+            guard u.hasPrefix("AT+CSCS=") else { return }
+            let value = u.dropFirst(8).filter { $0 != "\"" }
+            ucs2 = value.hasPrefix("UCS2")
+        }
+
+        var context: ATDecodingContext { ATDecodingContext(command: outstanding?.text, ucs2: ucs2) }
+
+        mutating func decode(_ frame: ATFrame) -> DecodedLine {
+            switch frame {
+            case .echo(let text):
+                outstanding = ATCommand(text)
+                noteCharset(text)
+                return DecodedLine(kind: .echo, raw: text, name: nil, fields: ["command": .string(text)])
+            case .prompt:
+                return DecodedLine(kind: .prompt, raw: "> ", name: nil, fields: ["event": "sms-text-prompt"])
+            case .line(let line):
+                switch ATCommandQueue<Int>.classify(line, outstanding: outstanding) {
+                case .final:
+                    let decoded = named(line, context: context, kind: .final)
+                    outstanding = nil
+                    return decoded
+                case .response:
+                    return named(line, context: context, kind: .response)
+                case .callProgress, .unsolicited:
+                    return named(line, context: ATDecodingContext(ucs2: ucs2), kind: .urc)
+                }
+            }
+        }
+
+        func named(_ line: String, context: ATDecodingContext, kind: DecodedLine.Kind) -> DecodedLine {
+            if let (name, fields) = ATLineCatalog.decode(line, context: context) {
+                return DecodedLine(kind: kind, raw: line, name: name, fields: fields.values)
+            }
+            // A bare answer line of a command no family names (ATI text, a vendor's free text).
+            if kind == .response, ATInformationLine(line).name == nil {
+                return DecodedLine(kind: .response, raw: line, name: nil, fields: ["value": .string(line)])
+            }
+            return DecodedLine(kind: .unknown, raw: line, name: ATInformationLine(line).name)
         }
     }
 }
