@@ -125,22 +125,33 @@ public enum ATLogDecoder {
                 return DecodedLine(kind: .prompt, raw: "> ", name: nil, fields: ["event": "sms-text-prompt"])
             case .line(let line):
                 switch ATCommandQueue<Int>.classify(line, outstanding: outstanding) {
-                case .final:
-                    let decoded = named(line, context: context, kind: .final)
+                case .final(let r):
+                    let decoded = named(line, context: context, kind: .final, final: r)
                     outstanding = nil
                     return decoded
                 case .response:
                     return named(line, context: context, kind: .response)
-                case .callProgress, .unsolicited:
+                case .callProgress(let r):
+                    // NO CARRIER / BUSY ending a call nobody is dialling: the call's end, a URC.
+                    return named(line, context: ATDecodingContext(ucs2: ucs2), kind: .urc, final: r)
+                case .unsolicited:
+                    // A final result with no command known (a log without echo): still a final.
+                    if let r = ATFinalResult.parse(line) {
+                        return named(line, context: ATDecodingContext(ucs2: ucs2), kind: .final, final: r)
+                    }
                     return named(line, context: ATDecodingContext(ucs2: ucs2), kind: .urc)
                 }
             }
         }
 
-        func named(_ line: String, context: ATDecodingContext, kind: DecodedLine.Kind) -> DecodedLine {
+        /// The line's fields from the catalogue. A final result keeps its kind even when the
+        /// catalogue adds nothing: the framing rule already knows what it is.
+        func named(_ line: String, context: ATDecodingContext, kind: DecodedLine.Kind,
+                   final: ATFinalResult? = nil) -> DecodedLine {
             if let (name, fields) = ATLineCatalog.decode(line, context: context) {
                 return DecodedLine(kind: kind, raw: line, name: name, fields: fields.values)
             }
+            if let final { return DecodedLine(kind: kind, raw: line, name: final.text) }
             // A bare answer line of a command no family names (ATI text, a vendor's free text).
             if kind == .response, ATInformationLine(line).name == nil {
                 return DecodedLine(kind: .response, raw: line, name: nil, fields: ["value": .string(line)])

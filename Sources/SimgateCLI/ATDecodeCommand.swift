@@ -11,13 +11,23 @@ struct ATCommand: ParsableCommand {
 
 struct ATDecodeCommand: ExecutableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "decode", abstract: "Decode a captured AT log: results, URCs, CME/CMS errors.")
+        commandName: "decode", abstract: "Decode a captured AT log: every field of every line, with what it means.",
+        discussion: """
+            Each modem line becomes one record: its kind (response, final, urc, echo, prompt, \
+            garbage, unknown), its name (+CREG, ^DSCI, RING, ...) and its fields (numbers as \
+            numbers, codes with their 3GPP or vendor meaning, UCS2 text decoded). A line no \
+            decoder knows is printed as unknown with its raw text: nothing is dropped.
+            """)
 
     @Option(name: .long, help: ArgumentHelp("The command the log answers, e.g. 'AT+CREG?'.", valueName: "command"))
     var command: String?
 
     @Flag(name: .long, help: "Print the decoded lines as JSON.")
     var json = false
+
+    @Flag(name: .long, help: ArgumentHelp("Strings in the log are UCS2 hex (the log starts after AT+CSCS=\"UCS2\").",
+                                          discussion: "An AT+CSCS command echoed in the log switches this by itself."))
+    var ucs2 = false
 
     @Argument(help: "The log file; stdin when absent or '-'.")
     var file: String?
@@ -26,22 +36,13 @@ struct ATDecodeCommand: ExecutableCommand {
     static let maxInputBytes = 64 * 1024 * 1024
 
     func execute(_ context: CLIContext) throws -> CommandOutput {
-        let bytes = try readInput(context)
-        let decoded: [any Encodable]
-        do {
-            decoded = try decodeATLog(bytes: bytes, command: command)
-        } catch let failure as CLIFailure {
-            throw failure
-        } catch {
-            throw CLIFailure("cannot decode \(file ?? "stdin"): \(error)")
-        }
+        let decoded = ATLogDecoder.decode(try readInput(context), command: command, ucs2: ucs2)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            let data = try encoder.encode(decoded.map(AnyEncodable.init))
-            return CommandOutput(text: String(decoding: data, as: UTF8.self) + "\n")
+            return CommandOutput(text: String(decoding: try encoder.encode(decoded), as: UTF8.self) + "\n")
         }
-        return CommandOutput(text: decoded.map { describeDecodedLine($0) + "\n" }.joined())
+        return CommandOutput(text: decoded.map { $0.description + "\n" }.joined())
     }
 
     private func readInput(_ context: CLIContext) throws -> [UInt8] {
@@ -64,25 +65,4 @@ struct ATDecodeCommand: ExecutableCommand {
         }
         return bytes
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-func decodeATLog(bytes: [UInt8], command: String?) throws -> [any Encodable] {
-    ATLogDecoder.decode(bytes, command: command)
-}
-
-/// One decoded line as text: its own description when it has one, else compact JSON.
-func describeDecodedLine(_ line: any Encodable) -> String {
-    if let described = line as? any CustomStringConvertible { return described.description }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(AnyEncodable(line)) else { return "\(line)" }
-    return String(decoding: data, as: UTF8.self)
-}
-
-/// Lets an array of existential Encodables go through JSONEncoder.
-struct AnyEncodable: Encodable {
-    let value: any Encodable
-    init(_ value: any Encodable) { self.value = value }
-    func encode(to encoder: Encoder) throws { try value.encode(to: encoder) }
 }
