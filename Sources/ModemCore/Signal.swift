@@ -65,7 +65,8 @@ public struct SignalQuality: Equatable, Sendable, Codable {
     /// rscp dBm = v-121, ecio dB = v/2-32.5; 255 = unknown.
     static func parseHCSQ(_ info: ATInformationLine) -> SignalQuality? {
         guard let mode = info.string(0)?.uppercased() else { return nil }
-        func v(_ i: Int) -> Int? { info.int(i).flatMap { $0 == 255 ? nil : $0 } }
+        // 255 = not known; anything else outside the 0...254 scales is not a reading.
+        func v(_ i: Int) -> Int? { info.int(i).flatMap { (0...254).contains($0) ? $0 : nil } }
         switch mode {
         case "NOSERVICE":
             return SignalQuality(rssi: nil, dBm: nil, bars: 0, detail: "no service")

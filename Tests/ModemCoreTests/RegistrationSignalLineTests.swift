@@ -92,13 +92,28 @@ struct RegistrationSignalLineTests {
         #expect(gsm.fields["lac"] == "550A" && gsm.fields["cellId"] == "2187" && gsm.fields["rxlev"] == -73)
     }
 
+    @Test func quectelEngineeringForms() throws {
+        let cmd = "AT+QENG=\"servingcell\""
+        let w = try #require(decode("+QENG: \"servingcell\",\"NOCONN\",\"WCDMA\",460,01,A809,A9B1C2,10663,279,1,-75,-4,-,-,-,-,-", command: cmd))
+        #expect(w.fields["rat"] == "WCDMA" && w.fields["lacValue"] == .int(0xA809) && w.fields["uarfcn"] == 10663)
+        #expect(w.fields["psc"] == 279 && w.fields["rscp"] == -75 && w.fields["ecio"] == -4 && w.fields["phych"] == nil)
+        let n = try #require(decode("+QENG: \"neighbourcell intra\",\"LTE\",38950,276,-3,-88,-65,0,37,7,16,6,44", command: "AT+QENG=\"neighbourcell\""))
+        #expect(n.fields["type"] == "neighbourcell intra" && n.fields["pcid"] == 276 && n.fields["rsrp"] == -88)
+        #expect(n.fields["sIntraSearch"] == 44)
+        let search = try #require(decode("+QENG: \"servingcell\",\"SEARCH\"", command: cmd))
+        #expect(search.fields["state"] == "SEARCH" && search.fields["rat"] == nil)
+    }
+
     @Test func hostileInputsNeverCrash() {
         let names = ["+CREG", "+CGREG", "+CEREG", "+C5GREG", "+COPS", "+CSQ", "+CESQ", "^RSSI", "^HCSQ", "^SYSINFO",
                      "^SYSINFOEX", "^MODE", "^SRVST", "^CSNR", "+QIND", "+QCSQ", "+QNWINFO", "+QENG", "+CNSMOD", "+CPSI"]
         let bodies = ["", " ", ",", ",,,,,,,,,,,,", "(", ")", "((((", "))))", "(,)", "\"", "\",\"", "(\"", "9999999999999999999999",
                       "-", "0-99999999", "(0-99999999)", "x,y,z", "1,\"", "2,1,\"FFFFFFFFFFFFFFFFFFFF\",\"ZZ\",99999999999999999999",
                       "(2,\"a\",\"b\",\"c\",),2),,,(", "\"servingcell\",\"NOCONN\",\"LTE\"", "LTE,,,,,,,,,,,,,,,,,,", "4,1,,,,,,,,,,,",
-                      "\"NR\",255,255,255", "\"CDMA-EVDO\",1,2,3,4,5,6,7"]
+                      "\"NR\",255,255,255", "\"CDMA-EVDO\",1,2,3,4,5,6,7",
+                      "\"LTE\",-9223372036854775808,-9223372036854775808,-9223372036854775808,9223372036854775807",
+                      "LTE,Online,1-2,0x1,1,1,B,1,1,1,-9223372036854775808,-9223372036854775808,9223372036854775807,1",
+                      "-9223372036854775808,9223372036854775807,-9223372036854775808,-9223372036854775808,255,0,0,0,0"]
         for name in names {
             for body in bodies {
                 for command in [nil, "AT\(name)?", "AT\(name)=?"] as [String?] {

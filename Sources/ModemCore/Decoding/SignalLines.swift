@@ -143,6 +143,7 @@ enum SignalLines {
             guard let v = info.int(i + 1) else { continue }
             f.int(key, v)
             if v == 255 { f.string(key + "Meaning", unknownMeaning); continue }
+            guard (0...254).contains(v) else { continue }  // outside every ^HCSQ scale
             switch key {
             case "rssi", "evdoRssi": f.int("dBm", SignalQuality.HuaweiScale.rssiDBm(v))
             case "rscp": f.int("rscpDBm", SignalQuality.HuaweiScale.rscpDBm(v))
@@ -337,8 +338,23 @@ enum SignalLines {
             f.string("state", info.string(1))
             i = 2
             guard info.string(2) != nil else { return f }
-        } else if first.lowercased() == "neighbourcell" || first.lowercased().hasPrefix("neighbourcell") {
+        } else if first.lowercased().hasPrefix("neighbourcell") {
+            // `+QENG: "neighbourcell intra","LTE",<earfcn>,<pcid>,<rsrq>,<rsrp>,<rssi>,<sinr>,...`
+            // and `"neighbourcell","WCDMA",<uarfcn>,...` (Quectel EC2x manual, AT+QENG).
             f.string("type", first)
+            guard let rat = info.string(1) else { return f }
+            f.string("rat", rat)
+            let keys: [String]
+            switch rat.uppercased() {
+            case "LTE": keys = ["earfcn", "pcid", "rsrq", "rsrp", "rssi", "sinr", "srxlev", "cellReselPriority",
+                                "sNonIntraSearch", "threshServingLow", "sIntraSearch"]
+            case "WCDMA": keys = ["uarfcn", "cellReselPriority", "threshXHigh", "threshXLow", "psc", "rscp", "ecno", "srxlev"]
+            default: keys = []
+            }
+            for (k, key) in keys.enumerated() {
+                guard let v = info.string(2 + k), v != "-" else { continue }
+                if let n = Int(v) { f.int(key, n) } else { f.string(key, v) }
+            }
             return f
         }
         guard let rat = info.string(i) else { return f }
@@ -422,7 +438,7 @@ enum SignalLines {
         func tenths(_ key: String, _ i: Int, _ derived: String, scaleFrom rsrpIndex: Int) {
             guard let v = info.int(i) else { return }
             f.int(key, v)
-            let scaled = abs(info.int(rsrpIndex) ?? 0) > 200
+            let scaled = (info.int(rsrpIndex) ?? 0).magnitude > 200
             setNumber(&f, derived, scaled ? Double(v) / 10 : Double(v))
         }
         let upper = sys.uppercased()
