@@ -94,6 +94,9 @@ public struct ATCommand: Equatable, Sendable {
             }
         }
         if name == "I" || (name.hasPrefix("I") && name.count == 2) { prefixes.append("+GCAP") }
+        // Firmware that answers AT+CSQ with a bare `19,99`, and AT+COPS=? scans continued on
+        // prefix-less lines (`(1,"AT&T",,"310410",0),,(0,1,3),(0,2)`, ModemManager's vectors).
+        if name == "+CSQ" || (name == "+COPS" && body.hasSuffix("=?")) { bare = true }
         if body.isEmpty || body == "Z" || body.hasPrefix("E") && name.count <= 2 { bare = false }
         return (prefixes, bare, callProgress)
     }

@@ -17,7 +17,16 @@ public struct OperatorReport: Equatable, Sendable {
         // `+COPS: (2,"MTS",...)` is the =? scan, not a query answer.
         guard !info.parameters.hasPrefix("(") else { return nil }
         var r = OperatorReport(mode: mode, format: info.int(1), name: nil, mccmnc: nil, act: info.int(3))
-        if var oper = info.string(2) {
+        var operField = info.string(2)
+        // An unclosed quote (`+COPS: 0,0,"TELE2,0`, chan_dongle's test vectors) swallows the
+        // AcT into the name: split it off again.
+        if info.fields.count == 3, info.parameters.filter({ $0 == "\"" }).count % 2 == 1,
+           let oper = operField, let comma = oper.lastIndex(of: ","),
+           let act = Int(oper[oper.index(after: comma)...]) {
+            operField = String(oper[..<comma])
+            r.act = act
+        }
+        if var oper = operField {
             if let decoded = UCS2Hex.decode(oper), r.format != 2 || decoded.allSatisfy(\.isNumber) {
                 // A numeric PLMN in UCS2 is 5-6 characters of 0030-0039.
                 oper = decoded

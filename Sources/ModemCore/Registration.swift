@@ -18,6 +18,24 @@ public enum RegistrationStatus: Int, Equatable, Sendable, Codable {
         }
     }
 
+    /// The 27.007 (7.2) text of each <stat>, for the line decoder.
+    public var meaning: String {
+        switch self {
+        case .notRegistered: return "not registered, not searching"
+        case .home: return "registered, home network"
+        case .searching: return "not registered, searching"
+        case .denied: return "registration denied"
+        case .unknown: return "unknown"
+        case .roaming: return "registered, roaming"
+        case .homeSMSOnly: return "registered for SMS only, home network"
+        case .roamingSMSOnly: return "registered for SMS only, roaming"
+        case .emergencyOnly: return "attached for emergency bearer services only"
+        case .homeCSFBNotPreferred: return "registered for CSFB not preferred, home network"
+        case .roamingCSFBNotPreferred: return "registered for CSFB not preferred, roaming"
+        case .attachedRLOS: return "attached for access to RLOS"
+        }
+    }
+
     /// Registered for circuit-switched voice. SMS-only (6/7) means no CS voice (section 3.6).
     public var allowsVoice: Bool {
         switch self {
@@ -55,6 +73,28 @@ public enum AccessTechnology {
         default: return nil
         }
     }
+
+    /// The 27.007 <AcT> table's own wording (7.3), what the line decoder prints as `actName`.
+    /// `name(act:)` above stays the short form the health view shows.
+    public static func standardName(act: Int) -> String? {
+        switch act {
+        case 0: return "GSM"
+        case 1: return "GSM Compact"
+        case 2: return "UTRAN"
+        case 3: return "GSM w/EGPRS"
+        case 4: return "UTRAN w/HSDPA"
+        case 5: return "UTRAN w/HSUPA"
+        case 6: return "UTRAN w/HSDPA and HSUPA"
+        case 7: return "E-UTRAN"
+        case 8: return "EC-GSM-IoT"
+        case 9: return "E-UTRAN NB-S1"
+        case 10: return "E-UTRA connected to 5GCN"
+        case 11: return "NR connected to 5GCN"
+        case 12: return "NG-RAN"
+        case 13: return "E-UTRA-NR dual connectivity"
+        default: return nil
+        }
+    }
 }
 
 /// One +CREG/+CGREG/+CEREG line, solicited or not.
@@ -77,37 +117,52 @@ public struct RegistrationReport: Equatable, Sendable {
     public static func parse(_ line: String, solicited: Bool?) -> RegistrationReport? {
         let info = ATInformationLine(line)
         guard let name = info.name, let domain = Domain(rawValue: name) else { return nil }
+        guard let (mode, f) = layout(info, solicited: solicited) else { return nil }
+        // `+CREG: 2` as an answer (mode only, stat cut off) has nothing left to read.
+        guard let first = f.first, let statValue = Int(first) else { return nil }
+        var report = RegistrationReport(domain: domain, mode: mode, status: RegistrationStatus(rawValue: statValue))
+        if f.count >= 3 {
+            report.lac = normaliseHex(f[1])
+            let novatel = domain == .eps && hasExtraFieldAfterTAC(fieldsAfterN: f.count)
+            report.cellID = normaliseHex(f[novatel ? 3 : 2])
+            let actIndex = novatel ? 4 : 3
+            if f.count > actIndex { report.act = Int(f[actIndex]) }
+        }
+        return report
+    }
+
+    /// Novatel E362 inserts an extra field between TAC and CI in +CEREG
+    /// (`+CEREG: 1, 1F00, 20 ,79D903 ,7`), and so does a SIM7000 in the n=4 form
+    /// (`+CEREG: 4,1,"8B1B","1B","A20D311",8,,,"00000000","01100000"`): stat and four or eight
+    /// more fields, counts 27.007 never produces (cause type and reject cause come as a pair,
+    /// and the n=4/5 form has at most seven after stat).
+    static func hasExtraFieldAfterTAC(fieldsAfterN count: Int) -> Bool { count == 5 || count == 9 }
+
+    /// Splits off the leading `<n>` of a read answer: (n, [stat, ...]). Nil for an empty line.
+    static func layout(_ info: ATInformationLine, solicited: Bool?) -> (Int?, [String])? {
         var f = info.fields
         guard !f.isEmpty, !f[0].isEmpty else { return nil }
-        var mode: Int?
         let hasMode: Bool
         if solicited == true {
             hasMode = true
         } else {
             // Shape decides (chan_dongle uses the field count too): 1 = stat; 2 = n,stat;
             // 3 = stat,lac,ci; 4+ = n,stat,lac,ci[,act] when the second field is an unquoted
-            // 1-2 digit stat, otherwise stat,lac,ci,act (`+CREG: 1,0001,0010,0` is a URC,
-            // `+CREG:2,1,0001,0010` an answer). This also accepts URCs that carry <n>.
+            // 1-3 digit stat (Iridium pads: `+CREG:002,001,...`), otherwise stat,lac,ci,act
+            // (`+CREG: 1,0001,0010,0` is a URC, `+CREG:2,1,0001,0010` an answer). This also
+            // accepts URCs that carry <n>.
             switch f.count {
             case 1, 3: hasMode = false
             case 2: hasMode = true
-            default: hasMode = !info.quoted[1] && f[1].count <= 2 && Int(f[1]) != nil
+            default: hasMode = !info.quoted[1] && f[1].count <= 3 && (Int(f[1]).map { $0 <= 11 } ?? false)
             }
         }
+        var mode: Int?
         if hasMode {
             mode = Int(f[0])
             f.removeFirst()
         }
-        // `+CREG: 2` as an answer (mode only, stat cut off) has nothing left to read.
-        guard let first = f.first, let statValue = Int(first) else { return nil }
-        var report = RegistrationReport(domain: domain, mode: mode, status: RegistrationStatus(rawValue: statValue))
-        if f.count >= 3 {
-            report.lac = normaliseHex(f[1])
-            // Novatel E362 inserts an extra field between TAC and CI in +CEREG; skip an empty one.
-            report.cellID = normaliseHex(f[2])
-            if f.count >= 4 { report.act = Int(f[3]) }
-        }
-        return report
+        return (mode, f)
     }
 
     static func normaliseHex(_ s: String) -> String? {

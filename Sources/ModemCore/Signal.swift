@@ -21,6 +21,10 @@ public struct SignalQuality: Equatable, Sendable, Codable {
         if (0...31).contains(csqRSSI) {
             let dbm = -113 + 2 * csqRSSI
             self.init(rssi: csqRSSI, dBm: dbm, bars: SignalQuality.bars(dBm: dbm))
+        } else if (100...191).contains(csqRSSI) {
+            // TD-SCDMA range of 27.007 8.5: 100 = -116 dBm or less ... 191 = -25 dBm or more.
+            let dbm = csqRSSI - 216
+            self.init(rssi: csqRSSI, dBm: dbm, bars: SignalQuality.bars(dBm: dbm))
         } else {
             self.init(rssi: nil, dBm: nil, bars: 0)
         }
@@ -61,32 +65,43 @@ public struct SignalQuality: Equatable, Sendable, Codable {
     /// rscp dBm = v-121, ecio dB = v/2-32.5; 255 = unknown.
     static func parseHCSQ(_ info: ATInformationLine) -> SignalQuality? {
         guard let mode = info.string(0)?.uppercased() else { return nil }
-        func v(_ i: Int) -> Int? { info.int(i).flatMap { $0 == 255 ? nil : $0 } }
+        // 255 = not known; anything else outside the 0...254 scales is not a reading.
+        func v(_ i: Int) -> Int? { info.int(i).flatMap { (0...254).contains($0) ? $0 : nil } }
         switch mode {
         case "NOSERVICE":
             return SignalQuality(rssi: nil, dBm: nil, bars: 0, detail: "no service")
         case "GSM":
             guard let r = v(1) else { return nil }
-            let dbm = r - 121
+            let dbm = HuaweiScale.rssiDBm(r)
             return SignalQuality(rssi: nil, dBm: dbm, bars: bars(dBm: dbm), detail: "GSM")
         case "WCDMA":
             guard let r = v(1) else { return nil }
             let dbm = r - 121
             var parts = ["WCDMA"]
-            if let rscp = v(2) { parts.append("rscp \(rscp - 121) dBm") }
-            if let ecio = v(3) { parts.append("ecio \(format(Double(ecio) / 2 - 32.5)) dB") }
+            if let rscp = v(2) { parts.append("rscp \(HuaweiScale.rscpDBm(rscp)) dBm") }
+            if let ecio = v(3) { parts.append("ecio \(format(HuaweiScale.ecioDB(ecio))) dB") }
             return SignalQuality(rssi: nil, dBm: dbm, bars: bars(dBm: dbm), detail: parts.joined(separator: ", "))
         case "LTE":
             guard let r = v(1) else { return nil }
             let dbm = r - 121
             var parts = ["LTE"]
-            if let rsrp = v(2) { parts.append("rsrp \(rsrp - 141) dBm") }
-            if let sinr = v(3) { parts.append("sinr \(format(Double(sinr) / 5 - 20.2)) dB") }
-            if let rsrq = v(4) { parts.append("rsrq \(format(Double(rsrq) / 2 - 20)) dB") }
+            if let rsrp = v(2) { parts.append("rsrp \(HuaweiScale.rsrpDBm(rsrp)) dBm") }
+            if let sinr = v(3) { parts.append("sinr \(format(HuaweiScale.sinrDB(sinr))) dB") }
+            if let rsrq = v(4) { parts.append("rsrq \(format(HuaweiScale.rsrqDB(rsrq))) dB") }
             return SignalQuality(rssi: nil, dBm: dbm, bars: bars(dBm: dbm), detail: parts.joined(separator: ", "))
         default:
             return nil
         }
+    }
+
+    /// Huawei ^HCSQ scales (ModemManager's conversions, at-dialects 2.6).
+    public enum HuaweiScale {
+        public static func rssiDBm(_ v: Int) -> Int { v - 121 }
+        public static func rscpDBm(_ v: Int) -> Int { v - 121 }
+        public static func rsrpDBm(_ v: Int) -> Int { v - 141 }
+        public static func sinrDB(_ v: Int) -> Double { Double(v) / 5 - 20.2 }
+        public static func rsrqDB(_ v: Int) -> Double { Double(v) / 2 - 20 }
+        public static func ecioDB(_ v: Int) -> Double { Double(v) / 2 - 32.5 }
     }
 
     static func format(_ d: Double) -> String {

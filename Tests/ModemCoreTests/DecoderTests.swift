@@ -146,13 +146,13 @@ struct DecoderTests {
     @Test func logDecoder() {
         let out = ATLogDecoder.decode(Array("AT+CREG?\r\r\n+CREG: 2,1,\"8BE3\",\"2BAF\"\r\n\r\nOK\r\n\r\n+CREG: 5\r\n\r\n^FOO\r\n".utf8))
         #expect(out.map(\.kind) == [.echo, .response, .final, .urc, .unknown])
-        #expect(out[1].name == "+CREG" && out[1].fields["mode"] == "2" && out[1].fields["status"] == "home" && out[1].fields["lac"] == "8BE3")
+        #expect(out[1].name == "+CREG" && out[1].fields["n"] == .int(2) && out[1].fields["stat"] == .int(1) && out[1].fields["lac"] == "8BE3")
         #expect(out[2].name == "OK" && out[2].fields["success"] == "true")
-        #expect(out[3].fields["status"] == "roaming" && out[3].fields["mode"] == nil)
+        #expect(out[3].fields["stat"] == .int(5) && out[3].fields["statMeaning"] == "registered, roaming" && out[3].fields["n"] == nil)
         // With --command and no echo: `+CREG: 1,0001,0010,0` read as an answer (first field <n>).
         let a = ATLogDecoder.decode(Array("\r\n+CREG: 1,0001,0010,0\r\n\r\n+CME ERROR: 10\r\n".utf8), command: "AT+CREG?")
         #expect(a.map(\.kind) == [.response, .final])
-        #expect(a[0].fields["mode"] == "1")
+        #expect(a[0].fields["n"] == .int(1))
         #expect(a[1].fields["code"] == "10" && a[1].fields["meaning"] == "SIM not inserted")
         let b = ATLogDecoder.decode(Array("\r\n^CEND:1,82,29\r\n\nNO CARRIER\r\n\r\n+CLIP: \"\",128,,,,1\r\n".utf8))
         #expect(b.map(\.kind) == [.urc, .urc, .urc])
