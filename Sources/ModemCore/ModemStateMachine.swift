@@ -152,6 +152,7 @@ public struct ModemStateMachine: Sendable {
         if status.call != nil {
             endCall(cause: CallEndCause(kind: .modemGone, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
         }
+        status.calls = []
         if case .failed = state {
             // Stays failed: the reason already says why.
         } else {
@@ -370,9 +371,11 @@ public struct ModemStateMachine: Sendable {
             if let line = r.lines.first(where: { $0.hasPrefix("+CPIN") }), let s = SIMState.parse(cpin: line) {
                 sim = s
                 detail = line
+                noteSIMReport(SIMReport.parse(line), now: now)
             } else if case .cmeError(let e) = r.final, let s = SIMState.from(cme: e) {
                 sim = s
                 detail = r.final.meaning
+                noteSIMReport(SIMReport(source: "+CME ERROR", code: e.code.map(String.init) ?? r.final.text, meaning: r.final.meaning), now: now)
             } else {
                 sim = .unknown
                 detail = "AT+CPIN? answered \(r.final.meaning)"
@@ -400,7 +403,10 @@ public struct ModemStateMachine: Sendable {
         case .voiceProbe:
             status.voice = dialect.judgeVoiceProbe(r)
         case .signal:
-            if let line = r.lines.first, let s = SignalQuality.parse(line) { updateSignal(s, now: now) }
+            if let line = r.lines.first, let s = SignalQuality.parse(line) {
+                updateSignal(s, now: now)
+                noteSignalReadings(RATSignal.readings(from: line, currentRAT: currentRATFamily, now: now))
+            }
         case .registration:
             for line in r.lines {
                 if let rep = RegistrationReport.parse(line, solicited: true) { updateRegistration(rep, now: now, &out) }
@@ -506,6 +512,7 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func updateRegistration(_ r: RegistrationReport, now: ModemInstant, _ out: inout [ModemAction]) {
+        noteRegistration(r, now: now)
         // CS (+CREG) decides voice; EPS/GPRS only fill in when CS has said nothing.
         if r.domain != .cs, status.registrationStatus != nil { 
             if let act = r.act, let n = AccessTechnology.name(act: act), status.accessTechnology == nil { status.accessTechnology = n }
@@ -557,12 +564,23 @@ public struct ModemStateMachine: Sendable {
     mutating func unsolicited(_ line: String, now: ModemInstant, _ out: inout [ModemAction]) {
         switch ModemURC.decode(line, quectelDSCI: dialect.quectelDSCI) {
         case .registration(let r): updateRegistration(r, now: now, &out)
-        case .signal(let s): updateSignal(s, now: now)
+        case .signal(let s):
+            updateSignal(s, now: now)
+            noteSignalReadings(RATSignal.readings(from: line, currentRAT: currentRATFamily, now: now))
+        case .signalReadings(let readings):
+            noteSignalReadings(readings.map { var r = $0; r.at = now; return r })
         case .sim(let s):
+            noteSIMReport(SIMReport.parse(line), now: now)
             if s == .ready, status.sim == .ready { break }
             simReported(s, detail: line, now: now, &out)
-        case .call(let c): callURC(c, now: now, &out)
+        case .call(let c):
+            updateCallTable(c, source: Self.sourceName(line), now: now)
+            callURC(c, now: now, &out)
         case .accessTechnology(let t): status.accessTechnology = t
+        case .networkTime(let t):
+            var state = status.networkTime ?? NetworkTimeState(source: t.source, receivedAt: now)
+            state.merge(t, now: now)
+            status.networkTime = state
         case .dtmf(let d): out.append(.callEvent(.dtmfReceived(d)))
         case .moduleReady:
             if case .resetting(.modemReboot) = state {
@@ -575,7 +593,7 @@ public struct ModemStateMachine: Sendable {
             }
         case .ignored: break
         case .unknown(let l):
-            status.at.unknownLines += 1
+            status.at.noteUnknown(l, now: now)
             out.append(.unknownLine(l))
         }
     }
@@ -652,6 +670,14 @@ public struct ModemStateMachine: Sendable {
                 if status.call == nil {
                     callURC(.callerID(entry.number.map { CallerID.number($0) } ?? .unavailable, numberType: entry.numberType), now: now, &out)
                     status.call?.callID = entry.id
+                } else if entry.status == .incoming, let call = status.call, call.incoming, call.phase == .ringing,
+                          call.callID == nil || call.callID == entry.id {
+                    // RING came first: the ^DSCI / ccinfo row names the call and its caller.
+                    status.call?.callID = entry.id
+                    lastRing = now
+                    if call.caller == .unknown || call.caller == nil, let n = entry.number {
+                        callURC(.callerID(.number(n), numberType: entry.numberType), now: now, &out)
+                    }
                 }
             case .dialing:
                 if status.call == nil { callURC(.originated(id: entry.id), now: now, &out) }
@@ -681,6 +707,9 @@ public struct ModemStateMachine: Sendable {
         guard let call = status.call else { return }
         status.call = nil
         lastRing = nil
+        let endedID = callID ?? call.callID
+        status.lastCallEnd = CallEndRecord(callID: endedID, cause: cause, durationSeconds: duration, at: now)
+        removeFromCallTable(id: endedID)
         out.append(.cancelTimer(.ringTimeout))
         callEnded(now: now, &out)
         pendingReason = "call ended: \(cause.text)"
