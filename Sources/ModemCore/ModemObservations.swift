@@ -6,10 +6,22 @@ extension ModemStateMachine {
     /// The RAT family of the access technology last reported (labels a RAT-less +CSQ).
     var currentRATFamily: String? { RATSignal.family(ofTechnology: status.accessTechnology) }
 
+    static let csqScaleSources: Set<String> = ["+CSQ", "^RSSI", "+QIND"]
+
     mutating func noteSignalReadings(_ readings: [RATSignal]) {
         for r in readings {
+            // A reading made before the RAT was known is superseded by one that names it.
+            if r.rat != "unknown" { status.signalReadings.removeAll { $0.rat == "unknown" } }
             if let i = status.signalReadings.firstIndex(where: { $0.rat == r.rat }) {
-                status.signalReadings[i] = r
+                var merged = r
+                if Self.csqScaleSources.contains(r.source) {
+                    // A +CSQ-scale reading carries only rssi/ber: the RAT's own values
+                    // (rscp, rsrp, ...) from its last detailed report stay.
+                    let old = status.signalReadings[i]
+                    merged.rscpDBm = old.rscpDBm; merged.ecioDB = old.ecioDB
+                    merged.rsrpDBm = old.rsrpDBm; merged.rsrqDB = old.rsrqDB; merged.sinrDB = old.sinrDB
+                }
+                status.signalReadings[i] = merged
             } else {
                 status.signalReadings.append(r)
                 status.signalReadings.sort { $0.rat < $1.rat }
