@@ -539,7 +539,12 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func updateOperator(_ op: OperatorReport, now: ModemInstant, _ out: inout [ModemAction]) {
-        if let act = op.act, let n = AccessTechnology.name(act: act) { status.accessTechnology = n }
+        if let act = op.act, let n = AccessTechnology.name(act: act),
+           RATSignal.family(ofTechnology: n) != currentRATFamily || status.accessTechnology == nil {
+            // A vendor URC's finer name (`HSPA+` from ^MODE, `FDD LTE` from +QIND) stays
+            // while the polled +COPS names the same family (UMTS, LTE).
+            status.accessTechnology = n
+        }
         if let mccmnc = op.mccmnc {
             let changed = status.networkOperatorMCCMNC != mccmnc
             status.networkOperatorMCCMNC = mccmnc
