@@ -127,8 +127,8 @@ struct ModemURCStateTests {
         #expect(s.at.unknownLines == 2)
         #expect(s.at.recentUnknownLines?.map(\.line) == ["+WEIRD: 1,2"] && s.at.recentUnknownLines?.first?.count == 2)
 
-        // The JSON an admin reads carries these keys.
-        let json = await h.cliOffPool(["modem", "show", "raw1", "--json"]).standardOutput
+        // The JSON an admin reads (`simgate modem NAME --json`, as the issue spells it) carries these keys.
+        let json = await h.cliOffPool(["modem", "raw1", "--json"]).standardOutput
         for key in ["\"signalReadings\"", "\"rsrpDBm\"", "\"registrations\"", "\"statMeaning\"", "\"ciValue\"",
                     "\"networkTime\"", "\"zoneQuarterHours\"", "\"recentUnknownLines\"", "\"sim\""] {
             #expect(json.contains(key), "missing \(key)")
