@@ -57,6 +57,8 @@ public struct ModemStateMachine: Sendable {
     var probeSuccessesWithoutInit = 0
     /// Call control bookkeeping for the current call (CallControl.swift).
     var callControl = CallControlState()
+    /// The network whose long name was last asked for with AT+COPS=3,0 (asked once per network).
+    var operatorNameAskedFor: String?
 
     public init(configuration: ModemConfiguration = ModemConfiguration(), now: ModemInstant = .zero) {
         self.configuration = configuration
@@ -214,6 +216,7 @@ public struct ModemStateMachine: Sendable {
         out.append(.cancelTimer(.poll))
         state = .initializing(simStageDone: false)
         atiLines = []
+        operatorNameAskedFor = nil
         pinAttempted = false
         pinRejected = false
         // The common, dialect-independent probe (at-dialects.md 1.3, 2.2, 3.3).
@@ -548,9 +551,13 @@ public struct ModemStateMachine: Sendable {
         if let mccmnc = op.mccmnc {
             let changed = status.networkOperatorMCCMNC != mccmnc
             status.networkOperatorMCCMNC = mccmnc
-            if changed || status.networkOperatorName == nil, !queue.contains(text: "AT+COPS=3,0") {
-                // Ask once for the long name, then switch back to numeric for the polls.
-                if changed { status.networkOperatorName = nil }
+            if changed { status.networkOperatorName = nil }
+            // Ask once per network for the long name, then switch back to numeric for the
+            // polls. Once only: a firmware that answers numerically whatever the format would
+            // otherwise be asked again after every answer, hundreds of commands a second.
+            if changed || status.networkOperatorName == nil, operatorNameAskedFor != mccmnc,
+               !queue.contains(text: "AT+COPS=3,0") {
+                operatorNameAskedFor = mccmnc
                 for (text, purpose) in [("AT+COPS=3,0", Purpose.setup), ("AT+COPS?", .operatorQuery), ("AT+COPS=3,2", .setup)] {
                     enqueue(ATCommand(text, priority: .poll, timeout: configuration.commandTimeout), Tag(purpose: purpose), now: now, &out)
                 }

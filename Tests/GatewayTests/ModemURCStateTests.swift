@@ -125,6 +125,9 @@ struct ModemURCStateTests {
         #expect(s.networkTime?.time == "2014-08-05T04:00:21+10:00" && s.networkTime?.zone == "+10:00" && s.networkTime?.dst == 0)
         #expect(s.sim?.state == "ready" && s.sim?.code == "READY" && s.sim?.source == "+CPIN")
         #expect(s.at.unknownLines == 2)
+        // This modem answers +COPS numerically whatever the format: the long name is asked
+        // once, not after every answer (that looped at hundreds of commands a second).
+        #expect(s.at.commandsSent < 60, "\(s.at.commandsSent) commands sent")
         #expect(s.at.recentUnknownLines?.map(\.line) == ["+WEIRD: 1,2"] && s.at.recentUnknownLines?.first?.count == 2)
 
         // The JSON an admin reads (`simgate modem NAME --json`, as the issue spells it) carries these keys.
@@ -145,6 +148,8 @@ struct ModemURCStateTests {
         #expect(human.contains("#1 incoming incoming +79161234567"), "\(human)")
         #expect(human.contains("EPS (+CEREG)") && human.contains("rsrp -91 dBm") && human.contains("2014-08-05T04:00:21+10:00"), "\(human)")
         #expect(human.contains("2x \"+WEIRD: 1,2\""), "\(human)")
+        for line in human.split(separator: "\n") { #expect(line.count <= 80, "too wide: \(line)") }
+        if ProcessInfo.processInfo.environment["SIMGATE_SHOW_DETAIL"] != nil { print(human) }
 
         pty.send(["^CEND:1,0,104,16"])
         let ended = try await h.waitFor("raw1", seconds: 5, "free after ^CEND") { $0.state == .free }

@@ -235,3 +235,23 @@ struct ObservedStateTests {
         #expect(h.machine.status.state == .free)
     }
 }
+
+@Suite("Modem state machine: operator name")
+struct OperatorNameOnceTests {
+    @Test("a modem answering +COPS numerically whatever the format is asked for the long name once per network")
+    func numericOnlyOperator() {
+        var h = ModemHarness(replies: merged(huaweiReplies, ["AT+COPS?": ModemHarness.ok("+COPS: 0,2,\"25001\",2")]))
+        h.open()
+        #expect(h.machine.status.state == .free)
+        #expect(h.written.filter { $0 == "AT+COPS=3,0" }.count == 1)
+        #expect(h.machine.commandInFlight == nil && h.machine.pendingCommands.isEmpty)
+        h.clearLog()
+        h.advance(.seconds(30))  // one poll: no new name round for the same network
+        #expect(h.written == ["AT+CSQ", "AT+CREG?", "AT+COPS?"])
+        // Another network: asked again.
+        h.replies["AT+COPS?"] = [ModemHarness.ok("+COPS: 0,2,\"25099\",2")]
+        h.clearLog()
+        h.advance(.seconds(30))
+        #expect(h.written.filter { $0 == "AT+COPS=3,0" }.count == 1)
+    }
+}
