@@ -47,7 +47,136 @@ public struct ATStats: Codable, Sendable, Equatable {
     public var resets: Int = 0
     /// When the modem last answered OK (any command).
     public var lastOKAt: Date?
+    /// The last few distinct lines the daemon could not read, most recent last.
+    public var recentUnknownLines: [UnknownLineInfo]?
     public init() {}
+}
+
+/// A line from the modem the daemon did not understand (counted, never fatal).
+public struct UnknownLineInfo: Codable, Sendable, Equatable {
+    public var line: String
+    public var count: Int
+    public var firstAt: Date
+    public var lastAt: Date
+    public init(line: String, count: Int, firstAt: Date, lastAt: Date) {
+        self.line = line; self.count = count; self.firstAt = firstAt; self.lastAt = lastAt
+    }
+}
+
+/// The last signal reading of one radio access technology.
+public struct SignalReadingInfo: Codable, Sendable, Equatable {
+    /// `GSM`, `WCDMA`, `TD-SCDMA`, `LTE`, `NR`, `CDMA`, `unknown`.
+    public var rat: String
+    /// The line it came from (`^HCSQ`, `+CESQ`, `+QCSQ`, `+CSQ`, `^RSSI`, `+QIND`).
+    public var source: String
+    /// 27.007 <rssi> 0...31 and <ber> 0...7, when the line uses that scale.
+    public var rssi: Int?
+    public var ber: Int?
+    public var rssiDBm: Int?
+    public var rscpDBm: Int?
+    public var ecioDB: Double?
+    public var rsrpDBm: Int?
+    public var rsrqDB: Double?
+    public var sinrDB: Double?
+    public var at: Date
+    public init(rat: String, source: String, at: Date) { self.rat = rat; self.source = source; self.at = at }
+}
+
+/// One registration domain's last report.
+public struct RegistrationInfo: Codable, Sendable, Equatable {
+    /// `cs` (+CREG), `ps` (+CGREG), `eps` (+CEREG), `5gs` (+C5GREG).
+    public var domain: String
+    public var source: String
+    /// 27.007 <stat> and what it means.
+    public var stat: Int
+    public var statMeaning: String
+    /// LAC (CS/PS) or TAC (EPS/5GS), hex as given and as a number.
+    public var lac: String?
+    public var lacValue: Int?
+    public var ci: String?
+    public var ciValue: Int?
+    public var act: Int?
+    public var actName: String?
+    public var at: Date
+    public init(domain: String, source: String, stat: Int, statMeaning: String, at: Date) {
+        self.domain = domain; self.source = source; self.stat = stat; self.statMeaning = statMeaning; self.at = at
+    }
+}
+
+/// What the SIM last said about itself.
+public struct SIMInfo: Codable, Sendable, Equatable {
+    /// The summary (`ready`, `pin-required`, `absent`, ...), as `simState`.
+    public var state: String
+    /// The code as the modem gave it (`SIM PIN2`, `READY`, `255`) and its meaning.
+    public var code: String?
+    public var meaning: String?
+    /// `+CPIN`, `^CPIN`, `^SIMST`, `+CME ERROR`.
+    public var source: String?
+    public var pinRetries: Int?
+    public var pukRetries: Int?
+    public var pin2Retries: Int?
+    public var puk2Retries: Int?
+    public var reportedAt: Date?
+    public init(state: String) { self.state = state }
+}
+
+/// Network time (NITZ) as the modem last reported it.
+public struct NetworkTimeInfo: Codable, Sendable, Equatable {
+    /// `2019-12-12T10:49:42+08:00`, as the modem gave it (local time with the network's zone).
+    public var time: String?
+    public var year: Int?
+    public var month: Int?
+    public var day: Int?
+    public var hour: Int?
+    public var minute: Int?
+    public var second: Int?
+    /// Offset from UTC in quarter hours as sent, and as `+08:00`.
+    public var zoneQuarterHours: Int?
+    public var zone: String?
+    /// Daylight saving adjustment in hours.
+    public var dst: Int?
+    /// The line of the last report (`+CTZV`, `^NWTIME`, `*PSUTTZ`, `+QLTS`, `DST`, ...).
+    public var source: String
+    public var receivedAt: Date
+    /// When the full date and time in `time` arrived (a zone-only +CTZV keeps it).
+    public var timeReceivedAt: Date?
+    public init(source: String, receivedAt: Date) { self.source = source; self.receivedAt = receivedAt }
+}
+
+/// One call the modem reports having.
+public struct ModemCallInfo: Codable, Sendable, Equatable {
+    /// The modem's call index; nil while only RING/+CLIP have named it.
+    public var id: Int?
+    /// `incoming` or `outgoing`.
+    public var direction: String
+    /// `incoming`, `waiting`, `dialing`, `alerting`, `active`, `held`.
+    public var state: String
+    public var number: String?
+    public var numberType: Int?
+    public var mode: Int?
+    public var multiparty: Bool?
+    /// The last line that changed it (`^DSCI`, `+CLCC`, `^CONN`, `RING`, `VOICE CALL`, ...).
+    public var source: String
+    public var since: Date
+    public init(id: Int?, direction: String, state: String, source: String, since: Date) {
+        self.id = id; self.direction = direction; self.state = state; self.source = source; self.since = since
+    }
+}
+
+/// The last call end the modem reported.
+public struct CallEndInfo: Codable, Sendable, Equatable {
+    public var callID: Int?
+    /// `normal`, `busy`, `no-answer`, `rejected`, ... (the gateway's cause kinds).
+    public var cause: String
+    public var text: String
+    /// 24.008 cause and the vendor's end status (Huawei ^CEND), when given.
+    public var ccCause: Int?
+    public var vendorStatus: Int?
+    public var durationSeconds: Int?
+    public var at: Date
+    public init(callID: Int?, cause: String, text: String, at: Date) {
+        self.callID = callID; self.cause = cause; self.text = text; self.at = at
+    }
 }
 
 public struct CallStats: Codable, Sendable, Equatable {
@@ -114,10 +243,17 @@ public struct ModemSnapshot: Codable, Sendable, Equatable {
     public var iccid: String?
     public var msisdn: String?
     public var simState: String?
+    /// The SIM's own last words: code, meaning, retries.
+    public var sim: SIMInfo?
+    public var networkTime: NetworkTimeInfo?
 
     public var signal: SignalInfo
+    /// The last reading of each radio technology (GSM, WCDMA, LTE, ...).
+    public var signalReadings: [SignalReadingInfo]?
     /// "home", "roaming", "searching", "denied", "not-registered", "unknown".
     public var registration: String?
+    /// Per domain (cs, ps, eps, 5gs): stat, cell, access technology.
+    public var registrations: [RegistrationInfo]?
     /// "GSM", "UMTS", "LTE", ... from +COPS <AcT> or vendor reports.
     public var accessTechnology: String?
     public var networkOperator: OperatorInfo
@@ -129,6 +265,9 @@ public struct ModemSnapshot: Codable, Sendable, Equatable {
 
     public var at: ATStats
     public var calls: CallStats
+    /// The calls the modem has right now, as its URCs report them.
+    public var currentCalls: [ModemCallInfo]?
+    public var lastCallEnd: CallEndInfo?
     public var lastRecovery: String?
     public var recentEvents: [ModemEventRecord]
 

@@ -331,7 +331,7 @@ enum URCNames {
         "+CSSI", "+CSSU", "+QIND", "+QTONEDET", "+RXDTMF", "+DTMF", "+CNSMOD", "+CTZV", "+CTZE",
         "^RSSI", "^HCSQ", "^BOOT", "^MODE", "^SRVST", "^SIMST", "^ORIG", "^CONF", "^CONN", "^CEND",
         "^DSFLOWRPT", "^SMMEMFULL", "^DDTMF", "^DSCI", "^STIN", "^EONS", "^NWTIME", "^CSNR", "^ACTIVEBAND",
-        "^RFSWITCH", "^NDISSTAT", "*PSNWID", "*PSUTTZ",
+        "^RFSWITCH", "^NDISSTAT", "*PSNWID", "*PSUTTZ", "^TIME", "+CTZEU",
     ]
     static func isKnownUnsolicited(_ name: String) -> Bool { named.contains(name) }
 

@@ -278,6 +278,13 @@ public enum CallURC: Equatable, Sendable {
             return CallListEntry(id: id, incoming: dir == 1, status: status, mode: type == 0 ? 0 : 1,
                                  multiparty: false, number: info.string(4), numberType: info.int(5), cause: nil)
         }
+        // Huawei firmwares also send the 6-field layout without mpty (`^DSCI: 1,1,4,0,+79161234567,145`):
+        // field 4 is then the number, not a 0/1 mpty flag.
+        if f.count >= 5, info.quoted.count > 4, info.quoted[4] || !(f[4] == "0" || f[4] == "1") {
+            guard let status = CallStatus.clcc(st) else { return nil }
+            return CallListEntry(id: id, incoming: dir == 1, status: status, mode: info.int(3) ?? 0,
+                                 multiparty: false, number: info.string(4), numberType: info.int(5), cause: nil)
+        }
         guard var e = CallListEntry.fromCLCCFields(f) else { return nil }
         e.cause = info.int(8)
         return e

@@ -57,6 +57,8 @@ public struct ModemStateMachine: Sendable {
     var probeSuccessesWithoutInit = 0
     /// Call control bookkeeping for the current call (CallControl.swift).
     var callControl = CallControlState()
+    /// The network whose long name was last asked for with AT+COPS=3,0 (asked once per network).
+    var operatorNameAskedFor: String?
 
     public init(configuration: ModemConfiguration = ModemConfiguration(), now: ModemInstant = .zero) {
         self.configuration = configuration
@@ -152,6 +154,7 @@ public struct ModemStateMachine: Sendable {
         if status.call != nil {
             endCall(cause: CallEndCause(kind: .modemGone, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
         }
+        status.calls = []
         if case .failed = state {
             // Stays failed: the reason already says why.
         } else {
@@ -213,6 +216,7 @@ public struct ModemStateMachine: Sendable {
         out.append(.cancelTimer(.poll))
         state = .initializing(simStageDone: false)
         atiLines = []
+        operatorNameAskedFor = nil
         pinAttempted = false
         pinRejected = false
         // The common, dialect-independent probe (at-dialects.md 1.3, 2.2, 3.3).
@@ -370,9 +374,11 @@ public struct ModemStateMachine: Sendable {
             if let line = r.lines.first(where: { $0.hasPrefix("+CPIN") }), let s = SIMState.parse(cpin: line) {
                 sim = s
                 detail = line
+                noteSIMReport(SIMReport.parse(line), now: now)
             } else if case .cmeError(let e) = r.final, let s = SIMState.from(cme: e) {
                 sim = s
                 detail = r.final.meaning
+                noteSIMReport(SIMReport(source: "+CME ERROR", code: e.code.map(String.init) ?? r.final.text, meaning: r.final.meaning), now: now)
             } else {
                 sim = .unknown
                 detail = "AT+CPIN? answered \(r.final.meaning)"
@@ -400,7 +406,10 @@ public struct ModemStateMachine: Sendable {
         case .voiceProbe:
             status.voice = dialect.judgeVoiceProbe(r)
         case .signal:
-            if let line = r.lines.first, let s = SignalQuality.parse(line) { updateSignal(s, now: now) }
+            if let line = r.lines.first, let s = SignalQuality.parse(line) {
+                updateSignal(s, now: now)
+                noteSignalReadings(RATSignal.readings(from: line, currentRAT: currentRATFamily, now: now))
+            }
         case .registration:
             for line in r.lines {
                 if let rep = RegistrationReport.parse(line, solicited: true) { updateRegistration(rep, now: now, &out) }
@@ -506,6 +515,7 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func updateRegistration(_ r: RegistrationReport, now: ModemInstant, _ out: inout [ModemAction]) {
+        noteRegistration(r, now: now)
         // CS (+CREG) decides voice; EPS/GPRS only fill in when CS has said nothing.
         if r.domain != .cs, status.registrationStatus != nil { 
             if let act = r.act, let n = AccessTechnology.name(act: act), status.accessTechnology == nil { status.accessTechnology = n }
@@ -532,13 +542,22 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func updateOperator(_ op: OperatorReport, now: ModemInstant, _ out: inout [ModemAction]) {
-        if let act = op.act, let n = AccessTechnology.name(act: act) { status.accessTechnology = n }
+        if let act = op.act, let n = AccessTechnology.name(act: act),
+           RATSignal.family(ofTechnology: n) != currentRATFamily || status.accessTechnology == nil {
+            // A vendor URC's finer name (`HSPA+` from ^MODE, `FDD LTE` from +QIND) stays
+            // while the polled +COPS names the same family (UMTS, LTE).
+            status.accessTechnology = n
+        }
         if let mccmnc = op.mccmnc {
             let changed = status.networkOperatorMCCMNC != mccmnc
             status.networkOperatorMCCMNC = mccmnc
-            if changed || status.networkOperatorName == nil, !queue.contains(text: "AT+COPS=3,0") {
-                // Ask once for the long name, then switch back to numeric for the polls.
-                if changed { status.networkOperatorName = nil }
+            if changed { status.networkOperatorName = nil }
+            // Ask once per network for the long name, then switch back to numeric for the
+            // polls. Once only: a firmware that answers numerically whatever the format would
+            // otherwise be asked again after every answer, hundreds of commands a second.
+            if changed || status.networkOperatorName == nil, operatorNameAskedFor != mccmnc,
+               !queue.contains(text: "AT+COPS=3,0") {
+                operatorNameAskedFor = mccmnc
                 for (text, purpose) in [("AT+COPS=3,0", Purpose.setup), ("AT+COPS?", .operatorQuery), ("AT+COPS=3,2", .setup)] {
                     enqueue(ATCommand(text, priority: .poll, timeout: configuration.commandTimeout), Tag(purpose: purpose), now: now, &out)
                 }
@@ -557,12 +576,23 @@ public struct ModemStateMachine: Sendable {
     mutating func unsolicited(_ line: String, now: ModemInstant, _ out: inout [ModemAction]) {
         switch ModemURC.decode(line, quectelDSCI: dialect.quectelDSCI) {
         case .registration(let r): updateRegistration(r, now: now, &out)
-        case .signal(let s): updateSignal(s, now: now)
+        case .signal(let s):
+            updateSignal(s, now: now)
+            noteSignalReadings(RATSignal.readings(from: line, currentRAT: currentRATFamily, now: now))
+        case .signalReadings(let readings):
+            noteSignalReadings(readings.map { var r = $0; r.at = now; return r })
         case .sim(let s):
+            noteSIMReport(SIMReport.parse(line), now: now)
             if s == .ready, status.sim == .ready { break }
             simReported(s, detail: line, now: now, &out)
-        case .call(let c): callURC(c, now: now, &out)
+        case .call(let c):
+            updateCallTable(c, source: Self.sourceName(line), now: now)
+            callURC(c, now: now, &out)
         case .accessTechnology(let t): status.accessTechnology = t
+        case .networkTime(let t):
+            var state = status.networkTime ?? NetworkTimeState(source: t.source, receivedAt: now)
+            state.merge(t, now: now)
+            status.networkTime = state
         case .dtmf(let d): out.append(.callEvent(.dtmfReceived(d)))
         case .moduleReady:
             if case .resetting(.modemReboot) = state {
@@ -575,7 +605,7 @@ public struct ModemStateMachine: Sendable {
             }
         case .ignored: break
         case .unknown(let l):
-            status.at.unknownLines += 1
+            status.at.noteUnknown(l, now: now)
             out.append(.unknownLine(l))
         }
     }
@@ -652,6 +682,14 @@ public struct ModemStateMachine: Sendable {
                 if status.call == nil {
                     callURC(.callerID(entry.number.map { CallerID.number($0) } ?? .unavailable, numberType: entry.numberType), now: now, &out)
                     status.call?.callID = entry.id
+                } else if entry.status == .incoming, let call = status.call, call.incoming, call.phase == .ringing,
+                          call.callID == nil || call.callID == entry.id {
+                    // RING came first: the ^DSCI / ccinfo row names the call and its caller.
+                    status.call?.callID = entry.id
+                    lastRing = now
+                    if call.caller == .unknown || call.caller == nil, let n = entry.number {
+                        callURC(.callerID(.number(n), numberType: entry.numberType), now: now, &out)
+                    }
                 }
             case .dialing:
                 if status.call == nil { callURC(.originated(id: entry.id), now: now, &out) }
@@ -681,6 +719,9 @@ public struct ModemStateMachine: Sendable {
         guard let call = status.call else { return }
         status.call = nil
         lastRing = nil
+        let endedID = callID ?? call.callID
+        status.lastCallEnd = CallEndRecord(callID: endedID, cause: cause, durationSeconds: duration, at: now)
+        removeFromCallTable(id: endedID)
         out.append(.cancelTimer(.ringTimeout))
         callEnded(now: now, &out)
         pendingReason = "call ended: \(cause.text)"

@@ -191,7 +191,128 @@ public struct ATStatus: Equatable, Sendable, Codable {
     /// Recovery ladder steps taken (each rung counts once).
     public var resets = 0
     public var lastOKAt: ModemInstant?
+    /// The last few distinct lines nobody understood, most recent last, each with how often
+    /// it came: enough for an admin to see what a firmware says that we do not read.
+    public var recentUnknownLines: [UnknownLineRecord] = []
     public init() {}
+
+    /// Distinct unknown lines kept; older ones drop off (the total stays in `unknownLines`).
+    public static let recentUnknownLimit = 8
+    /// Longer lines are kept cut to this many characters (a runaway device must not fill memory).
+    public static let unknownLineMaxLength = 200
+
+    mutating func noteUnknown(_ line: String, now: ModemInstant) {
+        unknownLines += 1
+        let text = line.count > Self.unknownLineMaxLength ? String(line.prefix(Self.unknownLineMaxLength)) : line
+        if let i = recentUnknownLines.firstIndex(where: { $0.line == text }) {
+            var r = recentUnknownLines.remove(at: i)
+            r.count += 1
+            r.lastAt = now
+            recentUnknownLines.append(r)
+        } else {
+            recentUnknownLines.append(UnknownLineRecord(line: text, count: 1, firstAt: now, lastAt: now))
+            if recentUnknownLines.count > Self.recentUnknownLimit {
+                recentUnknownLines.removeFirst(recentUnknownLines.count - Self.recentUnknownLimit)
+            }
+        }
+    }
+}
+
+/// One distinct line nobody understood.
+public struct UnknownLineRecord: Equatable, Sendable, Codable {
+    public var line: String
+    public var count: Int
+    public var firstAt: ModemInstant
+    public var lastAt: ModemInstant
+}
+
+/// One registration domain's last report (27.007 7.2 +CREG CS, 10.1.20 +CGREG PS,
+/// 10.1.22 +CEREG EPS, 10.1.48 +C5GREG 5GS), URC or answer.
+public struct RegistrationDomainState: Equatable, Sendable, Codable {
+    /// `cs`, `ps`, `eps`, `5gs`.
+    public var domain: String
+    /// The line: `+CREG`, `+CGREG`, `+CEREG`, `+C5GREG`.
+    public var source: String
+    public var stat: Int
+    public var statMeaning: String
+    /// LAC (CS/PS) or TAC (EPS/5GS) as the modem gave it (hex), and as a number.
+    public var lac: String?
+    public var lacValue: Int?
+    public var ci: String?
+    public var ciValue: Int?
+    public var act: Int?
+    public var actName: String?
+    public var at: ModemInstant
+
+    public init(_ r: RegistrationReport, stat: Int, now: ModemInstant) {
+        switch r.domain {
+        case .cs: domain = "cs"
+        case .gprs: domain = "ps"
+        case .eps: domain = "eps"
+        case .nr: domain = "5gs"
+        }
+        source = r.domain.rawValue
+        self.stat = stat
+        statMeaning = Self.meaning(stat: stat)
+        lac = r.lac
+        lacValue = r.lac.flatMap(Self.hexValue)
+        ci = r.cellID
+        ciValue = r.cellID.flatMap(Self.hexValue)
+        act = r.act
+        actName = r.act.flatMap { AccessTechnology.name(act: $0) }
+        at = now
+    }
+
+    /// 27.007 7.2 <stat>.
+    public static func meaning(stat: Int) -> String {
+        switch stat {
+        case 0: return "not registered, not searching"
+        case 1: return "registered, home network"
+        case 2: return "not registered, searching"
+        case 3: return "registration denied"
+        case 4: return "unknown"
+        case 5: return "registered, roaming"
+        case 6: return "registered for SMS only, home network"
+        case 7: return "registered for SMS only, roaming"
+        case 8: return "attached for emergency bearer services only"
+        case 9: return "registered for CSFB not preferred, home network"
+        case 10: return "registered for CSFB not preferred, roaming"
+        case 11: return "attached for access to RLOS"
+        default: return "stat \(stat)"
+        }
+    }
+
+    /// Hex LAC/TAC/CI as a number; nil beyond 60 bits (no real cell id is that long).
+    static func hexValue(_ hex: String) -> Int? {
+        guard !hex.isEmpty, hex.count <= 15 else { return nil }
+        return Int(hex, radix: 16)
+    }
+}
+
+/// One call the modem currently has, as its URCs describe it (^DSCI, +CLCC, +QIND ccinfo,
+/// ^ORIG/^CONF/^CONN, RING/+CLIP, VOICE CALL).
+public struct ModemCallEntry: Equatable, Sendable, Codable {
+    /// The modem's call index (nil until a report names it: RING and +CLIP do not).
+    public var id: Int?
+    public var incoming: Bool
+    public var status: CallStatus
+    public var number: String?
+    public var numberType: Int?
+    /// 27.007 <mode>: 0 voice, 1 data, 2 fax, ...
+    public var mode: Int?
+    public var multiparty: Bool?
+    /// The last line that changed it.
+    public var source: String
+    /// When it entered `status`.
+    public var since: ModemInstant
+}
+
+/// The last call end the modem reported, with why.
+public struct CallEndRecord: Equatable, Sendable, Codable {
+    public var callID: Int?
+    public var cause: CallEndCause
+    public var durationSeconds: Int?
+    public var at: ModemInstant
 }
 
 /// The current call as the modem reports it.
@@ -234,9 +355,23 @@ public struct ModemStatus: Equatable, Sendable, Codable {
     /// The SIM's home operator from the IMSI.
     public var simOperatorMCCMNC: String?
 
+    /// Last reading per RAT (`GSM`, `WCDMA`, `LTE`, ...), sorted by RAT name.
+    public var signalReadings: [RATSignal] = []
+    /// Last report per registration domain (cs, ps, eps, 5gs), in that order.
+    public var registrations: [RegistrationDomainState] = []
+    /// The SIM's last own words (+CPIN / ^CPIN / ^SIMST code, meaning, retries).
+    public var simReport: SIMReport?
+    public var simReportAt: ModemInstant?
+    /// Network time (NITZ) as last reported.
+    public var networkTime: NetworkTimeState?
+
     public var voice: VoiceCapability?
     public var at = ATStatus()
     public var call: CallSnapshot?
+    /// Every call the modem reports (several with call waiting); `call` is the one the
+    /// gateway handles.
+    public var calls: [ModemCallEntry] = []
+    public var lastCallEnd: CallEndRecord?
     /// The last recovery step and why.
     public var lastRecovery: String?
 

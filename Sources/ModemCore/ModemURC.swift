@@ -7,8 +7,12 @@ public enum ModemURC: Equatable, Sendable {
     /// SIM changed: pulled (`^SIMST: 255`, `+CPIN: NOT READY`), inserted, ready.
     case sim(SIMState)
     case call(CallURC)
-    /// `+QIND: "act","LTE"`, `+CNSMOD: 8`.
+    /// Readings without a one-number summary: `+CESQ`, `+QCSQ` (per RAT, SignalReadings.swift).
+    case signalReadings([RATSignal])
+    /// `+QIND: "act","LTE"`, `+CNSMOD: 8`, `^MODE: 5,4`, `^SYSINFOEX`, `+CPSI`.
     case accessTechnology(String)
+    /// NITZ: `+CTZV`, `+CTZE`, `*PSUTTZ`, `^NWTIME`, `^TIME`, `+QLTS`, `DST:` (NetworkTime.swift).
+    case networkTime(NetworkTimeReport)
     /// A DTMF digit detected by the modem (`^DDTMF`, `+QTONEDET`, `+RXDTMF`, `+DTMF`).
     case dtmf(String)
     /// The module finished booting (`RDY`, Quectel/SIMCom).
@@ -20,10 +24,11 @@ public enum ModemURC: Equatable, Sendable {
 
     /// Names of URCs that are known and ignored by the modem core.
     static let ignoredNames: Set<String> = [
-        "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^SMMEMFULL", "^STIN", "^EONS", "^NWTIME", "^CSNR",
+        "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^SMMEMFULL", "^STIN", "^EONS", "^CSNR",
         "^ACTIVEBAND", "^RFSWITCH", "^NDISSTAT", "+CIEV", "+CSSI", "+CSSU", "+CMTI", "+CMT", "+CDS",
-        "+CDSI", "+CBM", "+CUSD", "+CTZV", "+CTZE", "+CCWA", "*PSNWID", "*PSUTTZ", "+QIND", "+CGEV",
-        "+CPMS", "+QUSIM", "+CFUN",
+        "+CDSI", "+CBM", "+CUSD", "+CCWA", "*PSNWID", "+QIND", "+CGEV",
+        "+CPMS", "+QUSIM", "+CFUN", "^SYSINFO", "^SYSINFOEX", "+CPSI", "+CNSMOD", "^SPN", "^CVOICE",
+        "+PACSP", "^SYSSTART", "+QCSQ",
     ]
     static let ignoredBare: Set<String> = [
         "PB DONE", "SMS DONE", "Call Ready", "SMS Ready", "POWERED DOWN", "NORMAL POWER DOWN", "REMOTE CALL END",
@@ -33,6 +38,7 @@ public enum ModemURC: Equatable, Sendable {
     public static func decode(_ line: String, quectelDSCI: Bool = false) -> ModemURC {
         if let call = CallURC.parse(line, quectelDSCI: quectelDSCI) { return .call(call) }
         if line == "RDY" { return .moduleReady }
+        if line.hasPrefix("DST:"), let t = NetworkTimeReport.parse(line) { return .networkTime(t) }
         if ignoredBare.contains(line) || line.hasPrefix("DST:") { return .ignored(name: line) }
         let info = ATInformationLine(line)
         guard let name = info.name else { return .unknown(line) }
@@ -44,14 +50,20 @@ public enum ModemURC: Equatable, Sendable {
         case "+QIND":
             let kind = info.string(0)?.lowercased()
             if kind == "csq", let s = SignalQuality.parse(line) { return .signal(s) }
-            if kind == "act", let t = info.string(1) { return .accessTechnology(t) }
+            if kind == "act", let t = AccessTechnologyReport.parse(line) { return .accessTechnology(t) }
             return .ignored(name: "+QIND")
-        case "+CNSMOD":
-            // URC `+CNSMOD: <mode>`; the answer to AT+CNSMOD? has `<n>,<mode>`.
-            let v = info.fields.count >= 2 ? info.int(1) : info.int(0)
-            let names = [1: "GSM", 2: "GPRS", 3: "EDGE", 4: "WCDMA", 5: "HSDPA", 6: "HSUPA", 7: "HSPA", 8: "LTE"]
-            if let v, let n = names[v] { return .accessTechnology(n) }
-            return .ignored(name: name)
+        case "+CESQ", "+QCSQ":
+            let r = RATSignal.readings(from: line, currentRAT: nil, now: .zero)
+            return r.isEmpty ? .ignored(name: name) : .signalReadings(r)
+        case "+CNSMOD", "^MODE", "^SYSINFO", "^SYSINFOEX", "+CPSI":
+            // "No service" forms name no technology: known, nothing to update.
+            return AccessTechnologyReport.parse(line).map { .accessTechnology($0) } ?? .ignored(name: name)
+        case _ where NetworkTimeReport.names.contains(name):
+            return NetworkTimeReport.parse(line).map { .networkTime($0) } ?? .unknown(line)
+        case "^CPIN":
+            // `^CPIN: <code>,[<times>],<puk>,<pin>,<puk2>,<pin2>`: the code as in +CPIN.
+            guard let code = info.string(0), let s = SIMState.parse(cpin: "+CPIN: " + code) else { return .unknown(line) }
+            return .sim(s)
         case "+CPIN":
             return SIMState.parse(cpin: line).map { .sim($0) } ?? .unknown(line)
         case "^SIMST":

@@ -6,7 +6,9 @@ import Foundation
 struct ModemCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modem", abstract: "Inspect or act on one modem.",
-        subcommands: [ModemShowCommand.self, ModemResetCommand.self, ModemATCommand.self])
+        discussion: "`simgate modem NAME` is `simgate modem show NAME`.",
+        subcommands: [ModemShowCommand.self, ModemResetCommand.self, ModemATCommand.self],
+        defaultSubcommand: ModemShowCommand.self)
 }
 
 struct ModemShowCommand: ExecutableCommand {

@@ -29,9 +29,23 @@ enum ModemDetail {
         out.field("Operator", HumanFormat.operatorLong(m.networkOperator))
         out.field("Access tech", m.accessTechnology)
         out.field("Signal", HumanFormat.signalDetail(m.signal, ascii: ascii))
+        for r in m.signalReadings ?? [] {
+            out.field("  " + r.rat, signalReading(r) + " (\(r.source), \(HumanFormat.age(of: r.at, now: now)) ago)")
+        }
+        for r in m.registrations ?? [] {
+            out.field(registrationLabel(r.domain), registrationText(r))
+        }
+        if let t = m.networkTime { out.field("Network time", networkTimeText(t, now: now)) }
 
         out.section("SIM")
         out.field("State", m.simState)
+        if let sim = m.sim, let code = sim.code {
+            var text = "\(code): \(sim.meaning ?? "")" + (sim.source.map { " (\($0))" } ?? "")
+            let retries = [("PIN", sim.pinRetries), ("PUK", sim.pukRetries), ("PIN2", sim.pin2Retries), ("PUK2", sim.puk2Retries)]
+                .compactMap { name, n in n.map { "\(name) \($0)" } }
+            if !retries.isEmpty { text += "; attempts left: " + retries.joined(separator: ", ") }
+            out.field("SIM says", text)
+        }
         out.field("Operator", HumanFormat.operatorLong(m.simOperator))
         out.field("IMSI", m.imsi)
         out.field("ICCID", m.iccid)
@@ -52,11 +66,30 @@ enum ModemDetail {
         out.field("Timeouts", String(m.at.timeouts))
         out.field("Errors", String(m.at.errors))
         out.field("Unknown lines", String(m.at.unknownLines))
+        for u in m.at.recentUnknownLines ?? [] {
+            out.field("", "\(u.count)x \"\(u.line)\" (last \(HumanFormat.age(of: u.lastAt, now: now)) ago)")
+        }
         out.field("Resets", String(m.at.resets))
         out.field("Last OK", ago(m.at.lastOKAt) ?? "never")
         out.field("Last recovery", m.lastRecovery ?? "none")
 
         out.section("Calls")
+        let current = m.currentCalls ?? []
+        if current.isEmpty { out.field("Now", "none") }
+        for call in current {
+            var text = "\(call.direction) \(call.state)"
+            if let id = call.id { text = "#\(id) " + text }
+            if let n = call.number { text += " \(n)" }
+            text += " for \(HumanFormat.age(of: call.since, now: now)) (\(call.source))"
+            out.field("Now", text)
+        }
+        if let e = m.lastCallEnd {
+            var text = "\(e.cause) (\(e.text))"
+            if let cc = e.ccCause { text += ", cause \(cc)" }
+            if let v = e.vendorStatus { text += ", end status \(v)" }
+            if let d = e.durationSeconds { text += ", \(d) s" }
+            out.field("Last end", text + ", \(HumanFormat.age(of: e.at, now: now)) ago")
+        }
         let c = m.calls
         out.field("Total", "\(c.total) (\(c.inbound) in, \(c.outbound) out)")
         out.field("Answered", String(c.answered))
@@ -73,6 +106,50 @@ enum ModemDetail {
             out.wrapped(head: head, event.detail)
         }
         return out.text
+    }
+
+    static func signalReading(_ r: SignalReadingInfo) -> String {
+        var parts: [String] = []
+        if let v = r.rssiDBm { parts.append("rssi \(v) dBm") }
+        if let v = r.rssi { parts.append("csq \(v)") }
+        if let v = r.ber { parts.append("ber \(v)") }
+        if let v = r.rscpDBm { parts.append("rscp \(v) dBm") }
+        if let v = r.ecioDB { parts.append("ecio \(decibels(v)) dB") }
+        if let v = r.rsrpDBm { parts.append("rsrp \(v) dBm") }
+        if let v = r.rsrqDB { parts.append("rsrq \(decibels(v)) dB") }
+        if let v = r.sinrDB { parts.append("sinr \(decibels(v)) dB") }
+        return parts.isEmpty ? "no values" : parts.joined(separator: ", ")
+    }
+
+    static func decibels(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    static func registrationLabel(_ domain: String) -> String {
+        switch domain {
+        case "cs": return "CS (+CREG)"
+        case "ps": return "PS (+CGREG)"
+        case "eps": return "EPS (+CEREG)"
+        case "5gs": return "5GS (+C5GREG)"
+        default: return domain
+        }
+    }
+
+    static func registrationText(_ r: RegistrationInfo) -> String {
+        var text = "\(r.stat) \(r.statMeaning)"
+        let areaName = r.domain == "cs" || r.domain == "ps" ? "lac" : "tac"
+        if let lac = r.lac { text += ", \(areaName) \(lac)" + (r.lacValue.map { " (\($0))" } ?? "") }
+        if let ci = r.ci { text += ", ci \(ci)" + (r.ciValue.map { " (\($0))" } ?? "") }
+        if let name = r.actName { text += ", \(name)" } else if let act = r.act { text += ", act \(act)" }
+        return text
+    }
+
+    static func networkTimeText(_ t: NetworkTimeInfo, now: Date) -> String {
+        var parts: [String] = []
+        if let time = t.time { parts.append(time) }
+        else if let zone = t.zone { parts.append("zone \(zone)") }
+        if let q = t.zoneQuarterHours, t.time != nil { parts.append("zone \(q) quarter hours") }
+        if let dst = t.dst { parts.append("dst \(dst)") }
+        parts.append("from \(t.source), \(HumanFormat.age(of: t.receivedAt, now: now)) ago")
+        return parts.joined(separator: ", ")
     }
 
     /// Accumulates `Label  value` lines, wrapping long values so no line passes `width`.

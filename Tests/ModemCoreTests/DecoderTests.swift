@@ -127,7 +127,8 @@ struct DecoderTests {
 
     @Test func urcDispatch() {
         #expect(ModemURC.decode("^BOOT:20273899,0,0,0,75") == .ignored(name: "^BOOT"))
-        #expect(ModemURC.decode("^MODE:3,4") == .ignored(name: "^MODE"))
+        // `^MODE: 3,4` contradicts itself (GSM mode, WCDMA submode): the mode wins, as in ModemManager.
+        #expect(ModemURC.decode("^MODE:3,4") == .accessTechnology("GSM"))
         #expect(ModemURC.decode("^SRVST:2") == .ignored(name: "^SRVST"))
         #expect(ModemURC.decode("^SIMST: 255,1") == .sim(.absent))
         #expect(ModemURC.decode("+QIND: \"act\",\"LTE\"") == .accessTechnology("LTE"))

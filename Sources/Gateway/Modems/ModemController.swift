@@ -446,6 +446,8 @@ final class ModemController: @unchecked Sendable {
         eventLoop.assertInEventLoop()
     }
 
+    private func date(_ instant: ModemInstant) -> Date { clock.date(atNanoseconds: instant.nanoseconds) }
+
     private func makeSnapshot() -> ModemSnapshot {
         let status = machine.status
         var s = ModemSnapshot(
@@ -480,8 +482,55 @@ final class ModemController: @unchecked Sendable {
         at.errors = status.at.errors
         at.unknownLines = status.at.unknownLines
         at.resets = status.at.resets
-        at.lastOKAt = status.at.lastOKAt.map { clock.date(atNanoseconds: $0.nanoseconds) }
+        at.lastOKAt = status.at.lastOKAt.map(date)
+        at.recentUnknownLines = status.at.recentUnknownLines.map {
+            UnknownLineInfo(line: $0.line, count: $0.count, firstAt: date($0.firstAt), lastAt: date($0.lastAt))
+        }
         s.at = at
+        s.signalReadings = status.signalReadings.map { r in
+            var i = SignalReadingInfo(rat: r.rat, source: r.source, at: date(r.at))
+            i.rssi = r.rssi; i.ber = r.ber; i.rssiDBm = r.rssiDBm; i.rscpDBm = r.rscpDBm; i.ecioDB = r.ecioDB
+            i.rsrpDBm = r.rsrpDBm; i.rsrqDB = r.rsrqDB; i.sinrDB = r.sinrDB
+            return i
+        }
+        s.registrations = status.registrations.map { r in
+            var i = RegistrationInfo(domain: r.domain, source: r.source, stat: r.stat, statMeaning: r.statMeaning, at: date(r.at))
+            i.lac = r.lac; i.lacValue = r.lacValue; i.ci = r.ci; i.ciValue = r.ciValue; i.act = r.act; i.actName = r.actName
+            return i
+        }
+        var sim = SIMInfo(state: status.sim.rawValue)
+        if let r = status.simReport {
+            sim.code = r.code; sim.meaning = r.meaning; sim.source = r.source
+            sim.pinRetries = r.pinRetries; sim.pukRetries = r.pukRetries; sim.pin2Retries = r.pin2Retries; sim.puk2Retries = r.puk2Retries
+            sim.reportedAt = status.simReportAt.map(date)
+        }
+        s.sim = sim
+        if let t = status.networkTime {
+            var i = NetworkTimeInfo(source: t.source, receivedAt: date(t.receivedAt))
+            if let full = t.time {
+                i.time = full.isoText
+                i.year = full.year; i.month = full.month; i.day = full.day
+                i.hour = full.hour; i.minute = full.minute; i.second = full.second
+            }
+            i.zoneQuarterHours = t.zoneQuarterHours
+            var zoneOnly = NetworkTimeReport(source: t.source)
+            zoneOnly.zoneQuarterHours = t.zoneQuarterHours
+            i.zone = zoneOnly.zoneText
+            i.dst = t.dst
+            i.timeReceivedAt = t.timeReceivedAt.map(date)
+            s.networkTime = i
+        }
+        s.currentCalls = status.calls.map { c in
+            var i = ModemCallInfo(id: c.id, direction: c.incoming ? "incoming" : "outgoing", state: c.status.rawValue,
+                                  source: c.source, since: date(c.since))
+            i.number = c.number; i.numberType = c.numberType; i.mode = c.mode; i.multiparty = c.multiparty
+            return i
+        }
+        if let e = status.lastCallEnd {
+            var i = CallEndInfo(callID: e.callID, cause: e.cause.kind.rawValue, text: e.cause.text, at: date(e.at))
+            i.ccCause = e.cause.ccCause; i.vendorStatus = e.cause.vendorStatus; i.durationSeconds = e.durationSeconds
+            s.lastCallEnd = i
+        }
         s.lastRecovery = status.lastRecovery
         s.recentEvents = events
         return s
