@@ -64,12 +64,13 @@ final class GatewayHarness: @unchecked Sendable {
         commandTimeout: Double = 1,
         extraModemTOML: String = "",
         extraTOML: String = "",
-        tail: String = ""
+        tail: String = "",
+        replays: [String: String] = [:]
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory + "/sim", withIntermediateDirectories: true)
-        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems).utf8))
+        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays).utf8))
         let simulator = try await ModemSimulator.start(simConfig)
 
         let configured = configuredModems ?? modems
@@ -178,10 +179,12 @@ final class GatewayHarness: @unchecked Sendable {
         throw HarnessError(description: "\(id): timed out after \(seconds) s waiting for \(what); last: \(last.map { "\($0.state) (\($0.stateReason ?? ""))" } ?? "no answer")")
     }
 
-    static func simulatorJSON(directory: String, modems: [String]) -> String {
+    /// `replays`: modem name -> transcript path; that modem plays the transcript instead of
+    /// simulating its vendor (Tests/Fixtures/transcripts/README.md).
+    static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:]) -> String {
         let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
-            {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",
+            {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",\(replays[m.name].map { " \"replay\": \"\($0)\"," } ?? "")
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
              "network": {"mccmnc": "\(m.mccmnc)", "longName": "\(m.operatorName)", "shortName": "\(m.operatorName)", "registration": "home"},
              "signal": \(m.signal)}
