@@ -173,5 +173,31 @@ public final class ModemSimulator: Sendable {
         try await run { try $0.modem(name).setAudio(signal) }
     }
 
+    /// Where a replaying modem's transcript is (throws for a modem not in replay mode).
+    public func replayStatus(_ name: String) async throws -> ReplayStatus { try await run { try $0.modem(name).replayStatus() } }
+
+    /// Resumes a replay stopped at a `!pause` step.
+    public func continueReplay(_ name: String) async throws { try await run { try $0.modem(name).continueReplay() } }
+
+    /// Polls until the replay has run every step (or `timeout` seconds pass) and returns its
+    /// status either way, so a test can assert on what was played and asked.
+    public func waitForReplay(_ name: String, timeout: Double) async throws -> ReplayStatus {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while true {
+            let s = try await replayStatus(name)
+            if s.finished || ContinuousClock.now >= deadline { return s }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Starts a simulator with one modem, `name`, that replays the transcript at `path`; its
+    /// ports are `<linkDirectory>/<name>.at` and `.audio`.
+    public static func replay(transcriptAt path: String, name: String = "replay", linkDirectory: String,
+                              vendor: Vendor? = nil, logger: Logger? = nil) async throws -> ModemSimulator {
+        let transcript = try ReplayTranscript.load(path: path)
+        let modem = ModemConfig.replaying(transcript, name: name, vendor: vendor)
+        return try await start(SimulatorConfig(linkDirectory: linkDirectory, modems: [modem]), logger: logger)
+    }
+
     public func resetReceivedAudio(_ name: String) async throws { try await run { try $0.modem(name).analyzer.reset() } }
 }

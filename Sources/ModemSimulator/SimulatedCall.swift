@@ -323,6 +323,7 @@ extension SimulatedModem {
 
     /// Whether the vendor routes call audio to the audio port right now.
     var audioRouted: Bool {
+        if let r = replay { return r.audio }
         guard let c = call else { return false }
         // Early media: the network's ringback reaches the port while an outgoing call alerts,
         // on modems whose PCM is already on (Huawei after ^DDSETEX=2, Quectel's QPCMV;

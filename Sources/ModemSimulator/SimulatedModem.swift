@@ -101,6 +101,9 @@ final class SimulatedModem {
     var timers: [Int: Scheduled<Void>] = [:]
     var nextTimerID = 0
 
+    /// Replay mode: the AT port plays this transcript instead of running the interpreter.
+    var replay: ReplayPlayer?
+
     init(config: ModemConfig, linkDirectory: String, loop: any EventLoop, logger: Logger) {
         self.config = config
         self.dialect = VendorDialect(vendor: config.vendor)
@@ -117,6 +120,10 @@ final class SimulatedModem {
         self.tone = ToneGenerator(config.audio)
         self.audioSignal = config.audio
         self.frameBuffer.reserveCapacity(2 * AudioFormat.samplesPerFrame(at: AudioFormat.widebandRate))
+        // `validate()` has read the file already; a transcript given in-process wins.
+        if let t = config.replayTranscript ?? config.replay.flatMap({ try? ReplayTranscript.load(path: $0) }) {
+            self.replay = ReplayPlayer(t)
+        }
     }
 
     var isPlugged: Bool { atChannel != nil }
@@ -203,6 +210,11 @@ final class SimulatedModem {
         radioOn = true
         reportedStat = effectiveRegistration.stat
         booting = false
+        if replay != nil {
+            // A replaying modem's boot banner is the transcript's first steps.
+            if announce { startReplay() }
+            return
+        }
         if announce {
             for line in dialect.bootURCs(sim: sim.state) { sendURC(line) }
         }
@@ -232,6 +244,10 @@ final class SimulatedModem {
             // A hung or rebooting modem reads and drops everything.
             if hung || booting { return }
             let events = buffer.withUnsafeReadableBytes { reader.feed($0) }
+            if replay != nil {
+                for case .line(let line) in events { handleReplayCommand(line) }
+                return
+            }
             for event in events {
                 switch event {
                 case .line(let line): handleCommandLine(line)
@@ -394,7 +410,7 @@ final class SimulatedModem {
             signal: signal,
             call: call.map { CallStatus(direction: $0.direction.rawValue, state: $0.state.rawValue, number: $0.number, audio: audioStreaming) },
             dtmfSent: dtmfSent, audioFramesSent: framesSent, audioFramesDropped: framesDropped,
-            audioReceived: analyzer.reception)
+            audioReceived: analyzer.reception, replay: replay?.status)
     }
 }
 
@@ -436,6 +452,8 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var audioFramesSent: Int
     public var audioFramesDropped: Int
     public var audioReceived: AudioReception
+    /// Where the transcript is, for a modem in replay mode.
+    public var replay: ReplayStatus?
 }
 
 public struct CallStatus: Codable, Sendable, Equatable {

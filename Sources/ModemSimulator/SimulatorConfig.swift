@@ -165,19 +165,36 @@ public struct ModemConfig: Codable, Sendable, Equatable {
     public var ringInterval: Double
     public var audio: AudioSignal
     public var callees: [CalleeRule]
+    /// Real-firmware oddities this modem shows (leading spaces, URCs inside responses, ...).
+    public var quirks: ModemQuirks
+    /// Replay mode: path of a transcript (Tests/Fixtures/transcripts/README.md) the AT port
+    /// plays instead of simulating the vendor; a relative path is taken from the working directory.
+    public var replay: String?
+    /// Replay mode in-process: a parsed transcript; wins over `replay`. Not part of the JSON.
+    public var replayTranscript: ReplayTranscript?
 
     public init(name: String, vendor: Vendor, model: String? = nil, identity: ModemIdentity,
                 network: NetworkConfig, signal: Int = 20, pin: String? = nil, puk: String = "12345678",
                 rebootSeconds: Double = 2, ringInterval: Double = 3, audio: AudioSignal = .defaultTone,
-                callees: [CalleeRule] = []) {
+                callees: [CalleeRule] = [], quirks: ModemQuirks = ModemQuirks(), replay: String? = nil,
+                replayTranscript: ReplayTranscript? = nil) {
         self.name = name; self.vendor = vendor; self.model = model; self.identity = identity
         self.network = network; self.signal = signal; self.pin = pin; self.puk = puk
         self.rebootSeconds = rebootSeconds; self.ringInterval = ringInterval; self.audio = audio
-        self.callees = callees
+        self.callees = callees; self.quirks = quirks; self.replay = replay; self.replayTranscript = replayTranscript
+    }
+
+    /// A modem that only replays `transcript`: identity and network are placeholders (the
+    /// transcript's answers are what the host sees).
+    public static func replaying(_ transcript: ReplayTranscript, name: String, vendor: Vendor? = nil) -> ModemConfig {
+        ModemConfig(name: name, vendor: vendor ?? transcript.vendor ?? .generic,
+                    identity: ModemIdentity(imei: "490154203237518", imsi: "001010000000001", iccid: "8900100000000000001"),
+                    network: NetworkConfig(mccmnc: "00101", longName: "Replay"), replayTranscript: transcript)
     }
 
     enum CodingKeys: String, CodingKey {
         case name, vendor, model, identity, network, signal, pin, puk, rebootSeconds, ringInterval, audio, callees
+        case quirks, replay
     }
 
     public init(from decoder: any Decoder) throws {
@@ -194,6 +211,9 @@ public struct ModemConfig: Codable, Sendable, Equatable {
         ringInterval = try c.decodeIfPresent(Double.self, forKey: .ringInterval) ?? 3
         audio = try c.decodeIfPresent(AudioSignal.self, forKey: .audio) ?? .defaultTone
         callees = try c.decodeIfPresent([CalleeRule].self, forKey: .callees) ?? []
+        quirks = try c.decodeIfPresent(ModemQuirks.self, forKey: .quirks) ?? ModemQuirks()
+        replay = try c.decodeIfPresent(String.self, forKey: .replay)
+        replayTranscript = nil
     }
 
     /// The model string AT+CGMM reports.
@@ -278,6 +298,13 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
                 try Self.check(f > 0 && f < 4000, "\(at).audio.tone.frequency", "must be between 0 and 4000 Hz (Nyquist at 8 kHz)")
                 try Self.check(level <= 0 && level >= -96, "\(at).audio.tone.level", "must be -96...0 dBFS")
             }
+            if m.replayTranscript == nil, let path = m.replay {
+                do {
+                    _ = try ReplayTranscript.load(path: path)
+                } catch {
+                    throw ConfigError(field: "\(at).replay", reason: "\(error)")
+                }
+            }
             for (j, rule) in m.callees.enumerated() {
                 try Self.check(!rule.pattern.isEmpty, "\(at).callees[\(j)].pattern", "must not be empty")
             }
@@ -339,5 +366,41 @@ public struct ConfigError: Error, Equatable, CustomStringConvertible {
         @unknown default:
             self.init(field: "", reason: "\(error)")
         }
+    }
+}
+
+/// Oddities of real firmware a profile can show, each off by default so the plain profile
+/// stays predictable. Every one is taken from a capture (see the per-field notes).
+public struct ModemQuirks: Codable, Sendable, Equatable {
+    /// A signal URC between the echo and the information lines of a response: an E1550
+    /// answered `AT+CGMM` with `^RSSI:15` before `E1550` and OK (Huawei E1550 trace, replayed in
+    /// Tests/Fixtures/transcripts/huawei-e1550-outgoing-call.txt). Quectel and SIMCom insert
+    /// their own signal URC (`+QIND: "csq"`, `+CSQ`) the same way.
+    public var urcInsideResponse: Bool
+    /// Spaces real firmware puts inside lines: Huawei `+CREG: 2,5, 1607, 14DB` (at-dialects §2.6),
+    /// `^SYSINFO: 2,...` and `^CEND: 1,9,67,16` (ModemManager huawei tests, at-dialects §2.4).
+    public var oddSpacing: Bool
+    /// Optional trailing fields left out: Huawei `^SYSINFO:2,4,5,3,1` without lock and
+    /// sub-mode (ModemManager huawei tests), `^CEND` without `<cc_cause>`, `+CLIP` with only
+    /// number and type.
+    public var missingOptionalFields: Bool
+    /// URCs written as `\r\n<text>` with their terminating CR LF held back until the next
+    /// output: a reader sees an unterminated last line until more bytes arrive.
+    public var unterminatedURCs: Bool
+
+    public init(urcInsideResponse: Bool = false, oddSpacing: Bool = false, missingOptionalFields: Bool = false,
+                unterminatedURCs: Bool = false) {
+        self.urcInsideResponse = urcInsideResponse; self.oddSpacing = oddSpacing
+        self.missingOptionalFields = missingOptionalFields; self.unterminatedURCs = unterminatedURCs
+    }
+
+    enum CodingKeys: String, CodingKey { case urcInsideResponse, oddSpacing, missingOptionalFields, unterminatedURCs }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        urcInsideResponse = try c.decodeIfPresent(Bool.self, forKey: .urcInsideResponse) ?? false
+        oddSpacing = try c.decodeIfPresent(Bool.self, forKey: .oddSpacing) ?? false
+        missingOptionalFields = try c.decodeIfPresent(Bool.self, forKey: .missingOptionalFields) ?? false
+        unterminatedURCs = try c.decodeIfPresent(Bool.self, forKey: .unterminatedURCs) ?? false
     }
 }

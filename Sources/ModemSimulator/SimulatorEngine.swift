@@ -145,6 +145,8 @@ final class SimulatorEngine {
                 try m.ringIn(from: caller, abandonAfter: abandon)
             case "hangup":
                 try m.remoteHangup()
+            case "continue":
+                try m.continueReplay()
             case "dtmf":
                 guard rest.count == 1 || (rest.count == 2 && ["inband", "urc"].contains(rest[1])) else {
                     throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))")
@@ -223,6 +225,7 @@ enum ControlCommands {
         ("dtmf", "dtmf <name> <digits> [inband|urc]"),
         ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>] [noringback]"),
         ("received", "received <name> [reset]"),
+        ("continue", "continue <name>  (resume a replay at !pause)"),
     ]
 
     static var help: String { all.map(\.1).joined(separator: "; ") }

@@ -3,6 +3,7 @@
 //   modemsim run --config examples/modemsim.json     run until SIGINT/SIGTERM
 //   modemsim check --config examples/modemsim.json   validate a config and exit
 //   modemsim ctl --socket PATH signal huawei1 5      one control command; exit 1 on `error`
+//   modemsim replay FILE --link-directory DIR         one modem playing a recorded transcript
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -14,7 +15,7 @@ struct Modemsim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "modemsim",
         abstract: "Simulated Huawei/Quectel/SIMCom modems on pseudo-terminals.",
-        subcommands: [Run.self, Check.self, Ctl.self]
+        subcommands: [Run.self, Check.self, Ctl.self, Replay.self]
     )
 }
 
@@ -27,7 +28,7 @@ func loadConfig(_ path: String) throws -> SimulatorConfig {
         throw ValidationError("cannot read \(path): \(error.localizedDescription)")
     }
     do {
-        return try SimulatorConfig.load(json: data)
+        return try SimulatorConfig.load(json: resolvingReplayPaths(data, relativeTo: path))
     } catch {
         throw ValidationError("\(path): \(error)")
     }
@@ -57,6 +58,79 @@ struct Run: AsyncParsableCommand {
         if let sock = cfg.controlSocket { print("control socket \(sock)") }
         let signal = await signals.next()
         logger.info("stopping on signal \(signal)")
+        await sim.stop()
+    }
+}
+
+/// A modem's `replay` path is relative to the config file's directory, not the working directory.
+func resolvingReplayPaths(_ data: Data, relativeTo configPath: String) throws -> Data {
+    guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+          var modems = object["modems"] as? [[String: Any]] else { return data }
+    let base = URL(fileURLWithPath: configPath).deletingLastPathComponent()
+    for i in modems.indices {
+        if let p = modems[i]["replay"] as? String, !p.hasPrefix("/") {
+            modems[i]["replay"] = base.appendingPathComponent(p).path
+        }
+    }
+    object["modems"] = modems
+    return try JSONSerialization.data(withJSONObject: object)
+}
+
+struct Replay: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Play a recorded modem transcript into a simulated port (Tests/Fixtures/transcripts/README.md).")
+
+    @Argument(help: "Transcript file.")
+    var transcript: String
+
+    @Option(help: "Directory for the <name>.at / <name>.audio links.")
+    var linkDirectory = "/tmp/simgate/sim"
+
+    @Option(help: "Modem (link) name.")
+    var name = "replay"
+
+    @Option(help: "Vendor profile (default: the transcript's @vendor).")
+    var vendor: String?
+
+    @Option(help: "Control socket (status, continue).")
+    var controlSocket: String?
+
+    @Flag(help: "Exit when the timeline has played to its end.")
+    var exitAtEnd = false
+
+    func run() async throws {
+        let parsed: ReplayTranscript
+        do { parsed = try ReplayTranscript.load(path: transcript) } catch { throw ValidationError("\(error)") }
+        var v: Vendor?
+        if let vendor {
+            guard let x = Vendor(rawValue: vendor.lowercased()) else { throw ValidationError("unknown vendor '\(vendor)'") }
+            v = x
+        }
+        let modem = ModemConfig.replaying(parsed, name: name, vendor: v)
+        let cfg = SimulatorConfig(controlSocket: controlSocket, linkDirectory: linkDirectory, modems: [modem])
+        var logger = Logger(label: "modemsim")
+        logger.logLevel = .info
+        let signals = TerminationSignals()
+        let sim = try await ModemSimulator.start(cfg, logger: logger)
+        let s = try await sim.status(name)
+        print("\(name) replaying \(transcript) (\(parsed.steps.count) steps) at=\(s.atPath) audio=\(s.audioPath)")
+        var watcher: Task<Void, Never>?
+        if exitAtEnd {
+            // The end of the timeline raises SIGTERM on ourselves, so both ways out share the
+            // signal handler's clean-up (links removed).
+            watcher = Task {
+                while !Task.isCancelled {
+                    if let r = try? await sim.replayStatus(name), r.finished {
+                        print("replay done: \(r.commands.count) command(s), \(r.defaulted.count) default-answered, \(r.timeouts.count) wait(s) timed out")
+                        kill(getpid(), SIGTERM)
+                        return
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+        _ = await signals.next()
+        watcher?.cancel()
         await sim.stop()
     }
 }
