@@ -31,6 +31,10 @@ struct ReplayPlayer {
     var rules: [(prefix: String, bytes: [UInt8])] = []
     var echo: Bool
     var waitingFor: String?
+    /// A command the host sent before the timeline reached the wait for it (a daemon that
+    /// answers a call before the capture's second RING): held, unanswered, until the
+    /// timeline gets there; then its answer follows as the capture has it.
+    var early: String?
     var paused = false
     /// Bumped whenever the timeline restarts or a wait ends, so stale timers are ignored.
     var generation = 0
@@ -54,6 +58,19 @@ struct ReplayPlayer {
             if r.prefix.count > (best?.0 ?? -1) { best = (r.prefix.count, r.bytes) }
         }
         return best?.1
+    }
+
+    /// The prefix of the next `<` wait ahead on the timeline, before any pause.
+    func nextExpectedCommand() -> String? {
+        var i = index
+        while i < transcript.steps.count {
+            switch transcript.steps[i] {
+            case .expect(let prefix, _): return prefix
+            case .pause: return nil
+            default: i += 1
+            }
+        }
+        return nil
     }
 
     mutating func setRule(_ prefix: String, _ bytes: [UInt8]) {
@@ -107,6 +124,11 @@ extension SimulatedModem {
                 p.bytesPlayed += bytes.count
                 p.index += 1
             case .expect(let prefix, let timeout):
+                if let e = p.early, e.uppercased().hasPrefix(prefix) {
+                    p.early = nil
+                    p.index += 1
+                    continue
+                }
                 p.waitingFor = prefix
                 p.generation += 1
                 let gen = p.generation
@@ -153,6 +175,11 @@ extension SimulatedModem {
             p.index += 1
             replay = p
             runReplay()
+            return
+        }
+        if p.waitingFor == nil, p.early == nil, let next = p.nextExpectedCommand(), line.uppercased().hasPrefix(next) {
+            p.early = line
+            replay = p
             return
         }
         if let answer = p.answer(for: line) {
