@@ -113,6 +113,17 @@ public enum ATLogDecoder {
             ucs2 = value.hasPrefix("UCS2")
         }
 
+        /// `+CME ERROR` rather than `+CME ERROR: 10`: the name, the code is a field.
+        static func finalName(_ r: ATFinalResult) -> String {
+            switch r {
+            case .cmeError: return "+CME ERROR"
+            case .cmsError: return "+CMS ERROR"
+            case .modemError: return "MODEM ERROR"
+            case .connect: return "CONNECT"
+            default: return r.text
+            }
+        }
+
         var context: ATDecodingContext { ATDecodingContext(command: outstanding?.text, ucs2: ucs2) }
 
         mutating func decode(_ frame: ATFrame) -> DecodedLine {
@@ -149,9 +160,9 @@ public enum ATLogDecoder {
         func named(_ line: String, context: ATDecodingContext, kind: DecodedLine.Kind,
                    final: ATFinalResult? = nil) -> DecodedLine {
             if let (name, fields) = ATLineCatalog.decode(line, context: context) {
-                return DecodedLine(kind: kind, raw: line, name: name, fields: fields.values)
+                return DecodedLine(kind: kind, raw: line, name: final.map(Self.finalName) ?? name, fields: fields.values)
             }
-            if let final { return DecodedLine(kind: kind, raw: line, name: final.text) }
+            if let final { return DecodedLine(kind: kind, raw: line, name: Self.finalName(final)) }
             // A bare answer line of a command no family names (ATI text, a vendor's free text).
             if kind == .response, ATInformationLine(line).name == nil {
                 return DecodedLine(kind: .response, raw: line, name: nil, fields: ["value": .string(line)])
