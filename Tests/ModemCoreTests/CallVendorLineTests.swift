@@ -79,4 +79,18 @@ struct CallVendorLineTests {
         #expect(decode("+CLIP: 1,1", command: "AT+CLIP?")?.fields["m"] == 1)
         #expect(decode("+CCWA: 1", command: "AT+CCWA?")?.fields["n"] == 1)
     }
+
+    @Test func vendorLayoutsFromManuals() {
+        check("""
+        +QIND: "act","LTE" => {"$name": "+QIND", "type": "act", "act": "LTE"}
+        +QIND: SMS DONE => {"type": "SMS DONE", "event": "sms-ready"}
+        +QIND: "ccinfo",1,0,-1,0,0,"10086",129 => {"type": "ccinfo", "id": 1, "stat": -1, "statMeaning": "released", "number": "10086"}
+        +QIND: "csq",19,99 => {"type": "csq", "rssi": 19}
+        +QCFG: "nwscanmode",0 => {"name": "nwscanmode", "value": 0, "values": [0]}
+        +QSPN: "CHN-UNICOM","UNICOM","",0,"46001" => {"fnn": "CHN-UNICOM", "snn": "UNICOM", "alphabet": 0, "rplmn": "46001", "mcc": "460", "mnc": "01"}
+        *PSNWID: "310","410","0041005400260054",0,"0041005400260054",0 => {"mcc": "310", "mnc": "410", "longName": "AT&T", "shortName": "AT&T"}
+        ^SPN:1,1,"004D0054005300" => {"dispRplmn": 1, "coding": 1}
+        ^DSFLOWQRY:00000010,00000100,00000200,00001000,00010000,00020000 => {"lastDsTime": 16, "totalRxFlow": 131072}
+        """)
+    }
 }

@@ -307,7 +307,12 @@ enum VendorLines {
         case "act":
             f.string("act", info.string(1))
         case "ccinfo":
-            CallLines.callRow(info, ctx, offset: 1, into: &f)
+            // The row's number <type> is `numberType` here: `type` names the +QIND kind.
+            var row = ATFieldSet()
+            CallLines.callRow(info, ctx, offset: 1, into: &row)
+            row["numberType"] = row["type"]; row["numberTypeMeaning"] = row["typeMeaning"]
+            row["type"] = nil; row["typeMeaning"] = nil
+            f.merge(row)
         case "sms done":
             f.string("event", "sms-ready")
         case "pb done":
