@@ -130,7 +130,9 @@ public struct CallEndCause: Equatable, Sendable, Codable {
         case 38: (kind, text) = (.congestion, "network out of order")
         case 41: (kind, text) = (.congestion, "temporary failure")
         case 42: (kind, text) = (.congestion, "switching equipment congestion")
-        default: (kind, text) = (.unknown, "cause \(c)")
+        default:
+            // The rest of 24.008 10.5.4.11: named, but no routing decision hangs on them.
+            (kind, text) = (.unknown, CallCause.meanings24008[c] ?? "cause \(c)")
         }
         return CallEndCause(kind: kind, ccCause: c, text: text)
     }

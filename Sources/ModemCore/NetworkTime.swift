@@ -99,6 +99,11 @@ public struct NetworkTimeReport: Equatable, Sendable, Codable {
 
     /// Reads `yy/MM/dd,hh:mm:ss[±zz][,dst]` (also with 4-digit years and `-` date separators).
     mutating func readDateTime(_ text: String) {
+        // Huawei `^TIME: 14/08/05 04:00:21`: a space instead of the comma between date and time.
+        var text = text
+        if !text.contains(","), let sp = text.firstIndex(of: " ") {
+            text = String(text[..<sp]) + "," + String(text[text.index(after: sp)...])
+        }
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { ATFramer.trimSpaces(String($0)) }
         guard let datePart = parts.first else { return }
         let date = datePart.split(whereSeparator: { $0 == "/" || $0 == "-" }).map { Int($0) }

@@ -157,7 +157,7 @@ struct DecoderTests {
         #expect(a[1].fields["code"] == .int(10) && a[1].fields["meaning"] == "SIM not inserted" && a[1].fields["simState"] == "absent")
         let b = ATLogDecoder.decode(Array("\r\n^CEND:1,82,29\r\n\nNO CARRIER\r\n\r\n+CLIP: \"\",128,,,,1\r\n".utf8))
         #expect(b.map(\.kind) == [.urc, .urc, .urc])
-        #expect(b[0].fields["endStatus"] == 29 && b[0].fields["duration"] == 82)
+        #expect(b[0].fields["endStatus"] == .int(29) && b[0].fields["durationSeconds"] == .int(82))
         #expect(b[2].fields["caller"] == "withheld")
         let imsi = ATLogDecoder.decode(Array("\r\n250011234567890\r\n\r\nOK\r\n".utf8), command: "AT+CIMI")
         #expect(imsi[0].kind == .response && imsi[0].fields["homeMCCMNC"] == "25001")
