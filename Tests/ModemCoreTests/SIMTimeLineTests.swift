@@ -77,6 +77,7 @@ struct SIMTimeLineTests {
         #expect(quoted.fields["imei"] == "490154203237518")
         let sv = try #require(decode("+CGSN: 2,\"4901542032375101\"", command: "AT+CGSN=2"))
         #expect(sv.fields["imeisv"] == "4901542032375101" && sv.fields["svn"] == "01" && sv.fields["imei"] == "49015420323751")
+        #expect(decode("+CGSN: (0-3)", command: "AT+CGSN=?")?.fields["supportedSnt"] == .array([0, 1, 2, 3]))
         let huawei = try #require(decode("IMEI: 490154203237518", command: "ATI"))
         #expect(huawei.name == "IMEI" && huawei.fields["imei"] == "490154203237518")
     }

@@ -387,6 +387,12 @@ enum SIMLines {
     /// `+CGSN` / `+GSN` answers (27.007 5.4, V.250 6.1.8): the bare IMEI, `+CGSN: <imei>`,
     /// quoted, the `AT+CGSN=<snt>` form `+CGSN: <snt>,"<value>"` and `<imei>,<serial>`.
     static func imei(_ info: ATInformationLine, _ ctx: ATDecodingContext) -> ATFieldSet? {
+        if info.parameters.hasPrefix("(") {
+            // `+CGSN: (0-3)` answering AT+CGSN=?: the <snt> values supported.
+            var f = ATFieldSet()
+            f["supportedSnt"] = ATRanges.values(info.parameters)
+            return f
+        }
         let fs = info.fields
         if fs.count >= 2, let snt = Int(fs[0]), (0...3).contains(snt), fs[0].count == 1 {
             var f: ATFieldSet
