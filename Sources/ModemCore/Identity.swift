@@ -56,7 +56,8 @@ public enum IdentityParser {
     /// ICCID starts with 89 (telecom industry identifier), so a leading `98` means swapped.
     public static func normaliseICCID(_ raw: String) -> String? {
         var t = raw.uppercased()
-        guard (18...22).contains(t.count), t.allSatisfy({ $0.isASCIIDigit || $0 == "F" }) else { return nil }
+        // Hex digits occur: the F pad, and Chinese issuers' account digits (`898602F909...`).
+        guard (18...22).contains(t.count), t.allSatisfy({ $0.isASCIIDigit || ("A"..."F").contains($0) }) else { return nil }
         if t.hasPrefix("98") {
             var swapped = ""
             var chars = Array(t)
@@ -70,7 +71,8 @@ public enum IdentityParser {
             t = swapped
         }
         while t.hasSuffix("F") { t.removeLast() }
-        guard t.count >= 18, t.allSatisfy(\.isASCIIDigit) else { return nil }
+        // 89 is the telecom MII (E.118); anything else is not an ICCID (ModemManager agrees).
+        guard t.count >= 18, t.hasPrefix("89") else { return nil }
         return t
     }
 

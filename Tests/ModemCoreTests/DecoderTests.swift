@@ -61,6 +61,9 @@ struct DecoderTests {
         #expect(IdentityParser.iccid(from: ["+QCCID: 89701012345678901234"]) == "89701012345678901234")
         #expect(IdentityParser.iccid(from: ["+ICCID: 8970101234567890123"]) == "8970101234567890123")
         #expect(IdentityParser.iccid(from: ["+CCID: \"8970101234567890123\""]) == "8970101234567890123")
+        // ModemManager test_iccid_parse_*: hex account digits are kept, a non-89 MII is no ICCID.
+        #expect(IdentityParser.iccid(from: ["+CCID: \"898602F9091830030220\""]) == "898602F9091830030220")
+        #expect(IdentityParser.iccid(from: ["0044200053671052499"]) == nil)
         #expect(IdentityParser.msisdn(from: ["+CNUM: \"\",\"+33612345678\",145"]) == "+33612345678")
         #expect(IdentityParser.msisdn(from: ["+CNUM: \"\",\"\",129"]) == nil)
         let ati = DeviceInfo.fromATI(["Manufacturer: huawei", "Model: E1550", "Revision: 11.609.18.00.00",
@@ -160,7 +163,8 @@ struct DecoderTests {
         #expect(b[0].fields["endStatus"] == .int(29) && b[0].fields["durationSeconds"] == .int(82))
         #expect(b[2].fields["caller"] == "withheld")
         let imsi = ATLogDecoder.decode(Array("\r\n250011234567890\r\n\r\nOK\r\n".utf8), command: "AT+CIMI")
-        #expect(imsi[0].kind == .response && imsi[0].fields["homeMCCMNC"] == "25001")
+        #expect(imsi[0].kind == .response && imsi[0].name == "+CIMI" && imsi[0].fields["imsi"] == .string("250011234567890"))
+        #expect(imsi[0].fields["mcc"] == .string("250") && imsi[0].fields["mnc"] == .string("01"))
     }
 }
 
