@@ -56,6 +56,19 @@ struct ReplayPlayer {
         return best?.1
     }
 
+    /// The next `<` step the timeline will reach without a pause in between.
+    var nextExpect: (index: Int, prefix: String)? {
+        var i = index
+        while i < transcript.steps.count {
+            switch transcript.steps[i] {
+            case .expect(let prefix, _): return (i, prefix)
+            case .pause: return nil
+            default: i += 1
+            }
+        }
+        return nil
+    }
+
     mutating func setRule(_ prefix: String, _ bytes: [UInt8]) {
         rules.removeAll { $0.prefix == prefix }
         rules.append((prefix, bytes))
@@ -146,12 +159,32 @@ extension SimulatedModem {
             }
         }
         p.commands.append(line)
-        if let prefix = p.waitingFor, line.uppercased().hasPrefix(prefix) {
+        let upper = line.uppercased()
+        if let prefix = p.waitingFor, upper.hasPrefix(prefix) {
             // The timeline's next steps are the modem's answer to this command.
             p.waitingFor = nil
             p.generation += 1
             p.index += 1
             replay = p
+            runReplay()
+            return
+        }
+        if p.waitingFor == nil, !p.paused, let wait = p.nextExpect, upper.hasPrefix(wait.prefix) {
+            // The host asks sooner than the captured host did: the modem catches up, writing
+            // what the timeline still had before this point at once (order kept, delays
+            // dropped), and answers from the timeline as if the wait had been reached.
+            p.generation += 1
+            for i in p.index..<wait.index {
+                switch p.transcript.steps[i] {
+                case .rule(let prefix, let bytes): p.setRule(prefix, bytes)
+                case .output(_, let bytes): writeBytes(bytes); p.bytesPlayed += bytes.count
+                case .audio(let on): p.audio = on
+                case .expect, .pause: break  // nextExpect stops before these
+                }
+            }
+            p.index = wait.index + 1
+            replay = p
+            updateAudio()
             runReplay()
             return
         }
