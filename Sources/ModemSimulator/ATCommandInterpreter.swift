@@ -40,6 +40,9 @@ extension SimulatedModem {
                 }
             }
             var out = ""
+            // Quirk: the signal URC lands between the echo and the answer, as an E1550 printed
+            // ^RSSI:15 before E1550 (Tests/Fixtures/transcripts/huawei-e1550-outgoing-call.txt).
+            if config.quirks.urcInsideResponse, !info.isEmpty, let urc = signalURC { out += "\r\n\(urc)\r\n" }
             for l in info { out += "\r\n\(l)\r\n" }
             out += "\r\n\(final)\r\n"
             write(out)
@@ -190,7 +193,11 @@ extension SimulatedModem {
             case .lte: (17, 0)
             }
             let simState = sim.state == .absent ? 255 : 1
-            return .ok(["^SYSINFO:\(srv),\(domain),\(roam),\(reg.isRegistered ? mode : 0),\(simState),,\(reg.isRegistered ? submode : 0)"])
+            // Quirks from ModemManager's huawei tests: `^SYSINFO: 2,...` with a space, and
+            // `^SYSINFO:2,4,5,3,1` without the optional lock state and sub-mode.
+            let head = config.quirks.oddSpacing ? "^SYSINFO: " : "^SYSINFO:"
+            let base = "\(head)\(srv),\(domain),\(roam),\(reg.isRegistered ? mode : 0),\(simState)"
+            return .ok([config.quirks.missingOptionalFields ? base : base + ",,\(reg.isRegistered ? submode : 0)"])
         case ("^CURC", .set) where vendor == .huawei:
             guard let v = Int(args.first ?? ""), (0...1).contains(v) else { return .error(.incorrectParameters) }
             settings.curc = v == 1
@@ -305,10 +312,10 @@ extension SimulatedModem {
                 return .ok([])
             }
             return .ok(["+QURCCFG: \"urcport\",\"\(settings.urcPort)\""])
-        case ("^DSCI", .set) where vendor == .quectel:
+        case ("^DSCI", .set) where vendor == .quectel || vendor == .huawei:
             settings.dsci = args.first == "1"
             return .ok([])
-        case ("^DSCI", .read) where vendor == .quectel:
+        case ("^DSCI", .read) where vendor == .quectel || vendor == .huawei:
             return .ok(["^DSCI: \(settings.dsci ? 1 : 0)"])
 
         // MARK: Calls

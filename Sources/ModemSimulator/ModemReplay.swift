@@ -31,10 +31,6 @@ struct ReplayPlayer {
     var rules: [(prefix: String, bytes: [UInt8])] = []
     var echo: Bool
     var waitingFor: String?
-    /// A command the host sent before the timeline reached the wait for it (a daemon that
-    /// answers a call before the capture's second RING): held, unanswered, until the
-    /// timeline gets there; then its answer follows as the capture has it.
-    var early: String?
     var paused = false
     /// Bumped whenever the timeline restarts or a wait ends, so stale timers are ignored.
     var generation = 0
@@ -60,12 +56,12 @@ struct ReplayPlayer {
         return best?.1
     }
 
-    /// The prefix of the next `<` wait ahead on the timeline, before any pause.
-    func nextExpectedCommand() -> String? {
+    /// The next `<` step the timeline will reach without a pause in between.
+    var nextExpect: (index: Int, prefix: String)? {
         var i = index
         while i < transcript.steps.count {
             switch transcript.steps[i] {
-            case .expect(let prefix, _): return prefix
+            case .expect(let prefix, _): return (i, prefix)
             case .pause: return nil
             default: i += 1
             }
@@ -124,11 +120,6 @@ extension SimulatedModem {
                 p.bytesPlayed += bytes.count
                 p.index += 1
             case .expect(let prefix, let timeout):
-                if let e = p.early, e.uppercased().hasPrefix(prefix) {
-                    p.early = nil
-                    p.index += 1
-                    continue
-                }
                 p.waitingFor = prefix
                 p.generation += 1
                 let gen = p.generation
@@ -168,7 +159,8 @@ extension SimulatedModem {
             }
         }
         p.commands.append(line)
-        if let prefix = p.waitingFor, line.uppercased().hasPrefix(prefix) {
+        let upper = line.uppercased()
+        if let prefix = p.waitingFor, upper.hasPrefix(prefix) {
             // The timeline's next steps are the modem's answer to this command.
             p.waitingFor = nil
             p.generation += 1
@@ -177,9 +169,23 @@ extension SimulatedModem {
             runReplay()
             return
         }
-        if p.waitingFor == nil, p.early == nil, let next = p.nextExpectedCommand(), line.uppercased().hasPrefix(next) {
-            p.early = line
+        if p.waitingFor == nil, !p.paused, let wait = p.nextExpect, upper.hasPrefix(wait.prefix) {
+            // The host asks sooner than the captured host did: the modem catches up, writing
+            // what the timeline still had before this point at once (order kept, delays
+            // dropped), and answers from the timeline as if the wait had been reached.
+            p.generation += 1
+            for i in p.index..<wait.index {
+                switch p.transcript.steps[i] {
+                case .rule(let prefix, let bytes): p.setRule(prefix, bytes)
+                case .output(_, let bytes): writeBytes(bytes); p.bytesPlayed += bytes.count
+                case .audio(let on): p.audio = on
+                case .expect, .pause: break  // nextExpect stops before these
+                }
+            }
+            p.index = wait.index + 1
             replay = p
+            updateAudio()
+            runReplay()
             return
         }
         if let answer = p.answer(for: line) {

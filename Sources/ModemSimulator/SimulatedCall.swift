@@ -179,7 +179,10 @@ extension SimulatedModem {
         if settings.clip {
             // validity 0 = number valid, 1 = withheld by the caller (27.007 +CLIP <CLI validity>).
             let validity = c.number.isEmpty ? 1 : 0
-            sendURC("+CLIP: \"\(c.number)\",\(c.typeOfAddress),,,,\(validity)", callRelated: true)
+            // Some firmware stops after <type> (27.007 makes the rest optional).
+            sendURC(config.quirks.missingOptionalFields
+                        ? "+CLIP: \"\(c.number)\",\(c.typeOfAddress)"
+                        : "+CLIP: \"\(c.number)\",\(c.typeOfAddress),,,,\(validity)", callRelated: true)
         }
         schedule(after: config.ringInterval) { self.ring(serial) }
     }
@@ -258,11 +261,15 @@ extension SimulatedModem {
         case .huawei:
             // ^CEND:<id>,<duration>,<end_status>[,<cc_cause>]: 29 = client end; 104 = network
             // end, with the 24.008 cause (§2.4).
-            if let cause = reason.cause {
-                sendURC("^CEND:\(c.id),\(duration),104,\(cause)")
+            // Quirks: `^CEND: 1,9,67,16` with a space (at-dialects §2.4), and firmware that leaves
+            // the optional cc_cause out.
+            let head = config.quirks.oddSpacing ? "^CEND: " : "^CEND:"
+            if let cause = reason.cause, !config.quirks.missingOptionalFields {
+                sendURC("\(head)\(c.id),\(duration),104,\(cause)")
             } else {
-                sendURC("^CEND:\(c.id),\(duration),29")
+                sendURC("\(head)\(c.id),\(duration),\(reason.cause == nil ? 29 : 104)")
             }
+            if settings.dsci { sendURC(huaweiDSCI(c, stat: 6, cause: reason.cause)) }
         case .quectel:
             if settings.qindCCInfo {
                 let dir = c.direction == .outgoing ? 0 : 1
@@ -293,6 +300,15 @@ extension SimulatedModem {
         logger.info("call ended", metadata: ["reason": "\(reason)", "seconds": "\(duration)"])
     }
 
+    /// Huawei-style ^DSCI after AT^DSCI=1: +CLCC stat codes (6 = ended) with mpty and a quoted
+    /// number, then service type, cause, transaction id and subaddress, as in
+    /// `^DSCI: 1,1,4,0,0,"13693607335",161,,,0,"",0` / `^DSCI: 1,1,6,0,0,"13693607335",161,,16,0,"",0`
+    /// (at-dialects.md §3.4; the lines of Tests/Fixtures/transcripts/huawei-e1550-boot-register-inbound-call.txt).
+    func huaweiDSCI(_ c: Call, stat: Int, cause: Int?) -> String {
+        let dir = c.direction == .outgoing ? 0 : 1
+        return "^DSCI: \(c.id),\(dir),\(stat),0,0,\"\(c.number)\",\(c.typeOfAddress),,\(cause.map(String.init) ?? ""),0,\"\",0"
+    }
+
     /// The vendor's call-state URCs for the current state of the call.
     func callProgressURCs() {
         guard let c = call else { return }
@@ -305,6 +321,7 @@ extension SimulatedModem {
             case .active: sendURC("^CONN:\(c.id),0")
             case .incoming: break
             }
+            if settings.dsci { sendURC(huaweiDSCI(c, stat: c.clccStat, cause: nil)) }
         case .quectel:
             if settings.qindCCInfo {
                 sendURC("+QIND: \"ccinfo\",\(c.id),\(dir),\(c.clccStat),0,0,\"\(c.number)\",\(c.typeOfAddress)")

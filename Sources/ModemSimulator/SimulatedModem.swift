@@ -101,6 +101,9 @@ final class SimulatedModem {
     var timers: [Int: Scheduled<Void>] = [:]
     var nextTimerID = 0
 
+    /// `unterminatedURCs` quirk: the last URC's CR LF has not been written yet.
+    var heldTerminator = false
+
     /// Replay mode: the AT port plays this transcript instead of running the interpreter.
     var replay: ReplayPlayer?
 
@@ -262,6 +265,14 @@ final class SimulatedModem {
 
     func write(_ text: String) {
         guard let ch = atChannel else { return }
+        var text = text
+        if heldTerminator {
+            // The held-back end of the last URC goes out first, unless the new output opens
+            // with its own line break.
+            heldTerminator = false
+            // (Bytes, not Characters: "\r\n" is one Character and would not match "\r".)
+            if let first = text.utf8.first, first != 0x0D && first != 0x0A { text = "\r\n" + text }
+        }
         var buf = ch.allocator.buffer(capacity: text.utf8.count)
         buf.writeString(text)
         ch.writeAndFlush(buf, promise: nil)
@@ -277,7 +288,11 @@ final class SimulatedModem {
 
     /// An unsolicited result code. SIMCom frames call-related ones with CR CR LF.
     func sendURC(_ text: String, callRelated: Bool = false) {
-        if callRelated && dialect.callURCsUseDoubleCR {
+        if config.quirks.unterminatedURCs {
+            // The CR LF stays back until the next output: the reader sees an unterminated line.
+            write(callRelated && dialect.callURCsUseDoubleCR ? "\r\r\n\(text)" : "\r\n\(text)")
+            heldTerminator = true
+        } else if callRelated && dialect.callURCsUseDoubleCR {
             write("\r\r\n\(text)\r\r\n")
         } else {
             write("\r\n\(text)\r\n")
@@ -338,7 +353,9 @@ final class SimulatedModem {
             if dialect.quotesLocation {
                 fields += ["\"\(network.lac)\"", "\"\(network.cellId)\"", "\(network.accessTechnology.act)"]
             } else {
-                fields += [network.lac, network.cellId]
+                // Quirk: `+CREG: 2,5, 1607, 14DB` (a Huawei capture, at-dialects §2.6).
+                let sp = config.quirks.oddSpacing ? " " : ""
+                fields += [sp + network.lac, sp + network.cellId]
             }
         }
         return "\(prefix): " + fields.joined(separator: ",")
@@ -349,11 +366,18 @@ final class SimulatedModem {
     func setSignal(_ rssi: Int) throws(SimulatorError) {
         guard (0...31).contains(rssi) || rssi == 99 else { throw .invalidArgument("rssi must be 0...31 or 99") }
         signal = rssi
+        if let urc = signalURC { sendURC(urc) }
+    }
+
+    /// The vendor's unsolicited signal report, when the host has it enabled: Huawei `^RSSI:<n>`
+    /// (after ^CURC=1, default on), Quectel `+QIND: "csq",<rssi>,<ber>` (QINDCFG "csq"), SIMCom
+    /// `+CSQ` (AT+AUTOCSQ=1,1).
+    var signalURC: String? {
         switch config.vendor {
-        case .huawei where settings.curc: sendURC("^RSSI:\(rssi)")
-        case .quectel where settings.qindCSQ: sendURC("+QIND: \"csq\",\(rssi),99")
-        case .simcom where settings.autoCSQ: sendURC("+CSQ: \(rssi),99")
-        default: break
+        case .huawei where settings.curc: config.quirks.oddSpacing ? "^RSSI: \(signal)" : "^RSSI:\(signal)"
+        case .quectel where settings.qindCSQ: "+QIND: \"csq\",\(signal),99"
+        case .simcom where settings.autoCSQ: "+CSQ: \(signal),99"
+        default: nil
         }
     }
 
