@@ -245,6 +245,14 @@ struct ReplayTests {
         "AT+CSQ", "AT+CREG?", "AT+COPS?",
     ]
 
+    static func resumeWhenPaused(_ sim: ModemSimulator, _ name: String) async throws {
+        for _ in 0..<200 {
+            if try await sim.replayStatus(name).paused { return try await sim.continueReplay(name) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("replay of \(name) never reached its pause")
+    }
+
     @Test("The Huawei capture boots, registers and delivers an inbound call to a host that answers")
     func huaweiInboundCall() async throws {
         let t = try ReplayTranscript.load(path: Transcripts.path("huawei-e1550-boot-register-inbound-call.txt"))
@@ -261,6 +269,8 @@ struct ReplayTests {
             #expect(answers["AT+CREG?"] == "\r\n+CREG: 2,1,8BE3,2BAF\r\n\r\nOK\r\n")
             #expect(answers["AT+COPS?"]?.hasSuffix("\r\n+COPS: 0,2,\"25507\",2\r\n\r\nOK\r\n") == true)
             #expect(port.command("AT+CLCC") == "\r\nOK\r\n")
+            // The transcript holds the call at its `!pause` until the test is ready for it.
+            try await Self.resumeWhenPaused(sim, "hw")
 
             let ring = port.read(until: "^DSCI: 1,1,4,0,0,\"+1234567890\",145,,,0,\"\",0\r\n", timeout: 5)
             #expect(ring.hasSuffix("\r\n+CRING: VOICE\r\n\r\n+CLIP: \"+1234567890\",145,,,,0\r\n\r\n^DSCI: 1,1,4,0,0,\"+1234567890\",145,,,0,\"\",0\r\n"))
