@@ -58,6 +58,10 @@ public struct ATCommand: Equatable, Sendable {
         self.displayText = displayText ?? text
     }
 
+    /// Report-mode settings whose set form answers only OK (`AT+CLIP=1`, `AT+CREG=2`).
+    static let setAnswersNothing: Set<String> = ["+CLIP", "+COLP", "+CREG", "+CGREG", "+CEREG", "+C5GREG", "+CNMI",
+                                                 "+CMEE", "+CRC", "+CSSN", "+CTZR"]
+
     /// Expected response shape from the command text alone (also used for admin raw commands).
     static func derive(_ text: String) -> (prefixes: [String], bare: Bool, callProgress: Bool) {
         let upper = text.uppercased()
@@ -78,8 +82,6 @@ public struct ATCommand: Equatable, Sendable {
         // Setting a report mode (`AT+CLIP=1`, `AT+CREG=2`) answers only OK: a line of that
         // name arriving meanwhile is the URC it enables, not the answer.
         let isSet = body.dropFirst(name.count).hasPrefix("=") && !body.dropFirst(name.count).hasPrefix("=?")
-        let setAnswersNothing: Set<String> = ["+CLIP", "+COLP", "+CREG", "+CGREG", "+CEREG", "+C5GREG", "+CNMI",
-                                              "+CMEE", "+CRC", "+CSSN", "+CTZR"]
         if isSet && setAnswersNothing.contains(name) {
             // no prefixes: every named line is unsolicited
         } else if name.first == "+" || name.first == "^" || name.first == "$" {

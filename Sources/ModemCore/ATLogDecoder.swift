@@ -80,10 +80,10 @@ public enum ATLogDecoder {
 
     /// Control bytes as `\xNN`, so a garbage line prints safely in a terminal and in JSON.
     static func escaped<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        let hex = Array("0123456789ABCDEF")
         var s = ""
         for b in bytes.prefix(256) {
             if b >= 0x20 && b < 0x7F { s.unicodeScalars.append(Unicode.Scalar(b)) } else {
-                let hex = Array("0123456789ABCDEF")
                 s += "\\x\(hex[Int(b >> 4)])\(hex[Int(b & 0xF)])"
             }
         }

@@ -51,6 +51,17 @@ public enum IdentityParser {
         return nil
     }
 
+    /// BCD as the SIM stores it (EF_ICCID, 11.11 10.1.1): each pair of digits swapped, an odd
+    /// length padded with `F` first (`983351...` -> `893315...`).
+    public static func swapNibbles(_ s: String) -> String {
+        var chars = Array(s)
+        if chars.count % 2 == 1 { chars.append("F") }
+        var out = ""
+        var i = 0
+        while i + 1 < chars.count { out.append(chars[i + 1]); out.append(chars[i]); i += 2 }
+        return out
+    }
+
     /// Natural-order ICCID with the `F` pad removed. EF_ICCID is stored nibble-swapped; old
     /// Huawei firmware returns it raw (`"983351106111005079F8"` = 8933150116110005978): every
     /// ICCID starts with 89 (telecom industry identifier), so a leading `98` means swapped.
@@ -58,18 +69,7 @@ public enum IdentityParser {
         var t = raw.uppercased()
         // Hex digits occur: the F pad, and Chinese issuers' account digits (`898602F909...`).
         guard (18...22).contains(t.count), t.allSatisfy({ $0.isASCIIDigit || ("A"..."F").contains($0) }) else { return nil }
-        if t.hasPrefix("98") {
-            var swapped = ""
-            var chars = Array(t)
-            if chars.count % 2 == 1 { chars.append("F") }
-            var i = 0
-            while i + 1 < chars.count {
-                swapped.append(chars[i + 1])
-                swapped.append(chars[i])
-                i += 2
-            }
-            t = swapped
-        }
+        if t.hasPrefix("98") { t = swapNibbles(t) }
         while t.hasSuffix("F") { t.removeLast() }
         // 89 is the telecom MII (E.118); anything else is not an ICCID (ModemManager agrees).
         guard t.count >= 18, t.hasPrefix("89") else { return nil }

@@ -318,7 +318,7 @@ enum SIMLines {
         f.string("response", response)
         let fileID = crsmFileID(ctx.command)
         if fileID == 0x2FE2 || (fileID == nil && response.count == 20 && response.hasPrefix("98")),
-           let id = IdentityParser.normaliseICCID(response.hasPrefix("98") ? response : swapNibbles(response)) {
+           let id = IdentityParser.normaliseICCID(response.hasPrefix("98") ? response : IdentityParser.swapNibbles(response)) {
             f.string("iccid", id)
         }
         if fileID == 0x6F46, response.count >= 4 {
@@ -349,14 +349,6 @@ enum SIMLines {
         return out
     }
 
-    static func swapNibbles(_ s: String) -> String {
-        var chars = Array(s)
-        if chars.count % 2 == 1 { chars.append("F") }
-        var out = ""
-        var i = 0
-        while i + 1 < chars.count { out.append(chars[i + 1]); out.append(chars[i]); i += 2 }
-        return out
-    }
 
     /// The <fileid> of `AT+CRSM=<command>,<fileid>,...`.
     static func crsmFileID(_ command: String?) -> Int? {
