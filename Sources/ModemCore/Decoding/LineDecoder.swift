@@ -44,9 +44,6 @@ public struct ATDecodingContext: Sendable, Equatable {
         return after == nil || after == "?" || after == "=" || after == ";"
     }
 
-    /// The command is the test form (`AT+COPS=?`): answers list ranges and choices.
-    public var isTestCommand: Bool { command?.hasSuffix("=?") ?? false }
-
     /// A text parameter as the user should read it. UCS2 hex is decoded when the log
     /// switched to UCS2, or when it is unmistakable without that: every code unit in the
     /// Latin-1 or Cyrillic block (`004D0054...`, `0411...`), which no GSM-alphabet name,
