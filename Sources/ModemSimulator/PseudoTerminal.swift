@@ -77,11 +77,6 @@ struct PseudoTerminal {
         if target == slavePath { unlink(linkPath) }
     }
 
-    /// Drops what the master wrote that no reader has consumed yet (stale audio at call start).
-    func discardPendingOutput() {
-        tcflush(slaveFD, TCIFLUSH)
-    }
-
     /// Bytes written to the master that the reader of the slave has not read yet (FIONREAD).
     func unreadOutput() -> Int {
         var n: CInt = 0

@@ -206,8 +206,9 @@ extension SimulatedModem {
         callProgressURCs()
         if config.vendor == .simcom { sendURC("VOICE CALL: BEGIN", callRelated: true) }
         // The far end's own signal starts at the answer (a stream already carrying ringback
-        // goes on; the tone starts at phase 0). Ringback nobody read is stale now.
-        if audioStreaming { audioPort?.discardPendingOutput() }
+        // goes on; the tone starts at phase 0). Ringback nobody read is not flushed here: the
+        // gateway flushes its port when it opens it, and flushing a tty someone is reading
+        // races with that reader (epoll said readable, the read finds nothing).
         tone = ToneGenerator(audioSignal, sampleRate: audioRate)
         updateAudio()
     }
@@ -365,9 +366,8 @@ extension SimulatedModem {
             dtmfPlayer.sampleRate = audioRate
             tone = ToneGenerator(audioSignal, sampleRate: audioRate)
             ringback = RingbackGenerator(sampleRate: audioRate)
-            // Frames written while nobody listened are stale: a real modem's stream starts
-            // with the call.
-            audioPort?.discardPendingOutput()
+            // Nothing is written while no stream runs, and at most two early frames wait
+            // unread (sendFrame), so the stream starts with the call as a real modem's does.
             nextFrameDeadline = .now()
             audioTick(audioSerial)
         } else if !want && audioStreaming {
