@@ -38,6 +38,7 @@ let allTargets: [Target] = [
     .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
     .target(name: "MediaCore", swiftSettings: swift6),
     .target(name: "RoutingCore", swiftSettings: swift6),
+    .target(name: "SMSCore", swiftSettings: swift6),
 
     // Data.
     .target(name: "SimgateConfig", swiftSettings: swift6),
@@ -67,17 +68,20 @@ let allTargets: [Target] = [
     .systemLibrary(name: "CFuzzerDriver"),
     .executableTarget(name: "FuzzAT", dependencies: ["ModemCore", "CFuzzerDriver"], path: "Fuzz/FuzzAT", swiftSettings: swift6),
     .executableTarget(name: "FuzzSIP", dependencies: ["SIPCore", "CFuzzerDriver"], path: "Fuzz/FuzzSIP", swiftSettings: swift6),
+    .executableTarget(name: "FuzzSMS", dependencies: ["SMSCore", "CFuzzerDriver"], path: "Fuzz/FuzzSMS", swiftSettings: swift6),
 
     // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
     .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),
     .executableTarget(name: "SIPBench", dependencies: ["SIPCore"], path: "Benchmarks/SIPBench", swiftSettings: swift6),
     .executableTarget(name: "RoutingBench", dependencies: ["RoutingCore"], path: "Benchmarks/RoutingBench", swiftSettings: swift6),
+    .executableTarget(name: "SMSBench", dependencies: ["SMSCore"], path: "Benchmarks/SMSBench", swiftSettings: swift6),
 
     // Tests (Swift Testing only: CI reads the last line of `swift test`).
     .testTarget(name: "ModemCoreTests", dependencies: ["ModemCore"], swiftSettings: swift6),
     .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
     .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: swift6),
     .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore"], swiftSettings: swift6),
+    .testTarget(name: "SMSCoreTests", dependencies: ["SMSCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
     .testTarget(name: "SimgateConfigTests", dependencies: ["SimgateConfig"], swiftSettings: swift6),
     .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swift6),
     .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator"] + nio, swiftSettings: swift6),

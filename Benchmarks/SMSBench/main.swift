@@ -1,0 +1,1 @@
+print("SMSBench: not yet")
