@@ -28,18 +28,21 @@ public struct SMSStatusReport: Sendable, Hashable {
         let sent = try SMSTimestamp.decode(&reader, "TP-SCTS")
         let discharged = try SMSTimestamp.decode(&reader, "TP-DT")
         let status = DeliveryStatus(raw: try reader.octet("TP-ST"))
-        // TP-PI and what it announces are optional; where present they must be whole.
-        if reader.remaining > 0 {
-            let indicator = try reader.octet("TP-PI")
-            // Bit 7 set means another PI octet follows (extension), none of which is defined.
-            var extra = indicator
-            while extra & 0x80 != 0, reader.remaining > 0 { extra = try reader.octet("TP-PI extension") }
-            if indicator & 0x01 != 0 { _ = try reader.octet("TP-PID") }
-            let dcs = indicator & 0x02 != 0 ? DataCodingScheme(raw: try reader.octet("TP-DCS")) : .gsm7
-            if indicator & 0x04 != 0 { _ = try UserData.decode(&reader, hasHeader: first & 0x40 != 0, coding: dcs) }
-        }
+        // TP-PI and what it announces are optional and carry nothing this type keeps. SCs and
+        // modems append odd octets here (padding, a PI of FF); a report whose MR, RA and ST
+        // are whole is not thrown away for them.
+        if reader.remaining > 0 { _ = try? skipParameters(&reader, first: first) }
         return SMSStatusReport(smsc: smsc, messageReference: reference, recipient: recipient,
                                serviceCentreTime: sent, dischargeTime: discharged, status: status)
+    }
+
+    private static func skipParameters(_ reader: inout PDUReader, first: UInt8) throws(PDUError) {
+        let indicator = try reader.octet("TP-PI")
+        var extra = indicator
+        while extra & 0x80 != 0, reader.remaining > 0 { extra = try reader.octet("TP-PI extension") }
+        if indicator & 0x01 != 0 { _ = try reader.octet("TP-PID") }
+        let dcs = indicator & 0x02 != 0 ? DataCodingScheme(raw: try reader.octet("TP-DCS")) : .gsm7
+        if indicator & 0x04 != 0 { _ = try UserData.decode(&reader, hasHeader: first & 0x40 != 0, coding: dcs) }
     }
 
     /// The form an SC sends: no TP-PI, report qualifier 0 (a SUBMIT's report), no more messages.

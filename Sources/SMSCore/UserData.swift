@@ -63,7 +63,8 @@ struct UserData {
     }
 
     /// UDL then UD. Text goes out under GSM-7 or UCS2; 8-bit and compressed schemes send the
-    /// payload octets as they are.
+    /// payload octets as they are. One PDU holds 140 octets: what does not fit is cut (at a
+    /// whole UTF-16 unit); SMSSegmenter splits texts so that nothing is.
     static func encode(header: UserDataHeader?, text: String, payload: [UInt8], coding: DataCodingScheme) -> [UInt8] {
         let headerOctets = header.map { $0.encoded() } ?? []
         let alphabet = coding.isCompressed ? .eightBit : coding.alphabet

@@ -74,9 +74,9 @@ struct CodecTests {
         // With TP-PI = 07 (PID, DCS, UDL present) and two septets of text.
         let withPI = encoded.hex + "07" + "00" + "00" + "02" + "C834"
         #expect(try SMSPDU.decode(hex: withPI) == .statusReport(report))
-        // A TP-PI that announces a PID the PDU does not have is a truncated PDU.
-        let error = try #require(throws: PDUError.self) { try SMSPDU.decode(hex: encoded.hex + "01") }
-        #expect(error.octet == hexOctets(encoded.hex).count + 1)
+        // A TP-PI announcing fields that are not there, or a PI of FF: the report itself is whole and kept.
+        #expect(try SMSPDU.decode(hex: encoded.hex + "01") == .statusReport(report))
+        #expect(try SMSPDU.decode(hex: encoded.hex + "FF") == .statusReport(report))
     }
 
     @Test("the PDU without the SMSC field decodes the same TPDU")
