@@ -87,6 +87,8 @@ public final class SIPService: @unchecked Sendable {
     var stopped = false
     /// The call layer's entry for INVITEs to numbers (nil: 404, only the test extension is served).
     var bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
+    /// The SMS layer's entry for MESSAGE requests (PagerMode.swift; nil: 405).
+    var textMessageHandler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?
     private let persistence: AsyncStream<Registrar.Change>.Continuation
     private let persistTask: Task<Void, Never>
 

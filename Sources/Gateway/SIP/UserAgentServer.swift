@@ -30,6 +30,8 @@ extension SIPService {
             finish(leg, outcome: "remote-hangup", reason: "BYE from the far end")
         case .cancel:
             handleCancel(m, key: key)
+        case .message:
+            handleMessage(m, key: key)
         case .info, .update, .notify, .prack:
             guard let tag = toTag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else {
                 reply(m, key, 481)
