@@ -218,19 +218,24 @@ extension SimulatedModem {
     /// Ctrl-Z or ESC, are command lines again).
     func feedSMSPrompt(_ bytes: ArraySlice<UInt8>) -> Int {
         var consumed = 0
+        // With ATE1 the typed PDU comes back, before whatever answers it.
         var echoed: [UInt8] = []
-        defer { if settings.echo, !echoed.isEmpty { writeBytes(echoed) } }
+        func flushEcho() {
+            if settings.echo, !echoed.isEmpty { writeBytes(echoed) }
+            echoed.removeAll()
+        }
+        defer { flushEcho() }
         for byte in bytes {
             consumed += 1
             guard var prompt = smsPrompt else { return consumed - 1 }
             switch byte {
             case 0x1A:  // Ctrl-Z: send
-                if !echoed.isEmpty { writeBytes(echoed); echoed.removeAll() }
+                flushEcho()
                 smsPrompt = nil
                 finishSubmit(prompt)
                 return consumed
             case 0x1B:  // ESC: abandon, nothing is sent
-                if !echoed.isEmpty { writeBytes(echoed); echoed.removeAll() }
+                flushEcho()
                 smsPrompt = nil
                 sendFinal("OK")
                 releaseHeldSMSURCs()
