@@ -114,7 +114,8 @@ extension SimulatedModem {
 
         case ("+CNMI", .set):
             var values = [sms.cnmiMode, sms.mt, sms.bm, sms.ds, sms.bfr]
-            let allowed: [ClosedRange<Int>] = [0...2, 0...3, 0...3, 0...2, 0...1]
+            // Mode 3 (in-band in data mode) acts as 2 here: there is no data mode.
+            let allowed: [ClosedRange<Int>] = [0...3, 0...3, 0...3, 0...2, 0...1]
             guard args.count <= 5 else { return .cmsError(303) }
             for (i, a) in args.enumerated() where !a.isEmpty {
                 guard let v = Int(a), allowed[i].contains(v) else { return .cmsError(303) }
@@ -126,7 +127,7 @@ extension SimulatedModem {
         case ("+CNMI", .read):
             return .ok(["+CNMI: \(sms.cnmiMode),\(sms.mt),\(sms.bm),\(sms.ds),\(sms.bfr)"])
         case ("+CNMI", .test):
-            return .ok(["+CNMI: (0-2),(0-3),(0-3),(0-2),(0,1)"])
+            return .ok(["+CNMI: (0-3),(0-3),(0-3),(0-2),(0,1)"])
 
         case ("+CNMA", .action), ("+CNMA", .set):
             // PDU mode: n 0/1 RP-ACK, 2 RP-ERROR (27.005 §3.4.4); only while a +CMT/+CDS waits.

@@ -208,6 +208,10 @@ struct SMSTests {
                 #expect(port.read(until: "\",\(i)\r\n") == "\r\n+CMTI: \"SM\",\(i)\r\n")
             }
             #expect(port.command("AT+CPMS?") == "\r\n+CPMS: \"SM\",2,2,\"SM\",2,2,\"SM\",2,2\r\n\r\nOK\r\n")
+            #expect(try ControlClient.send("sms-pdu hw \(SMSVectors.submit)", socketPath: sock)
+                == "error an SMS-SUBMIT goes from the modem to the network, not to the modem")
+            #expect(try ControlClient.send("sms-pdu hw 07916163838428F9040B", socketPath: sock).hasPrefix("error not a PDU the network can deliver: octet "))
+            #expect(try ControlClient.send("sms-pdu hw", socketPath: sock).hasPrefix("error usage: sms-pdu"))
             try await sim.deliverSMS("hw", from: "+79161234567", text: "third")
             #expect(port.read(until: "\"SM\"\r\n") == "\r\n^SMMEMFULL: \"SM\"\r\n")
             port.pump(for: 0.2)
@@ -339,6 +343,39 @@ struct SMSTests {
             #expect(port.command("AT+CNMA") == "\r\nOK\r\n")
             #expect(try await sim.smsStorage("gn").memories[0].used == 0)   // direct: never stored
             #expect(try await sim.smsStorage("gn").waitingInNetwork.isEmpty)
+        }
+    }
+
+    @Test("during a call: a 3-part SMS arrives, is read and deleted, one is sent; the audio stream keeps its pace")
+    func smsDuringCall() async throws {
+        try await Fixture.withSimulator([Fixture.modem("hw", .huawei)]) { sim, _ in
+            let port = try await Fixture.openAT(sim, "hw")
+            let audio = try PortClient(path: try await sim.portPaths("hw").audio)
+            _ = port.command("AT+CNMI=2,1,0,2,0")
+            try await sim.ringIn("hw", from: "+79161234567")
+            _ = port.command("ATA", final: "^CONN:1,0\r\n")
+            #expect(port.command("AT^DDSETEX=2") == "\r\nOK\r\n")
+            audio.pump(for: 0.3)
+            _ = audio.take()
+            let before = try await sim.status("hw")
+            let start = Date()
+
+            let text = String(repeating: "Ваш код 4856. ", count: 12)
+            try await sim.deliverSMS("hw", from: "Bank", text: text)
+            #expect(port.read(until: "\",2\r\n").components(separatedBy: "+CMTI:").count == 4)
+            for i in 0..<3 { #expect(port.command("AT+CMGR=\(i)").hasPrefix("\r\n+CMGR: 0,,")) }
+            #expect(port.command("AT+CMGD=0,4") == "\r\nOK\r\n")
+            #expect(port.command("AT+CMGS=24\r\(SMSVectors.submit)\u{1A}") == "\r\n> \r\n+CMGS: 0\r\n\r\nOK\r\n")
+
+            // One second of audio after the SMS work began: 50 frames of 320 bytes, none dropped.
+            let second = audio.read(count: 50 * 320, timeout: 3)
+            let elapsed = Date().timeIntervalSince(start)
+            #expect(second.count == 16000)
+            #expect(elapsed < 1.3)
+            let after = try await sim.status("hw")
+            #expect(after.audioFramesDropped == before.audioFramesDropped)
+            #expect(after.call?.state == "active")
+            #expect(after.call?.audio == true)
         }
     }
 
