@@ -246,7 +246,7 @@ enum ControlCommands {
         ("sms", SMSControlCommand.usage),
         ("sms-pdu", "sms-pdu <name> <hex SMS-DELIVER or SMS-STATUS-REPORT, SMSC field first>"),
         ("sms-sent", "sms-sent <name>"),
-        ("sms-fail", "sms-fail <name> <+CMS ERROR code> [<count, default 1; 0 clears>]"),
+        ("sms-fail", "sms-fail <name> <+CMS ERROR code> [<count: default 1, 0 clears>]"),
         ("sms-storage", "sms-storage <name>"),
     ]
 
