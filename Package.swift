@@ -56,7 +56,7 @@ let allTargets: [Target] = [
         ] + nio,
         swiftSettings: swift6
     ),
-    .target(name: "ModemSimulator", dependencies: nio + [logging], swiftSettings: swift6),
+    .target(name: "ModemSimulator", dependencies: ["SMSCore", logging] + nio, swiftSettings: swift6),
     .target(name: "SimgateCLI", dependencies: ["ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", argumentParser], swiftSettings: swift6),
 
     // Programs.
@@ -84,7 +84,7 @@ let allTargets: [Target] = [
     .testTarget(name: "SMSCoreTests", dependencies: ["SMSCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
     .testTarget(name: "SimgateConfigTests", dependencies: ["SimgateConfig"], swiftSettings: swift6),
     .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swift6),
-    .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator"] + nio, swiftSettings: swift6),
+    .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator", "SMSCore"] + nio, swiftSettings: swift6),
     .testTarget(
         name: "GatewayTests",
         dependencies: ["Gateway", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel"] + nio,

@@ -14,6 +14,11 @@ enum CommandOutcome {
     case unsupported
     /// A final result other than OK/ERROR (`NO CARRIER` for a refused dial).
     case final(String)
+    /// `+CMS ERROR: <n>` (27.005 §3.2.5). Numeric whatever AT+CMEE says: 27.005 defines only
+    /// the codes, and gateways (ModemManager, chan_dongle) match on them.
+    case cmsError(Int)
+    /// AT+CMGS=<n>: no final result yet; the modem prints `> ` and reads a PDU.
+    case smsPrompt(tpduLength: Int)
 }
 
 extension SimulatedModem {
@@ -26,7 +31,7 @@ extension SimulatedModem {
             sendFinal("ERROR")
         case .success(let commands):
             var info: [String] = []
-            var final = "OK"
+            var final: String? = "OK"
             loop: for command in commands {
                 switch execute(command) {
                 case .ok(let lines): info += lines
@@ -37,6 +42,12 @@ extension SimulatedModem {
                     afterReply.removeAll()
                     break loop
                 case .final(let text): final = text; break loop
+                case .cmsError(let code): final = "+CMS ERROR: \(code)"; afterReply.removeAll(); break loop
+                case .smsPrompt(let length):
+                    // The rest of the line is not executed: what follows the prompt is a PDU.
+                    final = nil
+                    smsPrompt = SMSPrompt(tpduLength: length)
+                    break loop
                 }
             }
             var out = ""
@@ -44,7 +55,8 @@ extension SimulatedModem {
             // ^RSSI:15 before E1550 (Tests/Fixtures/transcripts/huawei-e1550-outgoing-call.txt).
             if config.quirks.urcInsideResponse, !info.isEmpty, let urc = signalURC { out += "\r\n\(urc)\r\n" }
             for l in info { out += "\r\n\(l)\r\n" }
-            out += "\r\n\(final)\r\n"
+            // The prompt is CR LF '>' space with no line end (27.005 §3.5.1, at-dialects §1.5).
+            out += final.map { "\r\n\($0)\r\n" } ?? "\r\n> "
             write(out)
         }
         let work = afterReply
@@ -80,6 +92,7 @@ extension SimulatedModem {
         let vendor = config.vendor
         let id = config.identity
         let args = cmd.arguments
+        if let outcome = executeSMS(cmd) { return outcome }
         switch (cmd.name, cmd.form) {
         // MARK: V.250 basic commands
         case ("E", _):
@@ -428,15 +441,10 @@ extension SimulatedModem {
             return .ok([])
 
         // MARK: Settings gateways send at init that the simulator only acknowledges
-        case ("+CMGF", .set), ("+CNMI", .set), ("+CSSN", .set), ("+CCWA", .set), ("+COLP", .set),
-             ("+CVHU", .set), ("+CSMS", .set), ("+VTD", .set), ("+CMGD", .set), ("+CGDCONT", .set):
+        case ("+CSSN", .set), ("+CCWA", .set), ("+COLP", .set), ("+CVHU", .set), ("+VTD", .set), ("+CGDCONT", .set):
             return .ok([])
         case ("+CSCA", .read):
-            return .ok(["+CSCA: \"+70000000001\",145"])
-        case ("+CPMS", .set):
-            return .ok(["+CPMS: 0,50,0,50,0,50"])
-        case ("+CPMS", .read):
-            return .ok(["+CPMS: \"SM\",0,50,\"SM\",0,50,\"SM\",0,50"])
+            return .ok(["+CSCA: \"\(Self.serviceCentre.number)\",145"])
         case ("+CUSD", .set):
             // No USSD service in the simulated network: +CUSD: 4 (operation not supported).
             if args.first == "1", args.count >= 2 {

@@ -200,4 +200,39 @@ public final class ModemSimulator: Sendable {
     }
 
     public func resetReceivedAudio(_ name: String) async throws { try await run { try $0.modem(name).analyzer.reset() } }
+
+    // MARK: SMS (the same operations as the `sms…` control commands)
+
+    /// The network delivers `text` from `from` (number or alphanumeric sender), split into
+    /// parts as a real network would (GSM 7-bit or UCS2 by content), with optional part faults.
+    @discardableResult
+    public func deliverSMS(_ name: String, from: String, text: String, faults: SMSPartFaults = SMSPartFaults()) async throws -> SMSDeliveryReceipt {
+        try await run { try $0.modem(name).deliverText(from: from, text: text, faults: faults) }
+    }
+
+    /// The network delivers a raw SMS-DELIVER or SMS-STATUS-REPORT (hex, SMSC field first).
+    public func deliverSMSPDU(_ name: String, hex: String) async throws {
+        try await run { try $0.modem(name).deliverPDU(hex: hex) }
+    }
+
+    /// Every PDU the modem received with AT+CMGS, decoded, oldest first.
+    public func sentSMS(_ name: String) async throws -> [SentSMS] { try await run { try $0.modem(name).smsSent } }
+
+    /// Polls until at least `count` PDUs were sent (or `timeout` seconds pass); returns them either way.
+    public func waitForSentSMS(_ name: String, count: Int, timeout: Double) async throws -> [SentSMS] {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while true {
+            let sent = try await sentSMS(name)
+            if sent.count >= count || ContinuousClock.now >= deadline { return sent }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// The next `count` AT+CMGS sends answer `+CMS ERROR: <cmsError>` (0 clears).
+    public func failSMS(_ name: String, cmsError: Int, count: Int = 1) async throws {
+        try await run { try $0.modem(name).failNextSends(code: cmsError, count: count) }
+    }
+
+    /// What the modem's memories hold, and what the network still holds for it.
+    public func smsStorage(_ name: String) async throws -> SMSStorageStatus { try await run { try $0.modem(name).smsStorageStatus() } }
 }

@@ -36,6 +36,8 @@ struct ModemSettings {
     var urcPort = "usbat"
     /// SIMCom AT+CPCMFRM=1: USB PCM at 16 kHz (640-byte frames) instead of 8 kHz (§4.2).
     var widebandPCM = false
+    /// +CNMI, +CSMS, +CPMS (SimulatedSMS.swift).
+    var sms = SMSSettings()
 }
 
 final class SimulatedModem {
@@ -68,7 +70,9 @@ final class SimulatedModem {
     var callees: [CalleeRule]
 
     // Faults.
-    var hung = false
+    var hung = false {
+        didSet { if oldValue && !hung { flushNetworkQueue(announceFull: false) } }
+    }
     var booting = false
 
     // Calls and audio.
@@ -107,6 +111,27 @@ final class SimulatedModem {
     /// Replay mode: the AT port plays this transcript instead of running the interpreter.
     var replay: ReplayPlayer?
 
+    // SMS (SimulatedSMS.swift). The memories belong to the SIM and the modem, so they survive
+    // resets and replugs; only the settings go back to their defaults.
+    var smsMemories: [String: SMSStorage]
+    /// Set between `> ` and Ctrl-Z/ESC: the AT port is collecting a PDU, not command lines.
+    var smsPrompt: SMSPrompt?
+    /// What the network holds for the modem, oldest first.
+    var smsNetworkQueue: [NetworkSMS] = []
+    /// A +CMT/+CDS delivered with +CSMS=1 that AT+CNMA has not acknowledged yet.
+    var awaitingAcknowledgement: NetworkSMS?
+    var acknowledgementSerial = 0
+    /// SMS URCs held back while the prompt is open.
+    var heldSMSURCs: [String] = []
+    /// Every PDU AT+CMGS received, oldest first.
+    var smsSent: [SentSMS] = []
+    /// `sms-fail`: the next `count` sends answer `+CMS ERROR: <code>`.
+    var smsFailures: (code: Int, count: Int)?
+    /// TP-MR the modem gives the next SUBMIT (0...255, wrapping).
+    var messageReference = 0
+    /// The network's reference for the next concatenated message it delivers.
+    var concatenationReference = 0
+
     init(config: ModemConfig, linkDirectory: String, loop: any EventLoop, logger: Logger) {
         self.config = config
         self.dialect = VendorDialect(vendor: config.vendor)
@@ -122,6 +147,9 @@ final class SimulatedModem {
         self.callees = config.callees
         self.tone = ToneGenerator(config.audio)
         self.audioSignal = config.audio
+        self.smsMemories = Dictionary(uniqueKeysWithValues: Self.smsMemoryNames.map {
+            ($0, SMSStorage(name: $0, capacity: config.smsCapacity, firstIndex: VendorDialect(vendor: config.vendor).smsFirstIndex))
+        })
         self.frameBuffer.reserveCapacity(2 * AudioFormat.samplesPerFrame(at: AudioFormat.widebandRate))
         // `validate()` has read the file already; a transcript given in-process wins.
         if let t = config.replayTranscript ?? config.replay.flatMap({ try? ReplayTranscript.load(path: $0) }) {
@@ -221,6 +249,20 @@ final class SimulatedModem {
         if announce {
             for line in dialect.bootURCs(sim: sim.state) { sendURC(line) }
         }
+        smsPrompt = nil
+        heldSMSURCs.removeAll()
+        if let unacked = awaitingAcknowledgement {
+            smsNetworkQueue.insert(unacked, at: 0)
+            awaitingAcknowledgement = nil
+        }
+        // Back on the network: the service centre delivers what it held (stored silently, as
+        // +CNMI is 0,0,0,0,0 again).
+        flushNetworkQueue(announceFull: false)
+    }
+
+    var sms: SMSSettings {
+        get { settings.sms }
+        set { settings.sms = newValue }
     }
 
     /// AT+CFUN=1,1 or `reboot`: silent for `rebootSeconds`, then the boot banner.
@@ -246,16 +288,27 @@ final class SimulatedModem {
         case .at:
             // A hung or rebooting modem reads and drops everything.
             if hung || booting { return }
-            let events = buffer.withUnsafeReadableBytes { reader.feed($0) }
             if replay != nil {
+                let events = buffer.withUnsafeReadableBytes { reader.feed($0) }
                 for case .line(let line) in events { handleReplayCommand(line) }
                 return
             }
-            for event in events {
-                switch event {
-                case .line(let line): handleCommandLine(line)
-                case .overflow: sendFinal("ERROR")
+            // After AT+CMGS=<n> the bytes up to Ctrl-Z/ESC are a PDU, so lines are cut at each
+            // CR and the prompt takes over as soon as a line opens it.
+            var rest = ArraySlice(buffer.readableBytesView)
+            while !rest.isEmpty {
+                if smsPrompt != nil {
+                    rest = rest.dropFirst(feedSMSPrompt(rest))
+                    continue
                 }
+                let end = rest.firstIndex(of: 0x0D).map { $0 + 1 } ?? rest.endIndex
+                for event in reader.feed(rest[..<end]) {
+                    switch event {
+                    case .line(let line): handleCommandLine(line)
+                    case .overflow: sendFinal("ERROR")
+                    }
+                }
+                rest = rest[end...]
                 if hung || booting { return }
             }
         }
@@ -330,6 +383,8 @@ final class SimulatedModem {
 
     /// Emits +CREG/+CGREG/+CEREG URCs if the registration changed and they are enabled.
     func refreshRegistration() {
+        // Registered again (PIN entered, radio on, SIM back): the network delivers what it held.
+        defer { flushNetworkQueue(announceFull: false) }
         let reg = effectiveRegistration
         guard reg.stat != reportedStat else { return }
         reportedStat = reg.stat

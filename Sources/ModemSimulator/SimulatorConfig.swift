@@ -172,16 +172,22 @@ public struct ModemConfig: Codable, Sendable, Equatable {
     public var replay: String?
     /// Replay mode in-process: a parsed transcript; wins over `replay`. Not part of the JSON.
     public var replayTranscript: ReplayTranscript?
+    /// Messages each memory ("SM", "ME") holds; a message arriving while it is full waits in
+    /// the network until the gateway deletes one.
+    public var smsCapacity: Int
+    /// Seconds between an accepted AT+CMGS that asked for a report and its SMS-STATUS-REPORT.
+    public var smsReportDelay: Double
 
     public init(name: String, vendor: Vendor, model: String? = nil, identity: ModemIdentity,
                 network: NetworkConfig, signal: Int = 20, pin: String? = nil, puk: String = "12345678",
                 rebootSeconds: Double = 2, ringInterval: Double = 3, audio: AudioSignal = .defaultTone,
                 callees: [CalleeRule] = [], quirks: ModemQuirks = ModemQuirks(), replay: String? = nil,
-                replayTranscript: ReplayTranscript? = nil) {
+                replayTranscript: ReplayTranscript? = nil, smsCapacity: Int = 30, smsReportDelay: Double = 1) {
         self.name = name; self.vendor = vendor; self.model = model; self.identity = identity
         self.network = network; self.signal = signal; self.pin = pin; self.puk = puk
         self.rebootSeconds = rebootSeconds; self.ringInterval = ringInterval; self.audio = audio
         self.callees = callees; self.quirks = quirks; self.replay = replay; self.replayTranscript = replayTranscript
+        self.smsCapacity = smsCapacity; self.smsReportDelay = smsReportDelay
     }
 
     /// A modem that only replays `transcript`: identity and network are placeholders (the
@@ -194,7 +200,7 @@ public struct ModemConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case name, vendor, model, identity, network, signal, pin, puk, rebootSeconds, ringInterval, audio, callees
-        case quirks, replay
+        case quirks, replay, smsCapacity, smsReportDelay
     }
 
     public init(from decoder: any Decoder) throws {
@@ -214,6 +220,8 @@ public struct ModemConfig: Codable, Sendable, Equatable {
         quirks = try c.decodeIfPresent(ModemQuirks.self, forKey: .quirks) ?? ModemQuirks()
         replay = try c.decodeIfPresent(String.self, forKey: .replay)
         replayTranscript = nil
+        smsCapacity = try c.decodeIfPresent(Int.self, forKey: .smsCapacity) ?? 30
+        smsReportDelay = try c.decodeIfPresent(Double.self, forKey: .smsReportDelay) ?? 1
     }
 
     /// The model string AT+CGMM reports.
@@ -305,6 +313,9 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
                     throw ConfigError(field: "\(at).replay", reason: "\(error)")
                 }
             }
+            // 255: the highest index a +CMTI of a one-octet SIM record number can name.
+            try Self.check((1...255).contains(m.smsCapacity), "\(at).smsCapacity", "must be 1...255")
+            try Self.check(m.smsReportDelay >= 0 && m.smsReportDelay <= 3600, "\(at).smsReportDelay", "must be 0...3600")
             for (j, rule) in m.callees.enumerated() {
                 try Self.check(!rule.pattern.isEmpty, "\(at).callees[\(j)].pattern", "must not be empty")
             }

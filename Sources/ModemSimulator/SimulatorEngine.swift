@@ -147,6 +147,23 @@ final class SimulatorEngine {
                 try m.remoteHangup()
             case "continue":
                 try m.continueReplay()
+            case "sms":
+                let command = try SMSControlCommand.parse(line)
+                return reply(ok: try json(m.deliverText(from: command.from, text: command.text, faults: command.faults)))
+            case "sms-pdu":
+                guard rest.count == 1 else { throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))") }
+                try m.deliverPDU(hex: rest[0])
+            case "sms-sent":
+                guard rest.isEmpty else { throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))") }
+                return reply(ok: try json(m.smsSent))
+            case "sms-fail":
+                guard rest.count == 1 || rest.count == 2, let code = Int(rest[0]), let count = Int(rest.count == 2 ? rest[1] : "1") else {
+                    throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))")
+                }
+                try m.failNextSends(code: code, count: count)
+            case "sms-storage":
+                guard rest.isEmpty else { throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))") }
+                return reply(ok: try json(m.smsStorageStatus()))
             case "dtmf":
                 guard rest.count == 1 || (rest.count == 2 && ["inband", "urc"].contains(rest[1])) else {
                     throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))")
@@ -226,6 +243,11 @@ enum ControlCommands {
         ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>] [noringback]"),
         ("received", "received <name> [reset]"),
         ("continue", "continue <name>  (resume a replay at !pause)"),
+        ("sms", SMSControlCommand.usage),
+        ("sms-pdu", "sms-pdu <name> <hex SMS-DELIVER or SMS-STATUS-REPORT, SMSC field first>"),
+        ("sms-sent", "sms-sent <name>"),
+        ("sms-fail", "sms-fail <name> <+CMS ERROR code> [<count: default 1, 0 clears>]"),
+        ("sms-storage", "sms-storage <name>"),
     ]
 
     static var help: String { all.map(\.1).joined(separator: "; ") }

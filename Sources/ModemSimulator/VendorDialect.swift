@@ -50,6 +50,16 @@ struct VendorDialect {
     /// (`+CREG: 2,1,8BE3,2BAF`, §2.6); the others quote them and add AcT (§5.3).
     var quotesLocation: Bool { vendor != .huawei }
 
+    /// The first index of a message memory: Huawei numbers slots from 0 (gammu's
+    /// F_SMS_LOCATION_0, gsmphones.c; HUAWEI MG323 manual), the others from 1 (27.005 examples).
+    var smsFirstIndex: Int { vendor == .huawei ? 0 : 1 }
+
+    /// The URC for a message that found the memory full: Huawei `^SMMEMFULL: "SM"` (HUAWEI
+    /// MU509 spec §6.21, sms-ussd.md §4.3); the others say nothing.
+    func smsMemoryFullURC(_ memory: String) -> String? {
+        vendor == .huawei ? "^SMMEMFULL: \"\(memory)\"" : nil
+    }
+
     /// Lines the modem prints when its AT interface comes up after power-on or reset.
     func bootURCs(sim: SIMCard.State) -> [String] {
         let cpin: String = switch sim {

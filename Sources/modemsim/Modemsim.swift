@@ -153,7 +153,9 @@ struct Ctl: ParsableCommand {
         discussion: "Commands: list; status <name>; signal <name> <rssi>; register <name> home|roaming|searching|denied|none; "
             + "operator <name> <mccmnc> <long name>; sim <name> remove|insert; hang <name> on|off; garbage <name> <bytes>; "
             + "unplug <name>; replug <name> [<link name>]; reboot <name>; call <name> <caller|withheld> [<abandon s>]; "
-            + "hangup <name>; callee <name> <number|prefix*> answer|busy|noanswer|congestion [seconds]; received <name> [reset]"
+            + "hangup <name>; callee <name> <number|prefix*> answer|busy|noanswer|congestion [seconds]; received <name> [reset]; "
+            + "sms <name> [--order 3,1,2] [--duplicate N] [--drop N] <from> <text>; sms-pdu <name> <hex>; sms-sent <name>; "
+            + "sms-fail <name> <code> [<count>]; sms-storage <name>"
     )
 
     @Option(help: "Control socket of the running simulator.")

@@ -43,6 +43,22 @@ struct ConfigTests {
         }
     }
 
+    @Test("smsCapacity and smsReportDelay: defaults 30 and 1 s, read from JSON, out of range names the field")
+    func smsSettings() throws {
+        let json = #"{"linkDirectory":"/tmp/x","modems":[{"name":"a","vendor":"huawei","identity":{"imei":"354099000000012","imsi":"250010000000001","iccid":"8970100000000000012"},"network":{"mccmnc":"25001","longName":"MTS"}}]}"#
+        let defaults = try SimulatorConfig.load(json: Data(json.utf8)).modems[0]
+        #expect(defaults.smsCapacity == 30)
+        #expect(defaults.smsReportDelay == 1)
+        let set = json.replacingOccurrences(of: #""name":"a","#, with: #""name":"a","smsCapacity":5,"smsReportDelay":0.5,"#)
+        let m = try SimulatorConfig.load(json: Data(set.utf8)).modems[0]
+        #expect(m.smsCapacity == 5)
+        #expect(m.smsReportDelay == 0.5)
+        let zero = json.replacingOccurrences(of: #""name":"a","#, with: #""name":"a","smsCapacity":0,"#)
+        #expect(throws: ConfigError(field: "modems[0].smsCapacity", reason: "must be 1...255")) {
+            try SimulatorConfig.load(json: Data(zero.utf8))
+        }
+    }
+
     @Test("duplicate names and out-of-range signal are rejected")
     func duplicatesAndSignal() {
         let a = Fixture.modem("m1", .huawei)
