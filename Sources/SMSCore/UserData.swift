@@ -38,6 +38,11 @@ struct UserData {
             guard headerUnits <= udl else {
                 throw PDUError(octet: udStart, reason: "UDH length \(udhl) leaves no room in TP-UDL \(udl)")
             }
+            // Even where a long UCS2 TP-UDL is tolerated, the header must fit in the 140
+            // octets TP-UD has (found by FuzzSMS: a 188-octet UDH under UDL 255).
+            guard headerOctets <= maximumOctets else {
+                throw PDUError(octet: udStart, reason: "UDH of \(headerOctets) octets exceeds the \(maximumOctets) octets of user data")
+            }
             _ = try reader.take(udhl, "the UDH")
             header = try UserDataHeader.decode(reader.octets[udStart..<(udStart + headerOctets)], base: udStart)
         } else if hasHeader {
@@ -64,7 +69,8 @@ struct UserData {
 
     /// UDL then UD. Text goes out under GSM-7 or UCS2; 8-bit and compressed schemes send the
     /// payload octets as they are. One PDU holds 140 octets: what does not fit is cut (at a
-    /// whole UTF-16 unit); SMSSegmenter splits texts so that nothing is.
+    /// whole UTF-16 unit); SMSSegmenter splits texts so that nothing is. A header that is itself
+    /// longer than a PDU (only a caller can build one) never traps: the UDL is capped at 255.
     static func encode(header: UserDataHeader?, text: String, payload: [UInt8], coding: DataCodingScheme) -> [UInt8] {
         let headerOctets = header.map { $0.encoded() } ?? []
         let alphabet = coding.isCompressed ? .eightBit : coding.alphabet
@@ -72,14 +78,14 @@ struct UserData {
         case .gsm7:
             let headerSeptets = (headerOctets.count * 8 + 6) / 7
             let fill = headerSeptets * 7 - headerOctets.count * 8
-            let septets = Array(GSM7.septetsReplacingUnknown(text).prefix(maximumSeptets - headerSeptets))
-            return [UInt8(headerSeptets + septets.count)] + headerOctets + GSM7.pack(septets, fillBits: fill)
+            let septets = Array(GSM7.septetsReplacingUnknown(text).prefix(max(0, maximumSeptets - headerSeptets)))
+            return [UInt8(min(255, headerSeptets + septets.count))] + headerOctets + GSM7.pack(septets, fillBits: fill)
         case .ucs2:
-            let body = Array(UCS2.encode(text).prefix((maximumOctets - headerOctets.count) & ~1))
-            return [UInt8(headerOctets.count + body.count)] + headerOctets + body
+            let body = Array(UCS2.encode(text).prefix(max(0, maximumOctets - headerOctets.count) & ~1))
+            return [UInt8(min(255, headerOctets.count + body.count))] + headerOctets + body
         case .eightBit:
-            let body = Array(payload.prefix(maximumOctets - headerOctets.count))
-            return [UInt8(headerOctets.count + body.count)] + headerOctets + body
+            let body = Array(payload.prefix(max(0, maximumOctets - headerOctets.count)))
+            return [UInt8(min(255, headerOctets.count + body.count))] + headerOctets + body
         }
     }
 }

@@ -76,14 +76,17 @@ public struct UserDataHeader: Sendable, Hashable {
         return nil
     }
 
-    /// UDHL then the elements.
+    /// UDHL then the elements. The length octets cannot say more than 255: longer data (only
+    /// a caller can build it) is cut there rather than trapping.
     public func encoded() -> [UInt8] {
         var body: [UInt8] = []
         for element in elements {
+            let data = element.data.prefix(255)
             body.append(element.identifier)
-            body.append(UInt8(element.data.count))
-            body += element.data
+            body.append(UInt8(data.count))
+            body += data
         }
+        if body.count > 255 { body.removeLast(body.count - 255) }
         return [UInt8(body.count)] + body
     }
 
