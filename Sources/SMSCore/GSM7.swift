@@ -59,10 +59,15 @@ public enum GSM7 {
     /// The septets of `text` (extension characters as escape + code), nil if a character is
     /// not in the tables (then the text needs UCS2).
     public static func septets(_ text: String) -> [UInt8]? {
+        septets(text, unknown: nil)
+    }
+
+    /// `unknown` stands in for a character the tables lack; nil: give up (return nil).
+    static func septets(_ text: String, unknown: Int16?) -> [UInt8]? {
         var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
-            guard let code = code(scalar) else { return nil }
+            guard let code = code(scalar) ?? unknown else { return nil }
             if code > 0xFF {
                 result.append(escape)
                 result.append(UInt8(code & 0x7F))
@@ -141,17 +146,6 @@ extension GSM7 {
     /// For fields that must be GSM-7 whatever they hold (an alphanumeric sender, a text put
     /// under a GSM-7 DCS): a character the tables lack becomes "?".
     static func septetsReplacingUnknown(_ text: String) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            let code = code(scalar) ?? 0x3F
-            if code > 0xFF {
-                result.append(escape)
-                result.append(UInt8(code & 0x7F))
-            } else {
-                result.append(UInt8(code))
-            }
-        }
-        return result
+        septets(text, unknown: 0x3F) ?? []
     }
 }
