@@ -258,7 +258,7 @@ extension SimulatedModem {
     func finishSubmit(_ prompt: SMSPrompt) {
         defer { releaseHeldSMSURCs() }
         let text = String(decoding: prompt.hex, as: UTF8.self)
-        guard !prompt.overflowed, let octets = Self.octets(hex: text), let smscLength = octets.first,
+        guard !prompt.overflowed, let octets = try? HexText.octets(text), let smscLength = octets.first,
               octets.count - 1 - Int(smscLength) == prompt.tpduLength,
               case .submit(let submit)? = try? SMSPDU.decode(octets: octets, includesSMSC: true)
         else {
@@ -300,29 +300,6 @@ extension SimulatedModem {
                     serviceCentreTime: submitted, dischargeTime: Self.smsNow(), status: DeliveryStatus(raw: 0))
                 self.networkDelivers(report.encoded(), kind: .statusReport, messageClass: nil)
             }
-        }
-    }
-
-    static func octets(hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard !chars.isEmpty, chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = hexValue(chars[i]), let lo = hexValue(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x41...0x46: c - 0x41 + 10
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
         }
     }
 

@@ -36,10 +36,10 @@ struct PDUReader {
 }
 
 /// Hex text as modems print PDUs: two digits per octet, either case.
-enum HexText {
+public enum HexText {
     private static let digits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
-    static func octets(_ hex: String) throws(PDUError) -> [UInt8] {
+    public static func octets(_ hex: String) throws(PDUError) -> [UInt8] {
         var utf8 = Array(hex.utf8)
         // A PDU line copied from a log often keeps its line end; that is not a malformed PDU.
         while let last = utf8.last, last == 0x20 || last == 0x0D || last == 0x0A || last == 0x09 { utf8.removeLast() }
@@ -68,7 +68,7 @@ enum HexText {
         return result
     }
 
-    static func string(_ octets: [UInt8]) -> String {
+    public static func string(_ octets: [UInt8]) -> String {
         var utf8: [UInt8] = []
         utf8.reserveCapacity(octets.count * 2)
         for octet in octets {
