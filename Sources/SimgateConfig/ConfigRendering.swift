@@ -73,6 +73,7 @@ extension GatewayConfig {
         }
 
         inbound.render(into: &w)
+        sms.render(into: &w)
         return w.text
     }
 
@@ -162,6 +163,7 @@ extension RoutingConfig {
             w.string("name", t.name)
             t.prices.render(into: &w)
             w.integer("billing_increment", t.billingIncrementSeconds)
+            w.decimal("sms_price", t.smsPrice)
         }
     }
 }
@@ -193,6 +195,10 @@ extension SIMConfig {
         w.integer("max_call_seconds", maxCallSeconds)
         w.integer("max_concurrent", maxConcurrentCalls)
         if let groups { w.strings("groups", groups) }
+        w.integer("sms_per_day", smsPerDay)
+        w.integer("sms_per_month", smsPerMonth)
+        if let smsMinIntervalSeconds { w.number("sms_min_interval", smsMinIntervalSeconds) }
+        w.decimal("sms_price", smsPrice)
     }
 }
 

@@ -27,6 +27,8 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var groups: [CallerGroupConfig] = []
     /// `[[webhook]]`, `[[ring_group]]`, `[[queue]]`, `[[inbound]]` (InboundConfig.swift).
     public var inbound = InboundConfig()
+    /// `[sms]` (SMSConfig.swift): always present, defaults when the section is absent.
+    public var sms = SMSConfig()
 
     /// Config files are small; refusing anything larger keeps a wrong path (a log, a disk
     /// image) from being read into memory.
@@ -105,6 +107,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         let groupReaders = (r.tableArray("group") ?? []).enumerated().map { TableReader($1, path: "group[\($0)]", diagnostics: d) }
         groups = groupReaders.compactMap(CallerGroupConfig.decode(reading:))
         inbound = InboundConfig(root: r)
+        sms = r.table("sms").map { SMSConfig(reading: TableReader($0, path: "sms", diagnostics: d)) } ?? SMSConfig()
         r.finish()
         Self.checkModemsAreDistinct(readers)
         Self.checkRouting(routing: routing, sims: simReaders, groups: groupReaders)
@@ -113,6 +116,15 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         for reader in readers {
             if let u = reader.table["inbound_user"]?.stringValue, SIPUserConfig.isValidName(u), !names.contains(u) {
                 reader.report("inbound_user", "no [[user]] named \"\(u)\"")
+            }
+        }
+        // An SMS forwarded to nobody would be stored but never seen on a phone.
+        if let smsTable = r.table("sms"), let targets = smsTable["deliver_to"]?.arrayValue {
+            let reader = TableReader(smsTable, path: "sms", diagnostics: d)
+            for (i, item) in targets.enumerated() {
+                if let u = item.stringValue, SIPUserConfig.isValidName(u), !names.contains(u) {
+                    d.report(line: item.position.line, key: reader.keyPath("deliver_to") + "[\(i)]", "no [[user]] named \"\(u)\"")
+                }
             }
         }
         if let sipTable = r.table("sip"), let u = sipTable["default_inbound_user"]?.stringValue, SIPUserConfig.isValidName(u), !names.contains(u) {

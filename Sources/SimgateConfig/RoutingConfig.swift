@@ -206,20 +206,24 @@ public struct TariffConfig: Sendable, Equatable {
     public var name: String
     public var prices: PriceList
     public var billingIncrementSeconds: Int?
+    /// Price of one SMS part on this tariff (`sms_price`); nil: unknown, ranked after known prices.
+    public var smsPrice: Decimal?
 
-    public init(name: String, prices: PriceList = PriceList(), billingIncrementSeconds: Int? = nil) {
+    public init(name: String, prices: PriceList = PriceList(), billingIncrementSeconds: Int? = nil, smsPrice: Decimal? = nil) {
         self.name = name
         self.prices = prices
         self.billingIncrementSeconds = billingIncrementSeconds
+        self.smsPrice = smsPrice
     }
 
     static func decode(reading r: TableReader) -> TariffConfig? {
         let name = r.string("name", required: true, validate: Validate.nonEmpty)
         let prices = PriceList.read(r)
         let increment = r.integer("billing_increment", in: SIMConfig.billingIncrementRange).map(Int.init)
+        let smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
         r.finish()
         guard let name else { return nil }
-        return TariffConfig(name: name, prices: prices, billingIncrementSeconds: increment)
+        return TariffConfig(name: name, prices: prices, billingIncrementSeconds: increment, smsPrice: smsPrice)
     }
 }
 

@@ -12,6 +12,12 @@
 //     max_call_seconds = 1800
 //     max_concurrent = 1
 //     groups = ["drivers"]                # caller groups allowed on this SIM (default: all)
+//     sms_per_day = 100                   # SMS parts per day (each part of a long SMS counts)
+//     sms_per_month = 2000                # SMS parts per tariff month (month_reset_day)
+//     sms_min_interval = 10               # s between two parts; overrides [sms] min_interval
+//     sms_price = 0.5                     # per part; overrides the tariff's sms_price
+
+import Foundation
 
 public struct SIMConfig: Sendable, Equatable {
     public var iccid: String?
@@ -29,6 +35,16 @@ public struct SIMConfig: Sendable, Equatable {
     /// Caller groups allowed to use this SIM; nil allows every caller.
     public var groups: [String]?
     public var line: Int?
+    /// SMS parts per day and per tariff month (operators bill and cap per part).
+    public var smsPerDay: Int?
+    public var smsPerMonth: Int?
+    /// Seconds between two parts through this SIM; nil: `[sms] min_interval`.
+    public var smsMinIntervalSeconds: Double?
+    /// Price of one SMS part; nil: the tariff's `sms_price`.
+    public var smsPrice: Decimal?
+
+    /// Operators cap bulk SMS from a consumer SIM at a few hundred a day; a million is "no limit".
+    public static let smsRange: ClosedRange<Int64> = 0...1_000_000
 
     public static let minutesRange: ClosedRange<Int64> = 0...1_000_000
     public static let callsRange: ClosedRange<Int64> = 0...1_000_000
@@ -89,6 +105,10 @@ public struct SIMConfig: Sendable, Equatable {
         sim.maxCallSeconds = r.integer("max_call_seconds", in: maxCallSecondsRange).map(Int.init)
         if let v = r.integer("max_concurrent", in: concurrentRange) { sim.maxConcurrentCalls = Int(v) }
         sim.groups = r.stringArray("groups", validate: Validate.nonEmpty)
+        sim.smsPerDay = r.integer("sms_per_day", in: smsRange).map(Int.init)
+        sim.smsPerMonth = r.integer("sms_per_month", in: smsRange).map(Int.init)
+        sim.smsMinIntervalSeconds = r.number("sms_min_interval", in: SMSConfig.intervalRange)
+        sim.smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
         r.finish()
         return sim
     }

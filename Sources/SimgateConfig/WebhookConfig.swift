@@ -13,7 +13,8 @@ import Foundation
 
 public struct WebhookConfig: Sendable, Equatable {
     /// Every event simgate sends. A CRM that wants all of them leaves `events` out.
-    public static let eventTypes = ["call.ringing", "call.answered", "call.ended", "call.missed", "missed.updated"]
+    public static let eventTypes = ["call.ringing", "call.answered", "call.ended", "call.missed", "missed.updated",
+                                     "sms.received", "sms.status"]
     /// Same floor as the control API's token: shorter keys are guessable.
     public static let minimumSecretLength = 16
 

@@ -107,6 +107,7 @@ struct GatewayConfigRenderingTests {
         off_net = 1.5
         per_operator = { "40102" = 0.9, "401-77" = 2.25 }
         billing_increment = 60
+        sms_price = 0.35
 
         [[sim]]
         iccid = "8970100000000000012"
@@ -120,11 +121,27 @@ struct GatewayConfigRenderingTests {
         max_call_seconds = 1800
         max_concurrent = 2
         groups = ["drivers"]
+        sms_per_day = 100
+        sms_per_month = 2000
+        sms_min_interval = 7.5
+        sms_price = 0.2
 
         [[sim]]
         modem = "sim-2"
         per_operator = { "40101" = 0.1 }
         groups = []
+
+        [sms]
+        enabled = false
+        reassembly_timeout = 900
+        min_interval = 2.5
+        max_attempts = 3
+        retry_initial = 10
+        retry_max = 120
+        report_window = 86400
+        validity = 1440
+        status_reports = false
+        deliver_to = ["alice", "bob"]
 
         [[group]]
         name = "drivers"
@@ -204,7 +221,7 @@ struct GatewayConfigRenderingTests {
         let text = try GatewayConfig.parse(text: Self.everySection).redactedDescription
         for header in ["[daemon]", "[control]", "[modems]", "[[modem]]", "[sip]", "[[user]]", "[[trunk]]", "[routing]",
                        "[[routing.operator]]", "[[routing.tariff]]", "[[sim]]", "[[group]]", "[[webhook]]",
-                       "[[ring_group]]", "[[queue]]", "[[inbound]]"] {
+                       "[[ring_group]]", "[[queue]]", "[[inbound]]", "[sms]"] {
             #expect(text.split(separator: "\n").contains(Substring(header)), "missing \(header)")
         }
         // Secrets that are set show as set; the hours read as they were meant.

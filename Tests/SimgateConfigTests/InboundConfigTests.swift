@@ -69,7 +69,7 @@ struct InboundConfigTests {
             """) == [
             "simgate.toml:2: webhook[0].url: https is not supported yet: deliver over http to a TLS-terminating proxy on this host (stunnel, nginx) and let it forward to https://crm.example.com/hook",
             "simgate.toml:3: webhook[0].secret: too short: use at least 16 characters (e.g. openssl rand -hex 16)",
-            "simgate.toml:4: webhook[0].events[0]: unknown event \"call.rang\"; known: call.ringing, call.answered, call.ended, call.missed, missed.updated",
+            "simgate.toml:4: webhook[0].events[0]: unknown event \"call.rang\"; known: call.ringing, call.answered, call.ended, call.missed, missed.updated, sms.received, sms.status",
         ])
         #expect(problems("[[webhook]]\nurl = \"ftp://x/y\"\nsecret = \"0123456789abcdef\"\n")
             == ["simgate.toml:2: webhook[0].url: unsupported scheme \"ftp\" (expected http://host[:port]/path)"])

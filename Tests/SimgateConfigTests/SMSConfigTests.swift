@@ -1,0 +1,110 @@
+// [sms] and the SMS keys of [[sim]] and [[routing.tariff]]: defaults, values, and errors that
+// name the key and line.
+import Foundation
+import SimgateConfig
+import Testing
+
+@Suite("Config: [sms] and SIM SMS limits")
+struct SMSConfigTests {
+    private func problems(_ text: String) -> [String] {
+        do {
+            _ = try GatewayConfig.parse(text: text)
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test func absentSectionGivesTheDocumentedDefaults() throws {
+        let sms = try GatewayConfig.parse(text: "").sms
+        #expect(sms == SMSConfig())
+        #expect(sms.enabled && sms.statusReports)
+        #expect(sms.reassemblyTimeoutSeconds == 600 && sms.minIntervalSeconds == 5 && sms.maxAttempts == 5)
+        #expect(sms.retryInitialSeconds == 30 && sms.retryMaxSeconds == 600)
+        #expect(sms.reportWindowSeconds == 259_200 && sms.validityMinutes == 4320 && sms.deliverTo.isEmpty)
+    }
+
+    @Test func everyKeyIsRead() throws {
+        let config = try GatewayConfig.parse(text: """
+            [[user]]
+            name = "100"
+            password = "secret-100-pw"
+
+            [sms]
+            enabled = false
+            reassembly_timeout = 120
+            min_interval = 0
+            max_attempts = 2
+            retry_initial = 5
+            retry_max = 50.5
+            report_window = 3600
+            validity = 60
+            status_reports = false
+            deliver_to = ["100"]
+
+            [[routing.tariff]]
+            name = "t"
+            sms_price = 0.5
+
+            [[sim]]
+            iccid = "8970100000000000012"
+            tariff = "t"
+            sms_per_day = 100
+            sms_per_month = 1000
+            sms_min_interval = 12
+            sms_price = 0.25
+            """)
+        #expect(config.sms == SMSConfig(enabled: false, reassemblyTimeoutSeconds: 120, minIntervalSeconds: 0, maxAttempts: 2,
+                                        retryInitialSeconds: 5, retryMaxSeconds: 50.5, reportWindowSeconds: 3600,
+                                        validityMinutes: 60, statusReports: false, deliverTo: ["100"]))
+        let sim = try #require(config.sims.first)
+        #expect(sim.smsPerDay == 100 && sim.smsPerMonth == 1000 && sim.smsMinIntervalSeconds == 12)
+        #expect(sim.smsPrice == Decimal(string: "0.25"))
+        #expect(config.routing.tariffs.first?.smsPrice == Decimal(string: "0.5"))
+    }
+
+    @Test func badValuesNameTheKeyAndLine() {
+        #expect(problems("""
+            [sms]
+            enabled = "yes"
+            reassembly_timeout = 1
+            min_interval = -1
+            max_attempts = 0
+            validity = 2
+            deliver_to = ["no one"]
+            retry_initial = 60
+            retry_max = 30
+            bogus = 1
+            """) == [
+                "simgate.toml:2: sms.enabled: expected a boolean (true or false), got string",
+                "simgate.toml:3: sms.reassembly_timeout: must be between 10 and 86400, got 1",
+                "simgate.toml:4: sms.min_interval: must be between 0 and 3600, got -1",
+                "simgate.toml:5: sms.max_attempts: must be between 1 and 100, got 0",
+                "simgate.toml:6: sms.validity: must be between 5 and 635040, got 2",
+                "simgate.toml:7: sms.deliver_to[0]: expected a SIP user name, got \"no one\"",
+                "simgate.toml:9: sms.retry_max: must be at least retry_initial (60)",
+                "simgate.toml:10: sms.bogus: unknown key; known keys here: enabled, reassembly_timeout, min_interval, max_attempts, retry_initial, retry_max, report_window, validity, status_reports, deliver_to",
+            ])
+    }
+
+    @Test func deliverToMustNameAUser() {
+        #expect(problems("""
+            [sms]
+            deliver_to = ["200"]
+            """) == ["simgate.toml:2: sms.deliver_to[0]: no [[user]] named \"200\""])
+    }
+
+    @Test func simLimitsAreRangeChecked() {
+        #expect(problems("""
+            [[sim]]
+            modem = "m1"
+            sms_per_day = -3
+            sms_min_interval = "fast"
+            sms_price = -1
+            """) == [
+                "simgate.toml:3: sim[0].sms_per_day: must be between 0 and 1000000, got -3",
+                "simgate.toml:4: sim[0].sms_min_interval: expected a number, got string",
+                "simgate.toml:5: sim[0].sms_price: must be between 0 and 1000000, got -1",
+            ])
+    }
+}
