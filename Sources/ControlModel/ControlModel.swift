@@ -547,6 +547,12 @@ public struct SIMUsageStatus: Codable, Sendable, Equatable {
     /// From the modem's call statistics, when it has made calls.
     public var asr: Double?
     public var acd: Double?
+    /// SMS parts sent today and this tariff period, against `[[sim]] sms_per_day`/`sms_per_month`.
+    /// Optional so a CLI reads a daemon from before SMS (absent keys decode as nil).
+    public var smsToday: Int? = nil
+    public var smsPerDay: Int? = nil
+    public var smsThisPeriod: Int? = nil
+    public var smsPerMonth: Int? = nil
     public init(iccid: String, modemID: String?, state: String, mccmnc: String?, operatorName: String?, signalDBm: Int?,
                 minutesToday: Int, minutesPerDay: Int?, minutesThisPeriod: Int, minutesPerMonth: Int?, periodStart: Date,
                 callsToday: Int, callsPerDay: Int?, activeCalls: Int, asr: Double?, acd: Double?) {

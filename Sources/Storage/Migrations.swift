@@ -74,6 +74,7 @@ public enum StorageMigrations {
         migrator.registerMigration("v5-call-rtcp") { db in
             try CallRecord.addRTCPColumns(db)
         }
+        migrator.registerMigration(SMSMigration.name, migrate: SMSMigration.migrate)
         return migrator
     }
 }
