@@ -49,7 +49,7 @@ let allTargets: [Target] = [
     .target(
         name: "Gateway",
         dependencies: [
-            "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SimgateConfig", "ControlModel", "Storage",
+            "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SMSCore", "SimgateConfig", "ControlModel", "Storage",
             "CUdev", "CALSA", logging,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -57,7 +57,7 @@ let allTargets: [Target] = [
         swiftSettings: swift6
     ),
     .target(name: "ModemSimulator", dependencies: ["SMSCore", logging] + nio, swiftSettings: swift6),
-    .target(name: "SimgateCLI", dependencies: ["ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", argumentParser], swiftSettings: swift6),
+    .target(name: "SimgateCLI", dependencies: ["ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", "SMSCore", argumentParser], swiftSettings: swift6),
 
     // Programs.
     .executableTarget(name: "simgated", dependencies: ["Gateway", "SimgateConfig", argumentParser, logging], swiftSettings: swift6),
@@ -87,7 +87,7 @@ let allTargets: [Target] = [
     .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator", "SMSCore"] + nio, swiftSettings: swift6),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["Gateway", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel"] + nio,
+        dependencies: ["Gateway", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel", "SMSCore"] + nio,
         swiftSettings: swift6
     ),
 ]

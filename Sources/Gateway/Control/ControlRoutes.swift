@@ -12,6 +12,8 @@ struct ControlRoutes: Sendable {
     var routing: RoutingService? = nil
     /// Missed calls and webhooks (InboundRoutes.swift).
     var inbound: InboundRoutes?
+    /// The SMS inbox and outbox (SMSRoutes.swift); nil when SMS is not running.
+    var sms: SMSRoutes? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
         if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
@@ -40,6 +42,9 @@ struct ControlRoutes: Sendable {
         case (_, let s) where s.first == "missed" || s.first == "webhooks" || s.first == "report":
             guard let inbound else { return .error(.serviceUnavailable, "the missed-call list is not running") }
             return await inbound.route(request, segments: s)
+        case (_, let s) where s.first == "sms":
+            guard let sms else { return .error(.serviceUnavailable, "SMS is not running") }
+            return await sms.route(request, segments: s)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:

@@ -95,4 +95,10 @@ struct RoutingPolicy: Sendable {
         return SIMTariff(onNetPerMinute: sim.prices.onNet ?? base.onNet, offNetPerMinute: sim.prices.offNet ?? base.offNet,
                          perNetwork: base.perOperator.merging(sim.prices.perOperator) { _, own in own })
     }
+
+    /// One SMS part's price: the SIM's `sms_price`, else its tariff's.
+    func smsPrice(_ sim: SIMConfig?) -> Decimal? {
+        guard let sim else { return nil }
+        return sim.smsPrice ?? sim.tariff.flatMap { tariffs[$0]?.smsPrice }
+    }
 }

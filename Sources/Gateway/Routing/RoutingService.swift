@@ -136,7 +136,7 @@ public final class RoutingService: Sendable {
         var seen: Set<String> = []
         for (candidate, snapshot) in await candidateDetails(now: now) {
             seen.insert(RoutingPolicy.canonicalICCID(candidate.iccid))
-            sims.append(usageStatus(iccid: candidate.iccid, modem: snapshot.id, state: snapshot.state.rawValue,
+            sims.append(await usageStatus(iccid: candidate.iccid, modem: snapshot.id, state: snapshot.state.rawValue,
                                     network: candidate.network, signal: snapshot.signal.dBm, limits: candidate.limits,
                                     usage: candidate.usage, calls: snapshot.calls))
         }
@@ -144,21 +144,29 @@ public final class RoutingService: Sendable {
             let limits = policy.limits(policy.simConfig(iccid: iccid, modem: nil))
             let usage = (try? await ledger.simUsage(iccid: iccid, monthResetDay: limits.monthResetDay, at: now))
                 ?? UsageCounters(now: now, timeZone: policy.timeZone, monthResetDay: limits.monthResetDay)
-            sims.append(usageStatus(iccid: iccid, modem: nil, state: "absent", network: nil, signal: nil,
+            sims.append(await usageStatus(iccid: iccid, modem: nil, state: "absent", network: nil, signal: nil,
                                     limits: limits, usage: usage, calls: nil))
         }
         return SIMUsageList(sims: sims, generatedAt: now)
     }
 
     private func usageStatus(iccid: String, modem: String?, state: String, network: MCCMNC?, signal: Int?,
-                             limits: SIMLimits, usage: UsageCounters, calls: CallStats?) -> SIMUsageStatus {
-        SIMUsageStatus(
+                             limits: SIMLimits, usage: UsageCounters, calls: CallStats?) async -> SIMUsageStatus {
+        var status = SIMUsageStatus(
             iccid: iccid, modemID: modem, state: state, mccmnc: network?.description,
             operatorName: network.flatMap { policy.mapping.entry(for: $0)?.name },
             signalDBm: signal, minutesToday: usage.minutesToday, minutesPerDay: limits.minutesPerDay,
             minutesThisPeriod: usage.minutesThisMonth, minutesPerMonth: limits.minutesPerMonth,
             periodStart: usage.monthStart, callsToday: usage.callsToday, callsPerDay: limits.callsPerDay,
             activeCalls: usage.activeCalls, asr: calls?.asr, acd: calls?.acd)
+        let sim = policy.simConfig(iccid: iccid, modem: modem)
+        if let sms = try? await ledger.smsUsage(iccid: iccid, monthResetDay: limits.monthResetDay, at: usage.dayStart) {
+            status.smsToday = sms.today
+            status.smsThisPeriod = sms.thisMonth
+        }
+        status.smsPerDay = sim?.smsPerDay
+        status.smsPerMonth = sim?.smsPerMonth
+        return status
     }
 }
 
@@ -178,5 +186,32 @@ extension RoutingService {
             $0 != "\"" && $0 != "\\" && $0.value >= 0x20 && $0.value != 0x7F
         }))
         return "SIP;cause=\(refusal.sipStatus);text=\"\(text)\""
+    }
+}
+
+extension RoutingService {
+    /// The SIMs that could send an SMS to `number`, with what the SMS choice needs (on-net,
+    /// price per part, SMS limits and pace); SMSSIMChooser ranks them. The number is read
+    /// as for a call (same normalizer, same operator lookup), so an SMS and a call to one
+    /// number leave through the same network.
+    public func smsRoute(to number: String, now: Date) async -> SMSRoute {
+        let normalized: NormalizedNumber
+        switch policy.planner.normalizer.normalize(number) {
+        case .success(let value): normalized = value
+        case .failure(let error): return SMSRoute(number: nil, error: "\(error)", options: [])
+        }
+        let destination = numbering.snapshot.lookup(normalized).network.map(policy.mapping.pricingNetwork(of:))
+        var options: [SMSSIMOption] = []
+        for (candidate, snapshot) in await candidateDetails(now: now) {
+            let sim = policy.simConfig(iccid: candidate.iccid, modem: snapshot.id)
+            let onNet = destination != nil && candidate.network.map(policy.mapping.pricingNetwork(of:)) == destination
+            options.append(SMSSIMOption(
+                modemID: snapshot.id, iccid: candidate.iccid, isRegistered: candidate.modem.isRegistered, onNet: onNet,
+                price: policy.smsPrice(sim), signalDBm: snapshot.signal.dBm, smsPerDay: sim?.smsPerDay,
+                smsPerMonth: sim?.smsPerMonth, minIntervalSeconds: sim?.smsMinIntervalSeconds,
+                monthResetDay: sim?.monthResetDay ?? 1))
+        }
+        let text = normalized.kind == .e164 ? "+" + normalized.digits : normalized.digits
+        return SMSRoute(number: text, options: options)
     }
 }

@@ -58,6 +58,19 @@ public actor UsageLedger {
 
     public func activeCalls(iccid: String) -> Int { active[RoutingPolicy.canonicalICCID(iccid)] ?? 0 }
 
+    /// A SIM's SMS parts sent today and this tariff month.
+    public func smsUsage(iccid: String, monthResetDay: Int, at now: Date) async throws -> (today: Int, thisMonth: Int) {
+        let keys = smsKeys(iccid: iccid, at: now, monthResetDay: monthResetDay)
+        return try await storage.read { tx in (try tx.smsUsage(keys[0]), try tx.smsUsage(keys[1])) }
+    }
+
+    /// The day and month counters an SMS part through `iccid` at `now` adds to.
+    public nonisolated func smsKeys(iccid: String, at now: Date, monthResetDay: Int) -> [UsageKey] {
+        let iccid = RoutingPolicy.canonicalICCID(iccid)
+        return [UsageKey(.sim, iccid, .day, start: CounterPeriods.dayStart(containing: now, in: timeZone)),
+                UsageKey(.sim, iccid, .month, start: CounterPeriods.monthStart(containing: now, in: timeZone, resetDay: monthResetDay))]
+    }
+
     /// A SIM's counters for the periods containing `now`.
     public func simUsage(iccid: String, monthResetDay: Int, at now: Date) async throws -> UsageCounters {
         let iccid = RoutingPolicy.canonicalICCID(iccid)

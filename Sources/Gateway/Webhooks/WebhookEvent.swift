@@ -14,6 +14,10 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case callEnded = "call.ended"
     case callMissed = "call.missed"
     case missedUpdated = "missed.updated"
+    /// An inbound SMS is complete, or incomplete after the reassembly timeout, or undecodable.
+    case smsReceived = "sms.received"
+    /// An outbound SMS changed state (queued, sending, sent, delivered, failed, partial).
+    case smsStatus = "sms.status"
 }
 
 /// The `data` of the call.* events, filled by the call bridge.
