@@ -27,7 +27,7 @@ enum SIMUsageTable {
         var table = TextTable(columns: [
             .init("ICCID", min: 8, cut: .start), .init("MODEM", min: 5), .init("OPERATOR", min: 6), .init("STATE", min: 5),
             .init("TODAY", right: true), .init("PERIOD", right: true), .init("CALLS", right: true),
-            .init("ASR", right: true), .init("ACD", right: true),
+            .init("ASR", right: true), .init("ACD", right: true), .init("SMS", right: true),
         ])
         table.cutMark = ascii ? "~" : "…"
         for sim in list.sims {
@@ -43,12 +43,20 @@ enum SIMUsageTable {
                 [usage(sim.callsToday, sim.callsPerDay)],
                 [sim.asr.map { String(format: "%.0f%%", $0) } ?? "-"],
                 [sim.acd.map { String(format: "%.0fs", $0) } ?? "-"],
+                [smsUsage(sim)],
             ])
         }
         table.plan = [.rendering(column: 0, index: 1), .rendering(column: 2, index: 1), .cut(columns: [1, 2], width: 8)]
         var text = table.render(maxWidth: maxWidth)
         if !text.hasSuffix("\n") { text += "\n" }
-        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
+        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit; SMS: parts today/limit, month/limit.\n"
+    }
+
+    /// "3/100 40/2000", "3 40" without limits, "-" from a daemon that does not count SMS.
+    static func smsUsage(_ sim: SIMUsageStatus) -> String {
+        guard let today = sim.smsToday else { return "-" }
+        let month = sim.smsThisPeriod.map { " " + usage($0, sim.smsPerMonth) } ?? ""
+        return usage(today, sim.smsPerDay) + month
     }
 
     static func usage(_ used: Int, _ limit: Int?) -> String {
