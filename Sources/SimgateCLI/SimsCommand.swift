@@ -49,7 +49,8 @@ enum SIMUsageTable {
         table.plan = [.rendering(column: 0, index: 1), .rendering(column: 2, index: 1), .cut(columns: [1, 2], width: 8)]
         var text = table.render(maxWidth: maxWidth)
         if !text.hasSuffix("\n") { text += "\n" }
-        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit; SMS: parts today/limit, month/limit.\n"
+        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
+            + "SMS: parts sent today/limit, this period/limit.\n"
     }
 
     /// "3/100 40/2000", "3 40" without limits, "-" from a daemon that does not count SMS.

@@ -255,6 +255,12 @@ struct RoutingEndToEndTests {
         #expect(limited.standardOutput.contains("Order:    huawei1"), "\(limited.standardOutput)")
         let direct = await h.running.routing.plan(dialled: "+79030123456", user: nil, now: Date())
         #expect(direct.candidates.map(\.id) == ["huawei1"])
+        // An SMS reads the number as a call does: the callee's operator's SIM is the on-net one,
+        // and minute limits do not apply to SMS (quectel1 is still offered).
+        let smsRoute = await h.running.routing.smsRoute(to: "89161234567", now: Date())
+        #expect(smsRoute.number == "+79161234567")
+        #expect(smsRoute.options.map(\.modemID).sorted() == ["huawei1", "quectel1"])
+        #expect(smsRoute.options.filter(\.onNet).map(\.modemID) == ["huawei1"])
 
         let sims = await h.run(["sims"])
         #expect(sims.exitCode == 0, "\(sims.standardError)")
@@ -271,6 +277,7 @@ struct RoutingEndToEndTests {
         #expect(list.sims.last?.callsToday == 1)
         #expect(list.sims.last?.minutesToday == 1)
         #expect(list.sims.last?.minutesPerDay == 1)
+        #expect(list.sims.map(\.smsToday) == [0, 0])
 
         let status = await h.run(["numbering", "status"])
         #expect(status.standardOutput.contains("16629 registry ranges"), "\(status.standardOutput)")
