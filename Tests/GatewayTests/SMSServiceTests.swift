@@ -247,6 +247,27 @@ struct SMSServiceTests {
         #expect(message.parts?.map(\.messageReference) == [9, 1])
     }
 
+    @Test func disabledSMSSendsNothingAndLeavesPDUsOnTheSIM() async throws {
+        let f = try SMSFixture.make(SMSConfig(enabled: false), options: [.sim("a", simA)])
+        defer { f.remove() }
+        await #expect(throws: SMSServiceError.disabled) { try await f.service.send(SMSSendRequest(to: "+79161234567", text: "x")) }
+        let pdu = try HexText.octets(SMSSegmenter.deliver("hi", from: SMSAddress("+79161112233"),
+                                                          time: SMSTimestamp(secondsSince1970: 1_740_830_400, utcOffsetMinutes: 0),
+                                                          reference: 0)[0].hex)
+        #expect(await f.service.received(modemID: "a", iccid: simA, received(pdu)) == false)
+        #expect(try await f.service.list(modem: nil, direction: nil, since: nil, limit: 10).isEmpty)
+    }
+
+    @Test func aSilentType0MessageIsAcknowledgedAndNotKept() async throws {
+        let f = try SMSFixture.make(options: [])
+        defer { f.remove() }
+        let ping = SMSDeliver(smsc: SMSAddress("+79168999100"), originator: SMSAddress("+79161112233"), protocolIdentifier: 0x40,
+                              dataCoding: .gsm7, serviceCentreTime: SMSTimestamp(secondsSince1970: 1_740_830_400, utcOffsetMinutes: 0),
+                              text: "").encoded()
+        #expect(await f.service.received(modemID: "a", iccid: simA, received(try HexText.octets(ping.hex))))
+        #expect(try await f.service.list(modem: nil, direction: nil, since: nil, limit: 10).isEmpty)
+    }
+
     @Test func badRequestsNameTheField() async throws {
         let f = try SMSFixture.make(options: [.sim("a", simA)])
         defer { f.remove() }

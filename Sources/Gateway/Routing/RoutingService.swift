@@ -202,6 +202,8 @@ extension RoutingService {
         }
         let destination = numbering.snapshot.lookup(normalized).network.map(policy.mapping.pricingNetwork(of:))
         var options: [SMSSIMOption] = []
+        // Every modem holding a SIM, busy or not: a modem in a voice call still takes AT+CMGS
+        // (SMS goes over the signalling channel), and its command queue orders it.
         for (candidate, snapshot) in await candidateDetails(now: now) {
             let sim = policy.simConfig(iccid: candidate.iccid, modem: snapshot.id)
             let onNet = destination != nil && candidate.network.map(policy.mapping.pricingNetwork(of:)) == destination

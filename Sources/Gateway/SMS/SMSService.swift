@@ -86,6 +86,8 @@ public actor SMSService {
 
     /// 255 parts: the most an 8-bit concatenation reference can number (23.040 §9.2.3.24.1).
     public static let maxParts = 255
+    /// TP-PID of a "Short Message Type 0" (23.040 §9.2.3.9).
+    static let shortMessageType0: UInt8 = 0x40
     /// A status report may land before the worker has written the part's `sent` mark (the
     /// modem answers +CMGS and the network's report can follow within a second). A report up to
     /// this long before the send is still matched when the mark lands.
@@ -93,6 +95,9 @@ public actor SMSService {
     /// When nothing is due, the worker still looks once a minute: a safety net for a wake-up
     /// lost to a crash of a caller, never the normal path.
     static let idleRecheckSeconds: Double = 60
+    /// After the database refused a write: long enough not to spin, short enough that a
+    /// freed disk or a released lock resumes sending within seconds.
+    static let storageRetrySeconds: Double = 5
 
     let config: SMSConfig
     let storage: Storage
@@ -140,7 +145,8 @@ public actor SMSService {
 
     /// Requeues what a crash left half-sent, then starts the worker.
     public func start() async {
-        guard worker == nil else { return }
+        // Disabled: nothing is sent; queued messages wait in SQLite for a config that enables SMS.
+        guard worker == nil, config.enabled else { return }
         stopped = false
         let now = clock.now()
         do {
@@ -271,18 +277,22 @@ public actor SMSService {
             guard let due = pending.first(where: { ($0.message.nextAttemptAt ?? .distantPast) <= now }) else {
                 return pending.compactMap(\.message.nextAttemptAt).min()
             }
-            await attempt(due)
+            // A storage failure mid-attempt leaves the message due: look again later instead of
+            // spinning on a database that refuses writes.
+            guard await attempt(due) else { return clock.now().addingTimeInterval(Self.storageRetrySeconds) }
         }
         return nil
     }
 
-    /// One try at one message: every remaining part through one SIM, stopping at the first failure.
-    private func attempt(_ record: SMSMessageRecord) async {
+    /// One try at one message: every remaining part through one SIM, stopping at the first
+    /// failure. False when the database failed (the message stays as it was).
+    @discardableResult
+    private func attempt(_ record: SMSMessageRecord) async -> Bool {
         let id = record.message.id
         do {
             let parts = try await storage.read { tx in try tx.smsParts(messageID: id) }
             let remaining = parts.filter { $0.state == "queued" || $0.state == "sending" }
-            guard !remaining.isEmpty else { try await settleOutbound(id: id); return }
+            guard !remaining.isEmpty else { try await settleOutbound(id: id); return true }
             let pinned = parts.first { $0.state != "queued" && $0.state != "sending" && $0.iccid != nil }?.iccid
             let now = clock.now()
             let route = await candidates(record.message.peer, now)
@@ -293,15 +303,16 @@ public actor SMSService {
                 if case let .unavailable(reason) = choice {
                     try await failAttempt(record, sim: nil, klass: .temporary, cms: nil, text: "no SIM may send it: \(reason)")
                 }
-                return
+                return true
             }
             if readyAt > now { await clock.sleep(until: readyAt) }
             var attempts = record.message.attempts + 1
             for part in remaining {
-                if stopped { return }
+                if stopped { return true }
                 if let last = lastSent[SMSSIMChooser.canonical(sim.iccid)] {
                     let ready = chooser.readyAt(sim, SMSSIMUsage(lastSentAt: last))
                     if ready > clock.now() { await clock.sleep(until: ready) }
+                    if stopped { return true }   // stop() cut the wait short: the part stays queued
                 }
                 let started = clock.now()
                 let outbox = self.outbox
@@ -330,11 +341,13 @@ public actor SMSService {
                 let (klass, cms, text) = SMSSubmitError.classify(result)!
                 try await failAttempt(record, partID: part.id, sim: pinned == nil ? sim : nil, klass: klass, cms: cms,
                                       text: "\(sim.modemID): \(text)", attempts: attempts)
-                return
+                return true
             }
             try await settleOutbound(id: id)
+            return true
         } catch {
             logger.error("SMS: send failed on storage", metadata: ["sms": "\(id)", "error": "\(error)"])
+            return false
         }
     }
 
@@ -447,6 +460,9 @@ public actor SMSService {
     /// the SIM); false only when the database refused the write (the PDU stays on the SIM and
     /// the next scan brings it again). Idempotent: the same PDU from the same SIM is one part.
     public func received(modemID: String, iccid: String?, _ pdu: ReceivedSMSPDU) async -> Bool {
+        // Disabled means the gateway takes no SMS: they stay on the SIM, where the admin can
+        // read them, rather than being stored somewhere nobody looks.
+        guard config.enabled else { return false }
         let now = clock.now()
         let simKey = iccid.map(SMSSIMChooser.canonical) ?? "modem:\(modemID)"
         let hex = HexText.string(pdu.pdu)
@@ -466,6 +482,11 @@ public actor SMSService {
                 return try await storeRaw(modemID: modemID, iccid: iccid, hex: hex, dedup: dedup,
                                           error: "an SMS-SUBMIT in the modem's storage (written by a TE), not a received message",
                                           now: now, offset: offset)
+            case .deliver(let deliver) where deliver.protocolIdentifier == Self.shortMessageType0:
+                // 23.040 §9.2.3.9: "Short Message Type 0" is a silent ping the ME acknowledges
+                // and discards; it is nobody's message, so nothing is kept.
+                logger.debug("SMS: type 0 (silent) message discarded", metadata: ["modem": "\(modemID)"])
+                return true
             case .deliver(let deliver):
                 return try await receivedDeliver(deliver, modemID: modemID, iccid: iccid, simKey: simKey, hex: hex, dedup: dedup,
                                                  now: now, offset: offset)
@@ -499,8 +520,8 @@ public actor SMSService {
         let sender = d.originator.number
         let concatenation = d.header?.concatenation.flatMap { $0.total > 1 ? $0 : nil }
         let key = concatenation.map { "\(sender)|\($0.reference)|\($0.total)|\(simKey)" }
-        let completed = try await storage.transaction { tx -> SMSMessage? in
-            guard try !tx.smsPartExists(dedupKey: dedup) else { return nil }   // read twice: already ours
+        let (completed, opened) = try await storage.transaction { tx -> (SMSMessage?, Bool) in
+            guard try !tx.smsPartExists(dedupKey: dedup) else { return (nil, false) }   // read twice: already ours
             let part = SMSPartRecord(number: concatenation?.sequence ?? 1, reference: concatenation?.reference, state: "received",
                                      pduHex: hex, text: d.text, dedupKey: dedup)
             guard let concatenation, let key else {
@@ -511,31 +532,35 @@ public actor SMSService {
                 try tx.insertSMSPart(part, messageID: id, modem: modemID, iccid: iccid)
                 let stored = try tx.smsMessage(id: id, withParts: false)!.message
                 try outbox.enqueue(WebhookEvent(type: .smsReceived, occurredAt: now, data: stored), in: tx)
-                return stored
+                return (stored, false)
             }
             let id: Int64
+            var opened = false
             if let open = try tx.smsReceivingMessage(reassemblyKey: key) {
                 id = open.message.id
             } else {
+                opened = true
                 id = try tx.insertSMSMessage(SMSMessageDraft(
                     direction: .inbound, state: .receiving, modem: modemID, iccid: iccid, peer: sender, text: "",
                     encoding: d.dataCoding.alphabet.rawValue, partsExpected: concatenation.total, partsDone: 0, createdAt: now,
                     createdOffsetMinutes: offset, serviceCentreTime: d.serviceCentreTime.iso8601, reassemblyKey: key))
             }
             // The same part again under another PDU (the SMSC resent it): the first copy stays.
-            guard try tx.insertSMSPart(part, messageID: id, modem: modemID, iccid: iccid) else { return nil }
+            guard try tx.insertSMSPart(part, messageID: id, modem: modemID, iccid: iccid) else { return (nil, false) }
             let joined = try Self.join(tx.smsParts(messageID: id))
             let count = try tx.smsParts(messageID: id).count
             if joined.missing.isEmpty {
                 try tx.updateSMSMessage(id: id, state: .complete, text: joined.text, partsDone: count, at: now)
                 let stored = try tx.smsMessage(id: id, withParts: false)!.message
                 try outbox.enqueue(WebhookEvent(type: .smsReceived, occurredAt: now, data: stored), in: tx)
-                return stored
+                return (stored, false)
             }
             try tx.updateSMSMessage(id: id, text: joined.text, partsDone: count, at: now)
-            return nil
+            return (nil, opened)
         }
         if let completed { delivered(completed) }
+        // A new reassembly: the worker arms its timeout now rather than at its next idle look.
+        if opened { poke() }
         return true
     }
 
