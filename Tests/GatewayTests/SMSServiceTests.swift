@@ -94,6 +94,51 @@ struct SMSServiceTests {
         #expect(try await f.events().map(\.1) == ["queued", "sending", "queued", "sending", "sent"])
     }
 
+    @Test func aLongMessageKeepsItsSIMWhenALaterPartFails() async throws {
+        let f = try SMSFixture.make(SMSConfig(minIntervalSeconds: 0, retryInitialSeconds: 30),
+                                    options: [.sim("a", simA, onNet: true), .sim("b", simB)])
+        defer { f.remove() }
+        f.modems.script("a", [.sent(messageReference: 10), .rejected(cms: 332, text: "")])
+        await f.service.start()
+        defer { Task { await f.service.stop() } }
+        let sms = try await f.service.send(SMSSendRequest(to: "+79161234567", text: String(repeating: "x", count: 200)))
+        #expect(sms.partsExpected == 2)
+        try await eventually("second part failed") { try await f.message(sms.id).lastCMS == 332 }
+        #expect(try await f.message(sms.id).parts?.map(\.state) == ["sent", "queued"])
+        f.clock.advance(by: 30)
+        try await eventually("sent") { try await f.message(sms.id).state == .sent }
+        // The recipient's phone joins parts from one sender: both went through a.
+        #expect(f.modems.modems == ["a", "a", "a"])
+        // Two parts sent: two on the SIM's counters.
+        let keys = SMSService.counterKeys(iccid: simA, at: smsT0, monthResetDay: 1, timeZone: TimeZone(identifier: "Europe/Moscow")!)
+        #expect(try await f.storage.read { tx in try tx.smsUsage(keys[0]) } == 2)
+    }
+
+    @Test func reportsPerPartMakeAPartialMessage() async throws {
+        let f = try SMSFixture.make(options: [.sim("a", simA)])
+        defer { f.remove() }
+        await f.service.start()
+        defer { Task { await f.service.stop() } }
+        let sms = try await f.service.send(SMSSendRequest(to: "+79161234567", text: String(repeating: "y", count: 200)))
+        try await eventually("sent") { try await f.message(sms.id).state == .sent }
+        let mrs = try await f.message(sms.id).parts?.compactMap(\.messageReference) ?? []
+        #expect(mrs == [1, 2])
+        // Still trying (0x21): nothing final yet; then delivered, then permanently failed.
+        _ = await f.service.received(modemID: "a", iccid: simA, received(statusReportPDU(mr: 1, to: "+79161234567", status: 0x21)))
+        #expect(try await f.message(sms.id).state == .sent)
+        _ = await f.service.received(modemID: "a", iccid: simA, received(statusReportPDU(mr: 1, to: "+79161234567", status: 0x00)))
+        #expect(try await f.message(sms.id).state == .sent)
+        // A report for another recipient with the same MR is not this message's.
+        _ = await f.service.received(modemID: "a", iccid: simA, received(statusReportPDU(mr: 2, to: "+79990000000", status: 0x00)))
+        #expect(try await f.message(sms.id).state == .sent)
+        _ = await f.service.received(modemID: "a", iccid: simA, received(statusReportPDU(mr: 2, to: "+79161234567", status: 0x41)))
+        let message = try await f.message(sms.id)
+        #expect(message.state == .partial)
+        #expect(message.parts?.map(\.state) == ["delivered", "failed"])
+        #expect(message.reports?.map(\.outcome) == ["pending", "delivered", "failed"])
+        #expect(try await f.events().map(\.1).suffix(2) == ["sent", "partial"])
+    }
+
     @Test func aPermanentErrorFailsTheMessageAtOnce() async throws {
         let f = try SMSFixture.make(options: [.sim("a", simA), .sim("b", simB)])
         defer { f.remove() }

@@ -194,8 +194,8 @@ public actor SMSService {
             var deadline = now.addingTimeInterval(Self.idleRecheckSeconds)
             if let next { deadline = min(deadline, next) }
             if let reassembly = await nextReassemblyDeadline() { deadline = min(deadline, reassembly) }
-            if deadline <= now { continue }
-            arm(deadline)
+            // Past due only when the database just refused the expiry: wait a second, don't spin.
+            arm(max(deadline, now.addingTimeInterval(1)))
             guard await iterator.next() != nil else { break }
         }
     }
