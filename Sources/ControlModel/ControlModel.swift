@@ -269,12 +269,64 @@ public struct ModemSnapshot: Codable, Sendable, Equatable {
     public var currentCalls: [ModemCallInfo]?
     public var lastCallEnd: CallEndInfo?
     public var lastRecovery: String?
+    /// SMS counters and storage; nil from a daemon that predates SMS.
+    public var sms: SMSInfo?
     public var recentEvents: [ModemEventRecord]
 
     public init(id: String, state: ModemStateName, stateSince: Date) {
         self.id = id; self.state = state; self.stateSince = stateSince
         signal = SignalInfo(); networkOperator = OperatorInfo(); simOperator = OperatorInfo()
         at = ATStats(); calls = CallStats(); recentEvents = []
+    }
+}
+
+/// A modem's SMS side: what it received, sent and failed to send, and its message storage.
+/// Every field decodes as absent-or-default, so an older or newer daemon's JSON still reads.
+public struct SMSInfo: Codable, Sendable, Equatable {
+    /// Messages handed to the gateway (each stored arrival once, plus direct deliveries).
+    public var received: Int
+    /// Messages the network accepted (`+CMGS: <mr>`).
+    public var sent: Int
+    /// Sends refused (`+CMS ERROR`) or failed (no prompt, no answer, modem not ready).
+    public var failed: Int
+    /// Messages deleted from the modem after the gateway stored them.
+    public var deleted: Int
+    /// Stored messages not yet confirmed saved by the gateway (still on the modem).
+    public var awaitingPersistence: Int
+    /// Stored or routed messages whose PDU could not be read (left in storage).
+    public var unreadable: Int
+    public var storageFullEvents: Int
+    /// "SM", "ME", ... and its fill from `AT+CPMS`.
+    public var storage: String?
+    public var storageUsed: Int?
+    public var storageTotal: Int?
+    /// Direct deliveries are acknowledged by the gateway (`AT+CSMS=1`, `AT+CNMA`).
+    public var acknowledgesDelivery: Bool
+    public var lastError: String?
+    public var lastErrorAt: Date?
+
+    public init(received: Int = 0, sent: Int = 0, failed: Int = 0, deleted: Int = 0, awaitingPersistence: Int = 0,
+                unreadable: Int = 0, storageFullEvents: Int = 0, acknowledgesDelivery: Bool = false) {
+        self.received = received; self.sent = sent; self.failed = failed; self.deleted = deleted
+        self.awaitingPersistence = awaitingPersistence; self.unreadable = unreadable
+        self.storageFullEvents = storageFullEvents; self.acknowledgesDelivery = acknowledgesDelivery
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        received = try c.decodeIfPresent(Int.self, forKey: .received) ?? 0
+        sent = try c.decodeIfPresent(Int.self, forKey: .sent) ?? 0
+        failed = try c.decodeIfPresent(Int.self, forKey: .failed) ?? 0
+        deleted = try c.decodeIfPresent(Int.self, forKey: .deleted) ?? 0
+        awaitingPersistence = try c.decodeIfPresent(Int.self, forKey: .awaitingPersistence) ?? 0
+        unreadable = try c.decodeIfPresent(Int.self, forKey: .unreadable) ?? 0
+        storageFullEvents = try c.decodeIfPresent(Int.self, forKey: .storageFullEvents) ?? 0
+        storage = try c.decodeIfPresent(String.self, forKey: .storage)
+        storageUsed = try c.decodeIfPresent(Int.self, forKey: .storageUsed)
+        storageTotal = try c.decodeIfPresent(Int.self, forKey: .storageTotal)
+        acknowledgesDelivery = try c.decodeIfPresent(Bool.self, forKey: .acknowledgesDelivery) ?? false
+        lastError = try c.decodeIfPresent(String.self, forKey: .lastError)
+        lastErrorAt = try c.decodeIfPresent(Date.self, forKey: .lastErrorAt)
     }
 }
 

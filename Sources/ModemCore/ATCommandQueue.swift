@@ -35,6 +35,10 @@ public struct ATCommand: Equatable, Sendable {
     public var acceptsCallProgress: Bool
     /// Text written after the `> ` prompt, followed by Ctrl-Z (AT+CMGS PDU).
     public var promptPayload: String?
+    /// For a prompt command: the timeout re-armed once the payload is written. `timeout` then
+    /// bounds only the wait for `> ` (a modem that never prompts is found quickly), and this
+    /// one the network's answer, which takes far longer (AT+CMGS, SMSSubmission.swift).
+    public var timeoutAfterPrompt: Duration?
     /// What logs and status show instead of `text` (AT+CPIN="<pin>" must never be shown).
     public var displayText: String
 
@@ -45,6 +49,7 @@ public struct ATCommand: Equatable, Sendable {
         responsePrefixes: [String]? = nil,
         acceptsBareLines: Bool? = nil,
         promptPayload: String? = nil,
+        timeoutAfterPrompt: Duration? = nil,
         displayText: String? = nil
     ) {
         self.text = text
@@ -55,6 +60,7 @@ public struct ATCommand: Equatable, Sendable {
         self.acceptsBareLines = acceptsBareLines ?? derived.bare
         self.acceptsCallProgress = derived.callProgress
         self.promptPayload = promptPayload
+        self.timeoutAfterPrompt = timeoutAfterPrompt
         self.displayText = displayText ?? text
     }
 
@@ -134,6 +140,8 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         public var id: UInt64
         public var command: ATCommand
         public var tag: Tag
+        /// The `> ` prompt came and the payload was written: the modem is (or was) sending.
+        public var promptWritten = false
     }
 
     public enum Output: Sendable {
@@ -148,6 +156,10 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         case dropped(Entry)
         /// A line that is not part of the outstanding command's response.
         case unsolicited(String)
+        /// A two-line URC (`+CMT: ,<length>` or `+CDS: <length>`, then the PDU line, 27.005
+        /// 3.4.1): the header and the line after it, delivered as one event. `body` is nil
+        /// when the next line plainly was something else (a final result, another URC).
+        case unsolicitedWithBody(header: String, body: String?)
         /// A call-progress result (NO CARRIER, BUSY...) outside a dial/answer command.
         case callProgress(ATFinalResult)
     }
@@ -160,6 +172,8 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
     public private(set) var inFlight: Entry?
     private var pending: [Entry] = []
     private var collected: [String] = []
+    /// The header of a two-line URC whose body line has not arrived yet.
+    private var pendingURCHeader: String?
     private var nextID: UInt64 = 1
     public private(set) var statistics = ATChannelStatistics()
     /// Incremented by every `flush()`. Outputs returned before a flush that the caller has not
@@ -217,6 +231,12 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         statistics.consecutiveTimeouts += 1
         inFlight = nil
         framer.expectingPrompt = false
+        if entry.command.promptPayload != nil {
+            // ESC ends text entry without sending (27.005 3.5.1): a modem left waiting for the
+            // PDU would read the next command lines as PDU text (chan_dongle BUGS: only ESC
+            // recovers a Huawei stuck in the prompt). In command mode the byte is ignored.
+            out.append(.write([0x1B]))
+        }
         let partial = collected
         collected = []
         out.append(.timedOut(entry, partialLines: partial))
@@ -236,6 +256,7 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         inFlight = nil
         pending = []
         collected = []
+        pendingURCHeader = nil
         framer.reset()
         generation &+= 1
         return out
@@ -278,13 +299,34 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
         return .unsolicited
     }
 
+    /// Whether `line` can be the body of a two-line URC: not a final result, not a named line,
+    /// not a bare URC. Whether it is valid hex is for the SMS layer to judge.
+    static func isURCBody(_ line: String) -> Bool {
+        ATFinalResult.parse(line) == nil && ATInformationLine(line).name == nil && !URCNames.isKnownBareURC(line)
+    }
+
     private mutating func handle(_ frame: ATFrame, _ out: inout [Output]) {
+        if let header = pendingURCHeader {
+            pendingURCHeader = nil
+            if case .line(let line) = frame, Self.isURCBody(line) {
+                out.append(.unsolicitedWithBody(header: header, body: line))
+                return
+            }
+            // The body never came (a garbled or cut URC): report the header alone, then
+            // handle this frame as usual, so nothing that follows is swallowed.
+            out.append(.unsolicitedWithBody(header: header, body: nil))
+        }
         switch frame {
         case .echo:
             return  // echo carries nothing; ATE0 turns it off early
         case .prompt:
-            guard let entry = inFlight, let payload = entry.command.promptPayload else { return }
+            guard var entry = inFlight, let payload = entry.command.promptPayload else { return }
             out.append(.write(Array(payload.utf8) + [0x1A]))
+            entry.promptWritten = true
+            inFlight = entry
+            if let after = entry.command.timeoutAfterPrompt {
+                out.append(.armTimeout(id: entry.id, after: after))
+            }
         case .line(let line):
             switch Self.classify(line, outstanding: inFlight?.command) {
             case .final(let result):
@@ -304,7 +346,11 @@ public struct ATCommandQueue<Tag: Sendable>: Sendable {
                 if collected.count < 512 { collected.append(line) }
             case .unsolicited:
                 statistics.unsolicitedLines += 1
-                out.append(.unsolicited(line))
+                if let name = ATInformationLine(line).name, URCNames.withBody.contains(name) {
+                    pendingURCHeader = line
+                } else {
+                    out.append(.unsolicited(line))
+                }
             case .callProgress(let result):
                 statistics.unsolicitedLines += 1
                 out.append(.callProgress(result))
@@ -336,6 +382,10 @@ enum URCNames {
         "^RFSWITCH", "^NDISSTAT", "*PSNWID", "*PSUTTZ", "^TIME", "+CTZEU",
     ]
     static func isKnownUnsolicited(_ name: String) -> Bool { named.contains(name) }
+
+    /// URCs followed by one body line: SMS-DELIVER and status report routed to the TE, and
+    /// cell broadcast (27.005 3.4.1: `+CMT`, `+CDS`, `+CBM`).
+    static let withBody: Set<String> = ["+CMT", "+CDS", "+CBM"]
 
     /// Unnamed URCs: RING, SIMCom/Quectel boot and call notices.
     static func isKnownBareURC(_ line: String) -> Bool {

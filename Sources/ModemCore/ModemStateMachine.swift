@@ -29,6 +29,8 @@ public struct ModemStateMachine: Sendable {
         case imsi, iccid, msisdn, vendorInit, voiceProbe, setup, signal, registration, operatorQuery
         case raw(requestID: Int)
         case recoveryProbe, reboot
+        /// SMS set-up, reading, deleting and sending (SMSTransfer.swift, SMSSubmission.swift).
+        case sms(SMSStep)
         /// Call control (CallControl.swift).
         case dial, answer, hangUp, dtmf, audioEnable, audioDisable, extendedError
     }
@@ -59,6 +61,8 @@ public struct ModemStateMachine: Sendable {
     var callControl = CallControlState()
     /// The network whose long name was last asked for with AT+COPS=3,0 (asked once per network).
     var operatorNameAskedFor: String?
+    /// SMS receive bookkeeping (SMSTransfer.swift).
+    var sms = SMSTransferState()
 
     public init(configuration: ModemConfiguration = ModemConfiguration(), now: ModemInstant = .zero) {
         self.configuration = configuration
@@ -149,7 +153,7 @@ public struct ModemStateMachine: Sendable {
     /// The port closed (unplugged, read error, or after `reopenPort`).
     public mutating func portClosed(reason: String, now: ModemInstant) -> [ModemAction] {
         var out: [ModemAction] = []
-        flushQueue(finalText: "ERROR: port closed (\(reason))", &out)
+        flushQueue(finalText: "ERROR: port closed (\(reason))", smsReason: "port closed: \(reason)", now: now, &out)
         for t in [ModemTimer.poll, .recovery, .simRetry, .ringTimeout, .audioRetry] { out.append(.cancelTimer(t)) }
         if status.call != nil {
             endCall(cause: CallEndCause(kind: .modemGone, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
@@ -212,7 +216,8 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func startInitialization(now: ModemInstant, _ out: inout [ModemAction]) {
-        flushQueue(finalText: "ERROR: modem re-initialising", &out)
+        flushQueue(finalText: "ERROR: modem re-initialising", smsReason: "modem re-initialising", now: now, &out)
+        resetSMSTransfer()
         out.append(.cancelTimer(.poll))
         state = .initializing(simStageDone: false)
         atiLines = []
@@ -262,6 +267,7 @@ public struct ModemStateMachine: Sendable {
         probeSuccessesWithoutInit = 0
         pendingReason = "initialised"
         out.append(.armTimer(.poll, after: configuration.pollInterval))
+        startSMSSetup(now: now, &out)
     }
 
     /// Init cannot go on until the SIM is fixed; poll AT+CPIN? meanwhile.
@@ -293,13 +299,15 @@ public struct ModemStateMachine: Sendable {
         process(queue.enqueue(command, tag: tag), now: now, &out)
     }
 
-    mutating func flushQueue(finalText: String, _ out: inout [ModemAction]) {
+    mutating func flushQueue(finalText: String, smsReason: String, now: ModemInstant, _ out: inout [ModemAction]) {
         for o in queue.flush() {
             switch o {
             case .cancelTimeout(let id): out.append(.cancelTimer(.command(id)))
             case .dropped(let e):
                 if case .raw(let rid) = e.tag.purpose {
                     out.append(.rawCommandFinished(requestID: rid, lines: [], final: finalText))
+                } else if case .sms(let step) = e.tag.purpose {
+                    smsDropped(step, reason: smsReason, now: now, &out)
                 }
             default: break
             }
@@ -327,9 +335,13 @@ public struct ModemStateMachine: Sendable {
             case .dropped(let entry):
                 if case .raw(let rid) = entry.tag.purpose {
                     out.append(.rawCommandFinished(requestID: rid, lines: [], final: "ERROR: AT queue full"))
+                } else if case .sms(let step) = entry.tag.purpose {
+                    smsDropped(step, reason: "AT queue full", now: now, &out)
                 }
             case .unsolicited(let line):
                 unsolicited(line, now: now, &out)
+            case .unsolicitedWithBody(let header, let body):
+                smsRouted(header: header, body: body, now: now, &out)
             case .callProgress(let result):
                 callURC(.progressResult(result), now: now, &out)
             }
@@ -432,6 +444,8 @@ public struct ModemStateMachine: Sendable {
             break  // the recovery timer decides when to look again
         case .dial, .answer, .hangUp, .dtmf, .audioEnable, .audioDisable, .extendedError:
             callCommandCompleted(entry, r, now: now, &out)
+        case .sms(let step):
+            smsCompleted(step, r, now: now, &out)
         }
         if entry.tag.completesInit { initCompleted(now: now, &out) }
         if lastEmittedIdentity != status.identity, status.identity.imei != nil || status.identity.iccid != nil {
@@ -594,6 +608,7 @@ public struct ModemStateMachine: Sendable {
             state.merge(t, now: now)
             status.networkTime = state
         case .dtmf(let d): out.append(.callEvent(.dtmfReceived(d)))
+        case .sms(let indication): smsIndication(indication, now: now, &out)
         case .moduleReady:
             if case .resetting(.modemReboot) = state {
                 out.append(.cancelTimer(.recovery))
@@ -745,6 +760,8 @@ public struct ModemStateMachine: Sendable {
             return  // expected: the modem may reboot before answering
         case .dial, .answer, .hangUp, .dtmf, .audioEnable, .audioDisable, .extendedError:
             callCommandTimedOut(entry, now: now, &out)
+        case .sms(let step):
+            smsTimedOut(entry, step: step, now: now, &out)
         default:
             break
         }
@@ -770,7 +787,7 @@ public struct ModemStateMachine: Sendable {
     }
 
     mutating func startRung(_ rung: RecoveryRung, reason: String, now: ModemInstant, _ out: inout [ModemAction]) {
-        flushQueue(finalText: "ERROR: aborted by recovery (\(reason))", &out)
+        flushQueue(finalText: "ERROR: aborted by recovery (\(reason))", smsReason: "aborted by recovery: \(reason)", now: now, &out)
         out.append(.cancelTimer(.poll))
         out.append(.cancelTimer(.recovery))
         switch rung {

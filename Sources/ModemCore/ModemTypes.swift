@@ -115,6 +115,11 @@ public enum ModemAction: Equatable, Sendable {
     case rawCommandFinished(requestID: Int, lines: [String], final: String)
     /// A line nobody understood (counted in `status.at.unknownLines`).
     case unknownLine(String)
+    /// A message read from storage or routed to us, or the storage reported full
+    /// (SMSTransfer.swift). Stored ones stay on the modem until `smsPersisted(_:now:)`.
+    case incomingSMS(IncomingSMS)
+    /// Answer to `submitSMS(pdu:tpduLength:requestID:now:)` (SMSSubmission.swift).
+    case smsSubmitFinished(requestID: Int, SMSSubmitResult)
 }
 
 /// A SIM PIN from configuration. Its description never shows the digits.
@@ -374,6 +379,8 @@ public struct ModemStatus: Equatable, Sendable, Codable {
     public var lastCallEnd: CallEndRecord?
     /// The last recovery step and why.
     public var lastRecovery: String?
+    /// SMS counters and storage (SMSTransfer.swift).
+    public var sms = SMSStatus()
 
     public init() {}
 

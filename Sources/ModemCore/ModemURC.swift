@@ -17,6 +17,9 @@ public enum ModemURC: Equatable, Sendable {
     case dtmf(String)
     /// The module finished booting (`RDY`, Quectel/SIMCom).
     case moduleReady
+    /// A message stored (`+CMTI`, `+CDSI`) or the storage full (`^SMMEMFULL`,
+    /// `+QIND: "smsfull"`), SMSTransfer.swift.
+    case sms(SMSIndication)
     /// Known and deliberately not acted on here (^BOOT heartbeat, ^MODE, ^SRVST, +CMTI, ...).
     case ignored(name: String)
     /// Not recognised: counted and reported, never fatal.
@@ -24,9 +27,9 @@ public enum ModemURC: Equatable, Sendable {
 
     /// Names of URCs that are known and ignored by the modem core.
     static let ignoredNames: Set<String> = [
-        "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^SMMEMFULL", "^STIN", "^EONS", "^CSNR",
-        "^ACTIVEBAND", "^RFSWITCH", "^NDISSTAT", "+CIEV", "+CSSI", "+CSSU", "+CMTI", "+CMT", "+CDS",
-        "+CDSI", "+CBM", "+CUSD", "+CCWA", "*PSNWID", "+QIND", "+CGEV",
+        "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^STIN", "^EONS", "^CSNR",
+        "^ACTIVEBAND", "^RFSWITCH", "^NDISSTAT", "+CIEV", "+CSSI", "+CSSU", "+CMT", "+CDS",
+        "+CBM", "+CUSD", "+CCWA", "*PSNWID", "+QIND", "+CGEV",
         "+CPMS", "+QUSIM", "+CFUN", "^SYSINFO", "^SYSINFOEX", "+CPSI", "+CNSMOD", "^SPN", "^CVOICE",
         "+PACSP", "^SYSSTART", "+QCSQ",
     ]
@@ -51,6 +54,7 @@ public enum ModemURC: Equatable, Sendable {
             let kind = info.string(0)?.lowercased()
             if kind == "csq", let s = SignalQuality.parse(line) { return .signal(s) }
             if kind == "act", let t = AccessTechnologyReport.parse(line) { return .accessTechnology(t) }
+            if kind == "smsfull" { return .sms(.storageFull(storage: info.string(1))) }
             return .ignored(name: "+QIND")
         case "+CESQ", "+QCSQ":
             let r = RATSignal.readings(from: line, currentRAT: nil, now: .zero)
@@ -66,6 +70,8 @@ public enum ModemURC: Equatable, Sendable {
             return .sim(s)
         case "+CPIN":
             return SIMState.parse(cpin: line).map { .sim($0) } ?? .unknown(line)
+        case "+CMTI", "+CDSI", "^SMMEMFULL":
+            return SMSIndication.parse(line).map { .sms($0) } ?? .unknown(line)
         case "^SIMST":
             return SIMState.parse(simst: line).map { .sim($0) } ?? .unknown(line)
         case "^DDTMF", "+RXDTMF", "+DTMF":

@@ -58,9 +58,14 @@ public struct SMSPartFaults: Sendable, Equatable {
     public var duplicate: [Int]
     /// Parts never delivered.
     public var drop: [Int]
+    /// The modem stops answering right after it has announced the message (`+CMTI`): the
+    /// message stays in its storage, and a gateway killed in that window must find it there
+    /// at its next start. Clear with `setHung(name, false)`.
+    public var hangAfterIndication: Bool
 
-    public init(order: [Int]? = nil, duplicate: [Int] = [], drop: [Int] = []) {
+    public init(order: [Int]? = nil, duplicate: [Int] = [], drop: [Int] = [], hangAfterIndication: Bool = false) {
         self.order = order; self.duplicate = duplicate; self.drop = drop
+        self.hangAfterIndication = hangAfterIndication
     }
 
     /// The sequence numbers to deliver, in delivery order, for a message of `parts` parts.

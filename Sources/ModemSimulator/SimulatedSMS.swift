@@ -338,6 +338,7 @@ extension SimulatedModem {
             if case .deliver(let d)? = messageClass { cls = d.dataCoding.messageClass }
             networkDelivers(parts[n - 1], kind: .deliver, messageClass: cls)
         }
+        if faults.hangAfterIndication { hung = true }
         return SMSDeliveryReceipt(reference: reference, parts: parts.map(\.hex), delivered: sequence)
     }
 

@@ -97,6 +97,22 @@ enum ModemDetail {
         out.field("ACD", c.acd.map(HumanFormat.preciseDuration) ?? "-")
         out.field("Billable", HumanFormat.preciseDuration(Double(c.billableSeconds)))
 
+        if let sms = m.sms {
+            out.section("SMS")
+            out.field("Received", String(sms.received))
+            out.field("Sent", String(sms.sent))
+            out.field("Failed", String(sms.failed))
+            var storage = sms.storage ?? "unknown"
+            if let used = sms.storageUsed, let total = sms.storageTotal { storage += " \(used)/\(total) used" }
+            out.field("Storage", storage)
+            out.field("Not yet saved", String(sms.awaitingPersistence))
+            out.field("Deleted", String(sms.deleted))
+            if sms.unreadable > 0 { out.field("Unreadable", String(sms.unreadable)) }
+            if sms.storageFullEvents > 0 { out.field("Storage full", "\(sms.storageFullEvents) times") }
+            out.field("Delivery ack", sms.acknowledgesDelivery ? "by the gateway (AT+CNMA)" : "by the modem")
+            out.field("Last error", sms.lastError.map { text in ago(sms.lastErrorAt).map { "\(text), \($0)" } ?? text } ?? "none")
+        }
+
         out.section("Recent events")
         if m.recentEvents.isEmpty { out.line("  none") }
         for event in m.recentEvents {

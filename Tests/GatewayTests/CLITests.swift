@@ -33,6 +33,8 @@ private let modemListJSON = """
             "lastOKAt":"2025-03-01T11:59:55Z"},
       "calls":{"total":8,"answered":5,"inbound":3,"outbound":5,"billableSeconds":525,"asr":62.5,"acd":105},
       "lastRecovery":"AT+CFUN=1,1 after 3 timeouts",
+      "sms":{"received":12,"sent":4,"failed":1,"storage":"ME","storageUsed":3,"storageTotal":255,
+             "lastError":"AT+CMGS: +CMS ERROR: 331 (no network service)"},
       "recentEvents":[
         {"at":"2025-03-01T11:50:00Z","modemID":"usb-123456","kind":"recovery","detail":"AT+CFUN=1,1 after 3 AT timeouts in a row; the modem re-enumerated on USB and answered AT again within 14 s"},
         {"at":"2025-03-01T11:57:00Z","modemID":"usb-123456","kind":"state","detail":"not-registered -> free (+CREG: 1)"}]},
@@ -312,6 +314,13 @@ struct CLIEndToEndTests {
         #expect(out.contains("  Last recovery  AT+CFUN=1,1 after 3 timeouts\n"))
         #expect(out.contains("  ASR            62.5%\n"))
         #expect(out.contains("  ACD            1m45s\n"))
+        // SMS: written by this daemon, read with the fields it left out at their defaults.
+        #expect(out.contains("\nSMS\n  Received       12\n  Sent           4\n  Failed         1\n"))
+        #expect(out.contains("  Storage        ME 3/255 used\n"))
+        #expect(out.contains("  Not yet saved  0\n"))
+        #expect(out.contains("  Last error     AT+CMGS: +CMS ERROR: 331 (no network service)\n"))
+        #expect(list.modems[0].sms?.deleted == 0 && list.modems[0].sms?.acknowledgesDelivery == false)
+        #expect(list.modems[1].sms == nil, "JSON from before SMS decodes without an SMS section")
         // The long recovery event wraps under its own text, not under the timestamp.
         #expect(out.contains("  2025-03-01 11:50:00  recovery  AT+CFUN=1,1 after 3 AT timeouts in a row; the\n"))
         #expect(out.contains("\n                                 modem re-enumerated"))

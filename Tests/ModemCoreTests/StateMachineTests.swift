@@ -11,7 +11,9 @@ struct InitTests {
         #expect(h.written == commonProbe + ["ATI", "AT+CGMI", "AT+CGMM", "AT+CGMR", "AT+CGSN", "AT+CPIN?",
             "AT+CIMI", "AT^ICCID?", "AT+CNUM", "AT+CLIP=1", "AT+CRC=1", "AT^CURC=1", "AT+CCWA=0,0,1", "AT^CVOICE?",
             "AT+CREG=2", "AT+COPS=3,2", "AT+CSQ", "AT+CREG?", "AT+COPS?",
-            "AT+COPS=3,0", "AT+COPS?", "AT+COPS=3,2"])
+            // SMS set-up after init (control priority: ahead of the operator-name polls).
+            "AT+COPS=3,0", "AT+CMGF=0", "AT+CPMS=\"SM\",\"SM\",\"SM\"", "AT+CNMI=2,1,0,2,0", "AT+CMGL=4",
+            "AT+COPS?", "AT+CPMS?", "AT+COPS=3,2"])
         #expect(h.stateChanges == [.initializing, .free])
         let s = h.machine.status
         #expect(s.state == .free && s.vendor == .huawei && s.model == "E1550" && s.firmware == "11.609.18.00.00")
@@ -52,7 +54,9 @@ struct InitTests {
         #expect(h.written == commonProbe + ["AT+CGMI", "AT+CGMM", "AT+CGMR", "AT+CGSN", "AT+CPIN?",
             "AT+CIMI", "AT+QCCID", "AT+CNUM", "AT+CLIP=1", "AT+CRC=1", "AT+QINDCFG=\"ccinfo\",1,0",
             "AT+QINDCFG=\"csq\",1,0", "AT+QINDCFG=\"act\",1,0", "AT+QTONEDET=1", "AT+CEREG=2", "AT+QPCMV?",
-            "AT+CREG=2", "AT+COPS=3,2", "AT+CSQ", "AT+CREG?", "AT+COPS?", "AT+COPS=3,0", "AT+COPS?", "AT+COPS=3,2"])
+            "AT+CREG=2", "AT+COPS=3,2", "AT+CSQ", "AT+CREG?", "AT+COPS?", "AT+COPS=3,0",
+            "AT+CMGF=0", "AT+CSMS=1", "AT+CPMS=\"ME\",\"ME\",\"ME\"", "AT+QINDCFG=\"smsfull\",1", "AT+CNMI=2,1,0,1,0",
+            "AT+CMGL=4", "AT+COPS?", "AT+CPMS?", "AT+COPS=3,2"])
         let s = h.machine.status
         #expect(s.state == .free && s.registration == .roaming && s.accessTechnology == "UMTS")
         #expect(s.vendor == .quectel && s.firmware == "EC25EFAR06A06M4G")

@@ -346,6 +346,23 @@ struct SMSTests {
         }
     }
 
+    @Test("hang after the indication: +CMTI goes out, then nothing answers, and the message stays stored")
+    func hangAfterIndication() async throws {
+        try await Fixture.withSimulator([Fixture.modem("gn", .generic)]) { sim, _ in
+            let port = try await Fixture.openAT(sim, "gn")
+            #expect(port.command("AT+CNMI=2,1,0,0,0") == "\r\nOK\r\n")
+            _ = try await sim.deliverSMS("gn", from: "+79161234567", text: "code 4711", faults: SMSPartFaults(hangAfterIndication: true))
+            #expect(port.read(until: "+CMTI: \"SM\",1\r\n") == "\r\n+CMTI: \"SM\",1\r\n")
+            port.send("AT+CMGR=1\r")
+            port.pump(for: 0.3)
+            #expect(port.take() == "")   // hung: the read is never answered
+            #expect(try await sim.status("gn").hung)
+            #expect(try await sim.smsStorage("gn").memories[0].used == 1)
+            try await sim.setHung("gn", false)
+            #expect(port.command("AT+CMGL=4", final: "OK\r\n").contains("+CMGL: 1,0,,"))
+        }
+    }
+
     @Test("during a call: a 3-part SMS arrives, is read and deleted, one is sent; the audio stream keeps its pace")
     func smsDuringCall() async throws {
         try await Fixture.withSimulator([Fixture.modem("hw", .huawei)]) { sim, _ in

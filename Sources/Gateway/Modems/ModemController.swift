@@ -56,6 +56,11 @@ final class ModemController: @unchecked Sendable {
     private var inboundObservers: [@Sendable (ModemController, CallEvent) -> Void] = []
     /// True from an inbound call's first RING until it ends.
     private var inboundCallInProgress = false
+    /// Receives every `IncomingSMS` (on `eventLoop`); stored messages stay on the modem until
+    /// it calls `smsPersisted`.
+    private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
+    /// `sendSMS` calls waiting for their `AT+CMGS` to end, by request id.
+    private var smsRequests: [Int: EventLoopPromise<SMSSubmitResult>] = [:]
 
     init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
          eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
@@ -87,6 +92,7 @@ final class ModemController: @unchecked Sendable {
             self.stopped = true
             self.cancelAllTimers()
             self.failRawRequests("daemon stopping")
+            self.failSMSRequests("daemon stopping")
             return self.channel
         }.flatMap { channel in
             channel?.close() ?? self.eventLoop.makeSucceededVoidFuture()
@@ -141,6 +147,39 @@ final class ModemController: @unchecked Sendable {
             self.perform(self.machine.submitRawCommand(command, requestID: requestID, now: self.now()))
             return promise.futureResult
         }
+    }
+
+    // MARK: SMS (the SMS layer's entry points; PDUs are SMSCore's octets, SMSC field first)
+
+    /// Sets who receives this modem's messages: each `.stored` one (read after `+CMTI` or
+    /// by a scan) must be answered with `smsPersisted(slot)` once it is durably saved, or it
+    /// stays on the modem and is reported again by the next scan.
+    func setSMSHandler(_ handler: @escaping @Sendable (ModemController, IncomingSMS) -> Void) {
+        eventLoop.execute { self.smsHandler = handler }
+    }
+
+    /// Sends one SMS-SUBMIT (`pdu` = SMSC field + TPDU, `tpduLength` = TPDU octets). Never
+    /// fails the future: every outcome, "modem not ready" and "port closed: …" included, is
+    /// an `SMSSubmitResult`.
+    func sendSMS(pdu: [UInt8], tpduLength: Int) -> EventLoopFuture<SMSSubmitResult> {
+        eventLoop.flatSubmit {
+            let requestID = self.nextRequestID
+            self.nextRequestID += 1
+            let promise = self.eventLoop.makePromise(of: SMSSubmitResult.self)
+            self.smsRequests[requestID] = promise
+            self.perform(self.machine.submitSMS(pdu: pdu, tpduLength: tpduLength, requestID: requestID, now: self.now()))
+            return promise.futureResult
+        }
+    }
+
+    /// The message from `slot` is durably saved: delete it from the modem.
+    func smsPersisted(_ slot: SMSStorageSlot) {
+        eventLoop.execute { self.perform(self.machine.smsPersisted(slot, now: self.now())) }
+    }
+
+    /// Lists the modem's storage again and reports every message in it.
+    func scanSMSStorage() {
+        eventLoop.execute { self.perform(self.machine.scanSMSStorage(now: self.now())) }
     }
 
     // MARK: Calls (the call layer's entry points; `listener` runs on `eventLoop`)
@@ -301,6 +340,8 @@ final class ModemController: @unchecked Sendable {
         logger.notice("AT port closed", metadata: ["port": "\(atPort)", "reason": "\(reason)"])
         record(kind: "port", detail: "closed: \(reason)")
         perform(machine.portClosed(reason: reason, now: now()))
+        // The machine failed every queued submit; anything it did not know of fails here.
+        failSMSRequests("port closed: \(reason)")
         scheduleReopen()
     }
 
@@ -344,6 +385,10 @@ final class ModemController: @unchecked Sendable {
                 finishRaw(requestID: requestID, lines: lines, final: final)
             case .unknownLine(let line):
                 logger.debug("unknown line from modem", metadata: ["line": "\(line.prefix(120))"])
+            case .incomingSMS(let message):
+                incomingSMS(message)
+            case .smsSubmitFinished(let requestID, let result):
+                finishSMS(requestID: requestID, result)
             }
         }
     }
@@ -411,6 +456,43 @@ final class ModemController: @unchecked Sendable {
             unclaimedCaller = caller
         }
         if case .ended = event { callListener = nil; unclaimedCaller = nil }
+    }
+
+    private func incomingSMS(_ message: IncomingSMS) {
+        switch message {
+        case .stored(let pdu):
+            logger.debug("SMS stored on modem", metadata: ["slot": "\(pdu.slot.map(\.description) ?? "-")",
+                                                           "report": "\(pdu.isStatusReport)"])
+        case .delivered(let pdu):
+            logger.debug("SMS routed to us", metadata: ["report": "\(pdu.isStatusReport)", "octets": "\(pdu.pdu.count)"])
+        case .storageFull(let storage):
+            logger.notice("SMS storage full; reading it out", metadata: ["storage": "\(storage)"])
+            record(kind: "sms", detail: "storage \(storage) full; scanning it")
+        }
+        if let smsHandler {
+            smsHandler(self, message)
+        } else if case .delivered = message {
+            // Routed messages exist nowhere else: without a handler this one is gone.
+            logger.warning("SMS delivered but no SMS handler is set; it is lost")
+        }
+    }
+
+    private func finishSMS(requestID: Int, _ result: SMSSubmitResult) {
+        switch result {
+        case .sent(let mr):
+            logger.debug("SMS sent", metadata: ["mr": "\(mr)"])
+        case .rejected(let code, let text):
+            logger.info("SMS refused by the modem or network", metadata: ["cms": "\(code)", "text": "\(text)"])
+        case .failed(let why):
+            logger.info("SMS send failed", metadata: ["reason": "\(why)"])
+        }
+        smsRequests.removeValue(forKey: requestID)?.succeed(result)
+    }
+
+    private func failSMSRequests(_ why: String) {
+        let pending = smsRequests
+        smsRequests.removeAll()
+        for (_, promise) in pending { promise.succeed(.failed(why)) }
     }
 
     private func finishRaw(requestID: Int, lines: [String], final: String) {
@@ -532,6 +614,16 @@ final class ModemController: @unchecked Sendable {
             s.lastCallEnd = i
         }
         s.lastRecovery = status.lastRecovery
+        let sms = status.sms
+        var info = SMSInfo(received: sms.received, sent: sms.sent, failed: sms.failed, deleted: sms.deleted,
+                           awaitingPersistence: sms.awaitingPersistence, unreadable: sms.unreadable,
+                           storageFullEvents: sms.storageFullEvents, acknowledgesDelivery: sms.acknowledgesDelivery)
+        info.storage = sms.storage
+        info.storageUsed = sms.storageUsed
+        info.storageTotal = sms.storageTotal
+        info.lastError = sms.lastError
+        info.lastErrorAt = sms.lastErrorAt.map(date)
+        s.sms = info
         s.recentEvents = events
         return s
     }

@@ -677,15 +677,7 @@ enum GSM7 {
 
     /// Nil when not hex or when the septets do not form printable text.
     static func unpackHex(_ hex: String) -> String? {
-        let u = Array(hex.utf8)
-        guard u.count >= 2, u.count % 2 == 0 else { return nil }
-        var octets: [UInt8] = []
-        var i = 0
-        while i + 1 < u.count {
-            guard let hi = UCS2Hex.hexValue(u[i]), let lo = UCS2Hex.hexValue(u[i + 1]) else { return nil }
-            octets.append(hi << 4 | lo)
-            i += 2
-        }
+        guard let octets = PDUHex.decode(hex) else { return nil }
         var septets: [UInt8] = []
         var carry: UInt16 = 0, bits = 0
         for o in octets {

@@ -25,6 +25,7 @@ extension ModemDialect {
             audio: .none
         ),
         urcs: ["RING", "+CRING", "+CLIP", "+CREG", "+CPIN", "NO CARRIER"],
-        quectelDSCI: false
+        quectelDSCI: false,
+        sms: .generic
     )
 }

@@ -50,7 +50,8 @@ extension ModemDialect {
             audio: .serialPCM
         ),
         urcs: ["RING", "+CRING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "^RSSI", "^HCSQ", "^BOOT",
-               "^MODE", "^SRVST", "^SIMST", "^DSFLOWRPT", "^DDTMF", "+CREG", "+CMTI", "+CUSD", "^SMMEMFULL"],
-        quectelDSCI: false
+               "^MODE", "^SRVST", "^SIMST", "^DSFLOWRPT", "^DDTMF", "+CREG", "+CMTI", "+CDSI", "+CUSD", "^SMMEMFULL"],
+        quectelDSCI: false,
+        sms: .huawei
     )
 }

@@ -115,6 +115,8 @@ public struct ModemDialect: Sendable {
     public var urcs: [String]
     /// ^DSCI uses Quectel's own state codes (section 3.4).
     public var quectelDSCI: Bool
+    /// SMS set-up: storage, indications, acknowledgement (SMSDialect.swift).
+    public var sms: SMSDialect = .generic
 
     /// All built-in dialects, most specific first.
     public static let all: [ModemDialect] = [.huawei, .quectel, .simcom, .generic]

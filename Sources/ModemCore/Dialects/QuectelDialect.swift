@@ -49,7 +49,8 @@ extension ModemDialect {
             enableUSBAudio: ["AT+QPCMV=0", "AT+QPCMV=1,2"]
         ),
         urcs: ["RING", "+CRING", "+CLIP", "+QIND", "^DSCI", "+CLCC", "+QTONEDET", "+CREG", "+CEREG",
-               "+CPIN", "RDY", "POWERED DOWN", "NO CARRIER"],
-        quectelDSCI: true
+               "+CPIN", "RDY", "POWERED DOWN", "NO CARRIER", "+CMTI", "+CDS", "+CMT"],
+        quectelDSCI: true,
+        sms: .quectel
     )
 }

@@ -39,7 +39,8 @@ extension ModemDialect {
             audioSampleRate: 16000
         ),
         urcs: ["RING", "+CRING", "+CLIP", "+CLCC", "VOICE CALL: BEGIN", "VOICE CALL: END", "MISSED_CALL",
-               "+CSQ", "+CNSMOD", "+RXDTMF", "+DTMF", "+CPIN", "PB DONE", "SMS DONE", "*PSNWID", "*PSUTTZ"],
-        quectelDSCI: false
+               "+CSQ", "+CNSMOD", "+RXDTMF", "+DTMF", "+CPIN", "PB DONE", "SMS DONE", "*PSNWID", "*PSUTTZ", "+CMTI", "+CDS"],
+        quectelDSCI: false,
+        sms: .simcom
     )
 }
