@@ -50,7 +50,7 @@ final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String
     let simulator: ModemSimulator
-    let running: RunningDaemon
+    private(set) var running: RunningDaemon
     let socket: String
     let configPath: String
 
@@ -65,12 +65,13 @@ final class GatewayHarness: @unchecked Sendable {
         extraModemTOML: String = "",
         extraTOML: String = "",
         tail: String = "",
-        replays: [String: String] = [:]
+        replays: [String: String] = [:],
+        smsCapacity: Int? = nil
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory + "/sim", withIntermediateDirectories: true)
-        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays).utf8))
+        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays, smsCapacity: smsCapacity).utf8))
         let simulator = try await ModemSimulator.start(simConfig)
 
         let configured = configuredModems ?? modems
@@ -123,9 +124,25 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     func stop() async {
-        await running.stop()
+        if daemonRunning { await running.stop() }
         await simulator.stop()
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private var daemonRunning = true
+
+    /// Stops the daemon only: the simulated modems stay up (and keep receiving SMS).
+    func stopDaemon() async {
+        guard daemonRunning else { return }
+        daemonRunning = false
+        await running.stop()
+    }
+
+    /// Starts a new daemon on the same config and state directory (after `stopDaemon`).
+    func startDaemon() async throws {
+        guard !daemonRunning else { return }
+        running = try await Daemon(config: try GatewayConfig.load(path: configPath), configPath: configPath).start()
+        daemonRunning = true
     }
 
     /// Runs `simgate ARGS` exactly as an admin would, against this daemon.
@@ -181,13 +198,13 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// `replays`: modem name -> transcript path; that modem plays the transcript instead of
     /// simulating its vendor (Tests/Fixtures/transcripts/README.md).
-    static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:]) -> String {
+    static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:], smsCapacity: Int? = nil) -> String {
         let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",\(replays[m.name].map { " \"replay\": \"\($0)\"," } ?? "")
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
              "network": {"mccmnc": "\(m.mccmnc)", "longName": "\(m.operatorName)", "shortName": "\(m.operatorName)", "registration": "home"},
-             "signal": \(m.signal)}
+             "signal": \(m.signal)\(smsCapacity.map { ", \"smsCapacity\": \($0)" } ?? "")}
             """
         }
         return """

@@ -54,8 +54,10 @@ public final class Daemon: Sendable {
         let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
         logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
 
+        // The pool starts last: every handler (calls, rings, SMS) is in place before the first
+        // modem is opened, so nothing a modem reports at start-up (a ring, the SMS its first
+        // storage scan finds) reaches an empty seat.
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
-        await pool.start()
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
         await routing.numbering.reload(reason: "start-up")
 
@@ -102,10 +104,14 @@ public final class Daemon: Sendable {
             await c.start()
             center = c
         }
+        let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
+                                        sip: sip, logger: logger)
+        await pool.start()
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls, routing: routing)
         routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
+        routes.sms = SMSRoutes(service: sms)
         let router = routes.route
         var servers: [ControlServer] = []
         do {
@@ -118,6 +124,7 @@ public final class Daemon: Sendable {
         } catch {
             for server in servers { await server.close() }
             await center?.stop()
+            await sms.stop()
             await inbound.stop()
             await sip?.stop()
             await pool.stop()
@@ -126,7 +133,43 @@ public final class Daemon: Sendable {
         var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip, routing: routing)
         running.inbound = inbound
         running.callCenter = center
+        running.sms = sms
         return running
+    }
+
+    /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways.
+    /// Every PDU a modem hands over is committed before the modem may delete it: a crash in
+    /// between leaves it on the SIM, the next scan reads it again, and `received` dedups it.
+    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, routing: RoutingService,
+                         inbound: InboundServices, sip: SIPService?, logger: Logger) async -> SMSService {
+        let sms = SMSService(
+            config: config.sms, storage: storage, outbox: inbound.outbox,
+            wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, timeZone: routing.timeZone,
+            candidates: { number, now in await routing.smsRoute(to: number, now: now) },
+            logger: logger,
+            submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
+        if let sip {
+            let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger) { user, from, text in
+                (try? await sip.sendTextMessage(toUser: user, from: from, text: text).get()) ?? nil
+            }
+            await bridge.start()
+            sip.setTextMessageHandler { message in await bridge.accept(message) }
+        }
+        await sms.start()
+        await pool.setSMSHandler { modem, event in
+            Task {
+                switch event {
+                case .stored(let pdu), .delivered(let pdu):
+                    guard let snapshot = try? await modem.snapshot().get() else { return }
+                    if await sms.received(modemID: snapshot.id, iccid: snapshot.iccid, pdu), let slot = pdu.slot {
+                        modem.smsPersisted(slot)
+                    }
+                case .storageFull:
+                    break  // the controller already scans and clears what it stored
+                }
+            }
+        }
+        return sms
     }
 }
 
@@ -144,12 +187,15 @@ public struct RunningDaemon: Sendable {
     public internal(set) var inbound: InboundServices?
     /// Ring groups, queues, recall and callbacks (nil without [sip]).
     public internal(set) var callCenter: InboundCallCenter?
+    /// The SMS inbox and outbox (set by `start`).
+    public internal(set) var sms: SMSService?
 
     public func stop() async {
         for server in servers { await server.close() }
         await callCenter?.stop()
         await calls.hangUpAll()
         await calls.stopCallCenter()
+        await sms?.stop()
         await inbound?.stop()
         await sip?.stop()
         await pool.stop()

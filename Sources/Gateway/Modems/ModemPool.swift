@@ -110,6 +110,24 @@ actor ModemPool {
 
     private var inboundObservers: [@Sendable (ModemController, CallEvent) -> Void] = []
 
+    // MARK: SMS (SMSService's view of the pool)
+
+    /// Hands every modem's incoming messages to `handler`. Set it before `start()`: a modem
+    /// scans its storage as soon as it is initialised, and what it reports with nobody
+    /// listening is only found again at its next scan (reconnect, storage full).
+    func setSMSHandler(_ handler: @escaping @Sendable (ModemController, IncomingSMS) -> Void) {
+        smsHandler = handler
+        for controller in controllers { controller.setSMSHandler(handler) }
+    }
+
+    private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
+
+    /// Sends one SMS-SUBMIT through the modem named `id`; `.failed` when there is none.
+    func sendSMS(id: String, pdu: [UInt8], tpduLength: Int) async -> SMSSubmitResult {
+        guard let (controller, _) = await find(id) else { return .failed("no modem \(id)") }
+        return (try? await controller.sendSMS(pdu: pdu, tpduLength: tpduLength).get()) ?? .failed("modem \(id) closed")
+    }
+
     func reset(id: String, reason: String) async -> ActionResult? {
         guard let (controller, _) = await find(id) else { return nil }
         return try? await controller.reset(reason: reason).get()
@@ -149,6 +167,7 @@ actor ModemPool {
             Task { await self?.identified(controller, identity) }
         }
         if let incomingHandler { controller.setIncomingHandler(incomingHandler) }
+        if let smsHandler { controller.setSMSHandler(smsHandler) }
         for observer in inboundObservers { controller.addInboundObserver(observer) }
         controllers.append(controller)
         controller.start()

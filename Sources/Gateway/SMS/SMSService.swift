@@ -3,44 +3,10 @@
 // reports) and a durable inbox (every PDU a modem hands over is in SQLite before the modem may
 // delete it; multipart messages are reassembled there, so parts survive a restart).
 //
-// How the Daemon wires it. Nothing here calls a ModemController: the modem side
-// (`setSMSHandler`, `sendSMS`, `smsPersisted`, `scanSMSStorage`) is another branch, and the
-// pool needs two small methods beside `rawAT(id:)` and `setIncomingCallHandler` when both are
-// merged — `pool.sendSMS(id:pdu:tpduLength:)` (find the controller, call `sendSMS`, `.failed`
-// when there is none) and `pool.setSMSHandler(_:)` (install on every controller, present
-// and future). Then, in Daemon.start after routing and inbound services exist:
-//
-//     let sms = SMSService(
-//         config: config.sms, storage: storage, outbox: inbound.outbox,
-//         wakeWebhooks: { inbound.webhookWorker.wake() }, timeZone: routing.timeZone,
-//         candidates: { number, now in await routing.smsRoute(to: number, now: now) },
-//         logger: logger,
-//         submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
-//     await sms.start()                      // requeues what a crash left in `sending`
-//     await pool.setSMSHandler { modem, event in
-//         Task {
-//             switch event {
-//             case .stored(let pdu), .delivered(let pdu):
-//                 // Persist first; the SIM copy goes only after the commit (a crash in
-//                 // between: the next scan reads it again, and `received` dedups it).
-//                 let snapshot = try? await modem.snapshot().get()
-//                 if await sms.received(modemID: snapshot?.id ?? "?", iccid: snapshot?.iccid, pdu), let slot = pdu.slot {
-//                     modem.smsPersisted(slot)
-//                 }
-//             case .storageFull: break       // the controller already scans and clears it
-//             }
-//         }
-//     }
-//     if let sip {                           // SIP MESSAGE both ways (SMSSIPBridge.swift)
-//         let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger) { user, from, text in
-//             (try? await sip.sendTextMessage(toUser: user, from: from, text: text).get()) ?? nil
-//         }
-//         await bridge.start()
-//         sip.setTextMessageHandler { message in await bridge.accept(message) }
-//     }
-//     routes.sms = SMSRoutes(service: sms)   // ControlRoutes: /v1/sms
-//     ...
-//     await sms.stop()                       // at shutdown, before the storage closes
+// Wiring (Daemon.startSMS): the pool hands every modem's PDUs to `received`, and the modem
+// deletes one only when `received` returned true; `submit` goes to `ModemPool.sendSMS`;
+// SMSSIPBridge carries SIP MESSAGE both ways; SMSRoutes serves /v1/sms. Nothing here calls a
+// ModemController, so the tests drive the service with a scripted `submit`.
 //
 // Concurrency: one actor; one worker task sends (so two parts never race for a SIM) and the
 // same loop expires reassemblies. SQLite is the truth: memory holds only the pace of each SIM
