@@ -60,7 +60,8 @@ struct SIPMessageTests {
 
     @Test("refusals: 405 without an SMS layer, 401 without credentials, 415 for HTML, 484 for a name, 202 for text/plain to a number")
     func refusals() async throws {
-        let gw = try await SIPTestDaemon.start(rtpBase: 33_300)
+        // [sms] enabled = false: the daemon installs no SMS layer behind MESSAGE.
+        let gw = try await SIPTestDaemon.start(rtpBase: 33_300, tail: "[sms]\nenabled = false")
         defer { Task { await gw.stop() } }
         let udp = try LoopbackUDP()
 

@@ -135,6 +135,43 @@ struct SMSEndToEndTests {
         #expect(shown.standardOutput.contains("failed"), "\(shown.standardOutput)")
     }
 
+    @Test("SIP MESSAGE both ways with PJSIP: alice's MESSAGE leaves as an SMS through the modem; an SMS to the SIM reaches alice's phone",
+          .enabled(if: SIPPeers.pjsua2Importable, "pjsua2 is not importable by python3: install pjsua2-python (scripts/install-deps.sh --test)"))
+    func sipMessageBothWays() async throws {
+        let h = try await GatewayHarness.start(modems: ["huawei1"], extraTOML: """
+            [sms]
+            deliver_to = ["alice"]
+            """, tail: GatewayHarness.sipTail)
+        defer { Task { await h.stop() } }
+        let sip = try #require(h.running.sip)
+        let port = try #require(await sip.boundListeners().first { $0.transport == "udp" }).port
+        try await h.waitUntilFree(["huawei1"])
+
+        let outbound = "Машина 12 у подъезда"
+        async let peer = runProcess("/usr/bin/env", ["python3", "\(SIPPeers.scripts)/pj_message.py"],
+                                    environment: ["GW_PORT": String(port), "SIP_USER": "alice", "SIP_PASS": "secret",
+                                                  "TO_NUMBER": "+79161234567", "TEXT": outbound, "WAIT_INBOUND": "20"],
+                                    directory: h.directory, timeout: 60)
+        // PJSIP's MESSAGE became an SMS-SUBMIT on the modem...
+        let sent = try await h.simulator.waitForSentSMS("huawei1", count: 1, timeout: 20)
+        #expect(sent.map(\.text) == [outbound] && sent.first?.destination == "+79161234567", "\(sent)")
+        let queued = try await h.waitForSMS("the SMS from SIP") { $0.direction == .outbound }
+        #expect(queued.user == "alice", "the SIP user is kept with the message: \(queued)")
+
+        // ...and an SMS to the SIM comes back to alice as a MESSAGE while PJSIP waits for one.
+        let inbound = "Принято, выхожу"
+        _ = try await h.simulator.deliverSMS("huawei1", from: "+79161234567", text: inbound)
+        let result = try await peer
+        let lastLine = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any],
+                                  "pjsua2 output: \(result.stdout.suffix(800)) \(result.stderr.suffix(800))")
+        #expect(report["sent_code"] as? Int == 202, "\(report)")
+        let received = try #require((report["inbound"] as? [[String: Any]])?.first, "no MESSAGE reached PJSIP: \(report)")
+        #expect(received["body"] as? String == inbound)
+        #expect((received["from"] as? String)?.contains("sip:+79161234567@") == true, "\(received)")
+        try await h.waitForEmptySIM("huawei1")
+    }
+
     @Test("bad input to simgate sms send is refused with the field named; nothing is queued")
     func badSendRequest() async throws {
         let h = try await GatewayHarness.start(modems: ["huawei1"])

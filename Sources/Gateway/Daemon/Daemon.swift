@@ -148,7 +148,9 @@ public final class Daemon: Sendable {
             candidates: { number, now in await routing.smsRoute(to: number, now: now) },
             logger: logger,
             submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
-        if let sip {
+        // SMS disabled: no bridge, so a MESSAGE gets 405 (no such service here) rather than
+        // a 202 for a message that would never leave.
+        if let sip, config.sms.enabled {
             let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger) { user, from, text in
                 (try? await sip.sendTextMessage(toUser: user, from: from, text: text).get()) ?? nil
             }

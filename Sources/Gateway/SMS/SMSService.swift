@@ -244,6 +244,8 @@ public actor SMSService {
             let now = clock.now()
             let pending: [SMSMessageRecord]
             do { pending = try await storage.read { tx in try tx.smsOutboundMessages(states: [.queued, .sending]) } } catch {
+                // A read cut short by `stop()` is the shutdown, not a database fault.
+                if stopped || error is CancellationError { return nil }
                 logger.error("SMS: cannot read the outbox", metadata: ["error": "\(error)"])
                 return now.addingTimeInterval(Self.idleRecheckSeconds)
             }
