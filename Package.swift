@@ -34,7 +34,7 @@ let allTargets: [Target] = [
     .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
 
     // Sans-IO protocol cores.
-    .target(name: "ModemCore", swiftSettings: swift6),
+    .target(name: "ModemCore", dependencies: ["SMSCore"], swiftSettings: swift6),
     .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swift6),
     .target(name: "MediaCore", swiftSettings: swift6),
     .target(name: "RoutingCore", swiftSettings: swift6),
@@ -98,9 +98,26 @@ let allProducts: [Product] = [
     .executable(name: "modemsim", targets: ["modemsim"]),
 ]
 
-// SIMGATE_ONLY: keep the named targets, their test targets, and nothing else.
+// SIMGATE_ONLY: keep the named targets, the package targets they depend on, their test
+// targets, and nothing else.
+@MainActor func localDependencies(_ names: Set<String>) -> Set<String> {
+    var kept = names
+    var work = Array(names)
+    while let name = work.popLast() {
+        guard let target = allTargets.first(where: { $0.name == name }) else { continue }
+        for dependency in target.dependencies {
+            var depName: String?
+            switch dependency {
+            case .targetItem(let n, _), .byNameItem(let n, _): depName = n
+            default: depName = nil
+            }
+            if let n = depName, allTargets.contains(where: { $0.name == n }), kept.insert(n).inserted { work.append(n) }
+        }
+    }
+    return kept
+}
 let only: Set<String>? = Context.environment["SIMGATE_ONLY"].map {
-    Set($0.split(separator: ",").map { String($0) })
+    localDependencies(Set($0.split(separator: ",").map { String($0) }))
 }
 let targets = only.map { keep in
     allTargets.filter { keep.contains($0.name) || ($0.isTest && keep.contains(String($0.name.dropLast("Tests".count)))) }

@@ -605,6 +605,10 @@ public struct SIMUsageStatus: Codable, Sendable, Equatable {
     public var smsPerDay: Int? = nil
     public var smsThisPeriod: Int? = nil
     public var smsPerMonth: Int? = nil
+    /// The balance last read (`[[sim]] balance_ussd`); nil when never checked.
+    public var balance: SIMBalanceInfo? = nil
+    /// Why the SIM is out of routing (balance below min_balance, …); nil when in service.
+    public var outOfService: String? = nil
     public init(iccid: String, modemID: String?, state: String, mccmnc: String?, operatorName: String?, signalDBm: Int?,
                 minutesToday: Int, minutesPerDay: Int?, minutesThisPeriod: Int, minutesPerMonth: Int?, periodStart: Date,
                 callsToday: Int, callsPerDay: Int?, activeCalls: Int, asr: Double?, acd: Double?) {

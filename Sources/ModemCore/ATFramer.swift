@@ -40,6 +40,15 @@ public struct ATFramer: Sendable {
 
     private var buffer: [UInt8] = []
     private var discardingOverlong = false
+    /// Line ends kept inside the quoted text of a `+CUSD:` line (see `continuesQuotedText`).
+    private var keptLineEnds = 0
+
+    /// A USSD menu is several lines of text inside one quoted `<str>`, and modems print it as
+    /// is: `+CUSD: 1,"1. Balance` LF `2. Tariffs",15` (python-gsmmodem modem.py:1515-1540).
+    /// While a `+CUSD:` line has an open quote, a line end is part of the text (kept as LF).
+    /// At most this many, so a reply whose closing quote never comes cannot swallow the
+    /// result codes after it for long.
+    public static let maxUSSDTextLines = 16
 
     public init() {
         buffer.reserveCapacity(256)
@@ -54,7 +63,12 @@ public struct ATFramer: Sendable {
         for byte in bytes {
             switch byte {
             case 0x0D, 0x0A:  // CR, LF: both end a line (covers CRLF, CRCRLF, bare LF, echo CR)
-                if discardingOverlong {
+                if !discardingOverlong, continuesQuotedText() {
+                    if buffer.last != 0x0A {
+                        buffer.append(0x0A)
+                        keptLineEnds += 1
+                    }
+                } else if discardingOverlong {
                     discardingOverlong = false
                 } else if !buffer.isEmpty {
                     flushLine(into: &frames)
@@ -99,16 +113,30 @@ public struct ATFramer: Sendable {
     /// Forgets any partial line (after the port was reopened or the modem rebooted).
     public mutating func reset() {
         buffer.removeAll(keepingCapacity: true)
+        keptLineEnds = 0
         discardingOverlong = false
         expectingPrompt = false
     }
 
+    private func continuesQuotedText() -> Bool {
+        guard keptLineEnds < Self.maxUSSDTextLines, buffer.count > 6,
+              buffer.starts(with: [0x2B, 0x43, 0x55, 0x53, 0x44, 0x3A]) else { return false }  // "+CUSD:"
+        var quotes = 0
+        for b in buffer where b == 0x22 { quotes += 1 }
+        return quotes % 2 == 1
+    }
+
     private mutating func flushLine(into frames: inout [ATFrame]) {
-        defer { buffer.removeAll(keepingCapacity: true) }
+        let lineEndsInText = keptLineEnds > 0
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            keptLineEnds = 0
+        }
+        if buffer.last == 0x0A { buffer.removeLast() }
         // Control bytes (NUL, Ctrl-Z, ESC, noise from a reset) make the whole line garbage;
-        // TAB is allowed because some firmwares pad fields with it.
+        // TAB is allowed because some firmwares pad fields with it, LF inside USSD text.
         var controlBytes = 0
-        for b in buffer where (b < 0x20 && b != 0x09) || b == 0x7F { controlBytes += 1 }
+        for b in buffer where ((b < 0x20 && b != 0x09) || b == 0x7F) && !(b == 0x0A && lineEndsInText) { controlBytes += 1 }
         if controlBytes > 0 {
             garbageLines += 1
             droppedBytes += buffer.count

@@ -209,6 +209,8 @@ extension ModemStateMachine {
                 enqueue(ATCommand(line, priority: .call, timeout: configuration.commandTimeout), Tag(purpose: .audioDisable), now: now, &out)
             }
         }
+        // USSD requests held back during the call go now.
+        startNextUSSD(now: now, &out)
     }
 
     mutating func callCommandCompleted(_ entry: ATCommandQueue<Tag>.Entry, _ r: ATResponse, now: ModemInstant, _ out: inout [ModemAction]) {

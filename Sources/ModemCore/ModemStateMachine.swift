@@ -31,6 +31,8 @@ public struct ModemStateMachine: Sendable {
         case recoveryProbe, reboot
         /// SMS set-up, reading, deleting and sending (SMSTransfer.swift, SMSSubmission.swift).
         case sms(SMSStep)
+        /// USSD requests and cancels (USSDSession.swift).
+        case ussd(USSDStep)
         /// Call control (CallControl.swift).
         case dial, answer, hangUp, dtmf, audioEnable, audioDisable, extendedError
     }
@@ -63,6 +65,8 @@ public struct ModemStateMachine: Sendable {
     var operatorNameAskedFor: String?
     /// SMS receive bookkeeping (SMSTransfer.swift).
     var sms = SMSTransferState()
+    /// The USSD dialogue (USSDSession.swift).
+    var ussd = USSDSessionState()
 
     public init(configuration: ModemConfiguration = ModemConfiguration(), now: ModemInstant = .zero) {
         self.configuration = configuration
@@ -135,6 +139,8 @@ public struct ModemStateMachine: Sendable {
             }
         case .audioRetry:
             audioRetryFired(now: now, &out)
+        case .ussd:
+            ussdTimerFired(now: now, &out)
         case .ringTimeout:
             if let call = status.call, call.phase == .ringing {
                 let last = lastRing ?? call.since
@@ -154,7 +160,7 @@ public struct ModemStateMachine: Sendable {
     public mutating func portClosed(reason: String, now: ModemInstant) -> [ModemAction] {
         var out: [ModemAction] = []
         flushQueue(finalText: "ERROR: port closed (\(reason))", smsReason: "port closed: \(reason)", now: now, &out)
-        for t in [ModemTimer.poll, .recovery, .simRetry, .ringTimeout, .audioRetry] { out.append(.cancelTimer(t)) }
+        for t in [ModemTimer.poll, .recovery, .simRetry, .ringTimeout, .audioRetry, .ussd] { out.append(.cancelTimer(t)) }
         if status.call != nil {
             endCall(cause: CallEndCause(kind: .modemGone, text: "AT port closed: \(reason)"), duration: nil, now: now, &out)
         }
@@ -268,6 +274,7 @@ public struct ModemStateMachine: Sendable {
         pendingReason = "initialised"
         out.append(.armTimer(.poll, after: configuration.pollInterval))
         startSMSSetup(now: now, &out)
+        startNextUSSD(now: now, &out)
     }
 
     /// Init cannot go on until the SIM is fixed; poll AT+CPIN? meanwhile.
@@ -312,6 +319,7 @@ public struct ModemStateMachine: Sendable {
             default: break
             }
         }
+        failAllUSSD(reason: smsReason, &out)
         syncATStatus()
     }
 
@@ -337,6 +345,8 @@ public struct ModemStateMachine: Sendable {
                     out.append(.rawCommandFinished(requestID: rid, lines: [], final: "ERROR: AT queue full"))
                 } else if case .sms(let step) = entry.tag.purpose {
                     smsDropped(step, reason: "AT queue full", now: now, &out)
+                } else if case .ussd(let step) = entry.tag.purpose {
+                    ussdCommandFailed(step, reason: "AT queue full", now: now, &out)
                 }
             case .unsolicited(let line):
                 unsolicited(line, now: now, &out)
@@ -446,6 +456,8 @@ public struct ModemStateMachine: Sendable {
             callCommandCompleted(entry, r, now: now, &out)
         case .sms(let step):
             smsCompleted(step, r, now: now, &out)
+        case .ussd(let step):
+            ussdCommandCompleted(step, r, now: now, &out)
         }
         if entry.tag.completesInit { initCompleted(now: now, &out) }
         if lastEmittedIdentity != status.identity, status.identity.imei != nil || status.identity.iccid != nil {
@@ -609,6 +621,7 @@ public struct ModemStateMachine: Sendable {
             status.networkTime = state
         case .dtmf(let d): out.append(.callEvent(.dtmfReceived(d)))
         case .sms(let indication): smsIndication(indication, now: now, &out)
+        case .ussd: ussdReplyReceived(line, now: now, &out)
         case .moduleReady:
             if case .resetting(.modemReboot) = state {
                 out.append(.cancelTimer(.recovery))
@@ -762,6 +775,8 @@ public struct ModemStateMachine: Sendable {
             callCommandTimedOut(entry, now: now, &out)
         case .sms(let step):
             smsTimedOut(entry, step: step, now: now, &out)
+        case .ussd(let step):
+            ussdCommandFailed(step, reason: "AT+CUSD unanswered (timeout)", now: now, &out)
         default:
             break
         }

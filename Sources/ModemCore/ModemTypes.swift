@@ -60,6 +60,8 @@ public enum ModemTimer: Hashable, Sendable {
     case ringTimeout
     /// Try the audio-enable command again (SIMCom refuses AT+CPCMREG=1 right after connect).
     case audioRetry
+    /// The USSD reply or the open menu waited too long (USSDSession.swift).
+    case ussd
 }
 
 /// The rungs of the recovery ladder, gentlest first.
@@ -120,6 +122,9 @@ public enum ModemAction: Equatable, Sendable {
     case incomingSMS(IncomingSMS)
     /// Answer to `submitSMS(pdu:tpduLength:requestID:now:)` (SMSSubmission.swift).
     case smsSubmitFinished(requestID: Int, SMSSubmitResult)
+    /// Answer to `requestUSSD`/`cancelUSSD` (USSDSession.swift); `requestID` nil for what the
+    /// network sent on its own (a USSD notify, a menu it ended, a menu timed out).
+    case ussd(requestID: Int?, USSDOutcome)
 }
 
 /// A SIM PIN from configuration. Its description never shows the digits.
@@ -381,6 +386,7 @@ public struct ModemStatus: Equatable, Sendable, Codable {
     public var lastRecovery: String?
     /// SMS counters and storage (SMSTransfer.swift).
     public var sms = SMSStatus()
+    public var ussd = USSDStatus()
 
     public init() {}
 

@@ -20,6 +20,8 @@ public enum ModemURC: Equatable, Sendable {
     /// A message stored (`+CMTI`, `+CDSI`) or the storage full (`^SMMEMFULL`,
     /// `+QIND: "smsfull"`), SMSTransfer.swift.
     case sms(SMSIndication)
+    /// `+CUSD: <m>[,<str>,<dcs>]`, the network's USSD answer (USSDSession.swift).
+    case ussd
     /// Known and deliberately not acted on here (^BOOT heartbeat, ^MODE, ^SRVST, +CMTI, ...).
     case ignored(name: String)
     /// Not recognised: counted and reported, never fatal.
@@ -29,7 +31,7 @@ public enum ModemURC: Equatable, Sendable {
     static let ignoredNames: Set<String> = [
         "^BOOT", "^MODE", "^SRVST", "^DSFLOWRPT", "^STIN", "^EONS", "^CSNR",
         "^ACTIVEBAND", "^RFSWITCH", "^NDISSTAT", "+CIEV", "+CSSI", "+CSSU", "+CMT", "+CDS",
-        "+CBM", "+CUSD", "+CCWA", "*PSNWID", "+QIND", "+CGEV",
+        "+CBM", "+CCWA", "*PSNWID", "+QIND", "+CGEV",
         "+CPMS", "+QUSIM", "+CFUN", "^SYSINFO", "^SYSINFOEX", "+CPSI", "+CNSMOD", "^SPN", "^CVOICE",
         "+PACSP", "^SYSSTART", "+QCSQ",
     ]
@@ -72,6 +74,8 @@ public enum ModemURC: Equatable, Sendable {
             return SIMState.parse(cpin: line).map { .sim($0) } ?? .unknown(line)
         case "+CMTI", "+CDSI", "^SMMEMFULL":
             return SMSIndication.parse(line).map { .sms($0) } ?? .unknown(line)
+        case "+CUSD":
+            return .ussd
         case "^SIMST":
             return SIMState.parse(simst: line).map { .sim($0) } ?? .unknown(line)
         case "^DDTMF", "+RXDTMF", "+DTMF":

@@ -58,9 +58,14 @@ public struct SIMCandidate: Sendable, Codable, Hashable {
     public var tariff: SIMTariff
     public var limits: SIMLimits
     public var usage: UsageCounters
+    /// Why the SIM is taken out of routing (balance below `min_balance`, quarantined,
+    /// disabled by the admin); nil when it is in service.
+    public var outOfService: String?
 
     public init(id: String, iccid: String, network: MCCMNC?, modem: ModemStatus, allowedGroups: Set<String>? = nil,
-                tariff: SIMTariff = SIMTariff(), limits: SIMLimits = SIMLimits(), usage: UsageCounters) {
+                tariff: SIMTariff = SIMTariff(), limits: SIMLimits = SIMLimits(), usage: UsageCounters,
+                outOfService: String? = nil) {
+        self.outOfService = outOfService
         self.id = id
         self.iccid = iccid
         self.network = network
@@ -84,6 +89,8 @@ public enum SIMRejection: Sendable, Codable, Hashable, CustomStringConvertible {
     case monthlyMinutesReached(usedMinutes: Int, limit: Int)
     /// Policy says on-net only and this SIM is not.
     case offNet
+    /// SIM care took it out of routing (low balance, quarantine, disabled), with why.
+    case outOfService(String)
 
     /// The SIM is momentarily taken, not unfit: it keeps its place in the preference order.
     public var isOccupancy: Bool {
@@ -104,6 +111,7 @@ public enum SIMRejection: Sendable, Codable, Hashable, CustomStringConvertible {
         case .dailyMinutesReached(let used, let limit): "daily minutes \(used)/\(limit) reached"
         case .monthlyMinutesReached(let used, let limit): "monthly minutes \(used)/\(limit) reached"
         case .offNet: "off-net (policy: on-net only)"
+        case .outOfService(let why): "out of service: \(why)"
         }
     }
 }
@@ -207,6 +215,7 @@ public struct SIMSelector: Sendable {
                 reasons.append(.monthlyMinutesReached(usedMinutes: usage.minutesThisMonth, limit: limit))
             }
             if policy.onNetOnly, destinationNetwork != nil, !onNet { reasons.append(.offNet) }
+            if let why = sim.outOfService { reasons.append(.outOfService(why)) }
 
             let maxSeconds = sim.limits.allowedCallSeconds(after: usage)
             guard reasons.isEmpty else {

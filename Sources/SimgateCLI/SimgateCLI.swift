@@ -19,7 +19,7 @@ public struct SimgateCommand: ParsableCommand {
             """,
         subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self,
                       SIPCommand.self, RouteCommand.self, SimsCommand.self, NumberingCommand.self,
-                      MissedCommand.self, WebhooksCommand.self, ReportCommand.self, SMSCommand.self]
+                      MissedCommand.self, WebhooksCommand.self, ReportCommand.self, SMSCommand.self, USSDCommand.self, BalanceCommand.self]
     )
     public init() {}
 }

@@ -28,6 +28,7 @@ enum SIMUsageTable {
             .init("ICCID", min: 8, cut: .start), .init("MODEM", min: 5), .init("OPERATOR", min: 6), .init("STATE", min: 5),
             .init("TODAY", right: true), .init("PERIOD", right: true), .init("CALLS", right: true),
             .init("ASR", right: true), .init("ACD", right: true), .init("SMS", right: true),
+            .init("BALANCE", right: true),
         ])
         table.cutMark = ascii ? "~" : "…"
         for sim in list.sims {
@@ -44,13 +45,28 @@ enum SIMUsageTable {
                 [sim.asr.map { String(format: "%.0f%%", $0) } ?? "-"],
                 [sim.acd.map { String(format: "%.0fs", $0) } ?? "-"],
                 [smsUsage(sim)],
+                [balance(sim, now: list.generatedAt)],
             ])
         }
         table.plan = [.rendering(column: 0, index: 1), .rendering(column: 2, index: 1), .cut(columns: [1, 2], width: 8)]
         var text = table.render(maxWidth: maxWidth)
         if !text.hasSuffix("\n") { text += "\n" }
-        return text + "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
-            + "SMS: parts sent today/limit, this period/limit.\n"
+        text += "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
+            + "SMS: parts sent today/limit, this period/limit. BALANCE: last amount read, and how long ago.\n"
+        let out = list.sims.filter { $0.outOfService != nil }
+        if !out.isEmpty {
+            text += "\nOut of routing:\n"
+            for sim in out { text += "  \(sim.iccid) (\(sim.modemID ?? "absent")): \(sim.outOfService!)\n" }
+        }
+        return text
+    }
+
+    /// "2220.76 RUB 5m", "? 2m" when the last reply could not be read, "-" when never checked.
+    static func balance(_ sim: SIMUsageStatus, now: Date) -> String {
+        guard let b = sim.balance else { return "-" }
+        let mark = b.low ? "!" : ""
+        guard let amount = b.amountText else { return "? " + HumanFormat.age(of: b.checkedAt, now: now) }
+        return mark + amount + " " + HumanFormat.age(of: b.readAt, now: now)
     }
 
     /// "3/100 40/2000", "3 40" without limits, "-" from a daemon that does not count SMS.

@@ -16,6 +16,10 @@
 //     sms_per_month = 2000                # SMS parts per tariff month (month_reset_day)
 //     sms_min_interval = 10               # s between two parts; overrides [sms] min_interval
 //     sms_price = 0.5                     # per part; overrides the tariff's sms_price
+//     balance_ussd = "*100#"              # how to ask the operator for the balance
+//     balance_interval = 21600            # s between two checks (default 6 h)
+//     balance_after_minutes = 30          # also check after this many billed minutes
+//     min_balance = 10.0                  # below it the SIM leaves routing (sim.low_balance)
 
 import Foundation
 
@@ -42,6 +46,22 @@ public struct SIMConfig: Sendable, Equatable {
     public var smsMinIntervalSeconds: Double?
     /// Price of one SMS part; nil: the tariff's `sms_price`.
     public var smsPrice: Decimal?
+    /// The USSD code that answers with the SIM's balance (`*100#` on MTS and MegaFon,
+    /// `*102#` Beeline, `*105#` Tele2, `*111#` Kyivstar); nil: balance not checked.
+    public var balanceUSSD: String?
+    /// Seconds between two scheduled checks.
+    public var balanceIntervalSeconds: Double = SIMConfig.defaultBalanceInterval
+    /// Billed minutes after which the balance is checked again before the interval is up.
+    public var balanceAfterMinutes: Int?
+    /// Below this balance (in the operator's currency) the SIM leaves routing until a check
+    /// reads it at or above again.
+    public var minBalance: Decimal?
+
+    /// Operators answer balance requests all day, but each one is a network transaction and
+    /// some bar SIMs that send USSD too often; 6 h is what GoIP-style gateways default to.
+    public static let defaultBalanceInterval: Double = 21_600
+    /// 5 s to 7 days: shorter floods the network, longer is "never".
+    public static let balanceIntervalRange: ClosedRange<Double> = 5...604_800
 
     /// Operators cap bulk SMS from a consumer SIM at a few hundred a day; a million is "no limit".
     public static let smsRange: ClosedRange<Int64> = 0...1_000_000
@@ -73,6 +93,12 @@ public struct SIMConfig: Sendable, Equatable {
         self.maxConcurrentCalls = maxConcurrentCalls
         self.groups = groups
         self.line = line
+    }
+
+    /// 22.030 6.5: `*`/`#`, digits and `*` separators, ending in `#`.
+    public static func isUSSDCode(_ s: String) -> Bool {
+        guard let first = s.first, first == "*" || first == "#", s.hasSuffix("#"), s.count >= 2, s.count <= 32 else { return false }
+        return s.allSatisfy { $0.isASCII && ($0.isNumber || $0 == "*" || $0 == "#") }
     }
 
     /// ITU-T E.118: 19 or 20 digits (some modems print 18, or a trailing F filler).
@@ -109,6 +135,15 @@ public struct SIMConfig: Sendable, Equatable {
         sim.smsPerMonth = r.integer("sms_per_month", in: smsRange).map(Int.init)
         sim.smsMinIntervalSeconds = r.number("sms_min_interval", in: SMSConfig.intervalRange)
         sim.smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
+        sim.balanceUSSD = r.string("balance_ussd") { s in
+            Self.isUSSDCode(s) ? nil : "expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"\(s)\""
+        }
+        if let v = r.number("balance_interval", in: balanceIntervalRange) { sim.balanceIntervalSeconds = v }
+        sim.balanceAfterMinutes = r.integer("balance_after_minutes", in: 1...minutesRange.upperBound).map(Int.init)
+        sim.minBalance = r.number("min_balance", in: -1_000_000...1_000_000_000).map(Validate.decimal)
+        if sim.balanceUSSD == nil, r.table["min_balance"] != nil {
+            r.report("min_balance", "needs balance_ussd: without a balance request the balance is never known")
+        }
         r.finish()
         return sim
     }

@@ -55,7 +55,7 @@ struct ResultMessagingLineTests {
         #expect(decode("+CUSD: 0,\"Balance 5,00\"")?.1["str"] == "Balance 5,00")
         // The read answer is <n>.
         #expect(decode("+CUSD: 1", command: "AT+CUSD?")?.1["n"] == .int(1))
-        #expect(GSM7.unpackHex("AA180C3602") == "*100#")
+        #expect(USSDPackedText.unpackHex("AA180C3602") == "*100#")
     }
 
     @Test func hostileLinesNeverCrash() {
@@ -65,7 +65,6 @@ struct ResultMessagingLineTests {
                      "MODEM ERROR: x", "CONNECT ", String(repeating: "F", count: 1001), "+CUSD: 0,\"FF\",72",
                      "+CSMP: ,,,999", "+CMT: ,", "+CMGR: 1,,x 0G"]
         for l in lines { _ = decode(l); _ = ATLogDecoder.decode(Array((l + "\r\n").utf8)) }
-        for b in 0..<256 { _ = GSM7.unpackHex(String(b, radix: 16).count == 1 ? "0\(String(b, radix: 16))" : String(b, radix: 16)) }
-        #expect(GSM7.basic.count == 128)
+        for b in 0..<256 { _ = USSDPackedText.unpackHex(String(b, radix: 16).count == 1 ? "0\(String(b, radix: 16))" : String(b, radix: 16)) }
     }
 }

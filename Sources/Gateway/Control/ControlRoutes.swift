@@ -2,7 +2,9 @@
 // `ControlRoute`, so the CLI and this table cannot disagree.
 import ControlModel
 import Foundation
+import ModemCore
 import NIOHTTP1
+import SimgateConfig
 
 struct ControlRoutes: Sendable {
     let pool: ModemPool
@@ -14,6 +16,7 @@ struct ControlRoutes: Sendable {
     var inbound: InboundRoutes?
     /// The SMS inbox and outbox (SMSRoutes.swift); nil when SMS is not running.
     var sms: SMSRoutes? = nil
+    var balance: BalanceService? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
         if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
@@ -34,6 +37,11 @@ struct ControlRoutes: Sendable {
             return .json(result)
         case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "at":
             return await rawAT(id: s[1], body: request.body)
+        case (.POST, let s) where s.count == 3 && s[0] == "modems" && s[2] == "ussd":
+            return await ussd(id: s[1], body: request.body)
+        case (.POST, let s) where s.count == 4 && s[0] == "modems" && s[2] == "ussd" && s[3] == "cancel":
+            guard let (modem, outcome) = await pool.cancelUSSD(id: s[1]) else { return .notFound(modem: s[1]) }
+            return .json(USSDResultInfo(modem: modem, outcome))
         case (_, let s) where s.first == "calls" || s == ["cdr"]:
             guard let calls else { return .error(.serviceUnavailable, "calls are not enabled") }
             return await CallRoutes(calls: calls).route(request, Array(s))
@@ -45,6 +53,15 @@ struct ControlRoutes: Sendable {
         case (_, let s) where s.first == "sms":
             guard let sms else { return .error(.serviceUnavailable, "SMS is not running") }
             return await sms.route(request, segments: s)
+        case (.GET, let s) where s == ["balances"]:
+            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd: balances are not checked") }
+            return .json(SIMBalanceList(balances: await balance.balances(), generatedAt: Date()))
+        case (.POST, let s) where s.count == 3 && s[0] == "balances" && s[2] == "refresh":
+            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd: balances are not checked") }
+            guard let info = await balance.refresh(sim: s[1]) else {
+                return .error(.notFound, "no modem holds a SIM '\(s[1])' with balance_ussd (try `simgate sims`)")
+            }
+            return .json(info)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")
         default:
@@ -66,6 +83,33 @@ struct ControlRoutes: Sendable {
         case .none: return .notFound(modem: id)
         case .some(.success(let response)): return .json(response)
         case .some(.failure(let error)): return .error(.serviceUnavailable, error.message)
+        }
+    }
+
+    private func ussd(id: String, body: [UInt8]) async -> ControlResponse {
+        guard let request = try? ControlJSON.decoder().decode(USSDRequestBody.self, from: Data(body)),
+              (request.code == nil) != (request.reply == nil) else {
+            return .error(.badRequest, "body must be JSON {\"code\": \"*100#\"} or {\"reply\": \"1\"} (one of the two)")
+        }
+        let text = (request.code ?? request.reply ?? "").trimmingCharacters(in: .whitespaces)
+        if let code = request.code, !SIMConfig.isUSSDCode(code.trimmingCharacters(in: .whitespaces)) {
+            return .error(.badRequest, "'\(code)' is not a USSD code: digits, * and #, starting with * or # (e.g. *100#)")
+        }
+        guard let (modem, outcome) = await pool.ussd(id: id, text: text, continuing: request.reply != nil) else {
+            return .notFound(modem: id)
+        }
+        return .json(USSDResultInfo(modem: modem, outcome))
+    }
+}
+
+extension USSDResultInfo {
+    init(modem: String, _ outcome: USSDOutcome) {
+        switch outcome {
+        case .reply(let r):
+            self.init(modem: modem, outcome: r.sessionOpen ? .menu : .reply, status: r.status, text: r.text, raw: r.raw,
+                      dcs: r.dcs, encoding: r.encoding)
+        case .failed(let why): self.init(modem: modem, outcome: .failed, error: why)
+        case .cancelled: self.init(modem: modem, outcome: .cancelled)
         }
     }
 }

@@ -107,11 +107,20 @@ public final class Daemon: Sendable {
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
                                         sip: sip, logger: logger)
         await pool.start()
+        // Balance checks run only for SIMs that say how to ask ([[sim]] balance_ussd).
+        var balance: BalanceService?
+        if config.sims.contains(where: { $0.balanceUSSD != nil }) {
+            let b = BalanceService(storage: storage, pool: pool, routing: routing, outbox: inbound.outbox,
+                                   wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
+            await b.start()
+            balance = b
+        }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
             DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
         }, calls: calls, routing: routing)
         routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
         routes.sms = SMSRoutes(service: sms)
+        routes.balance = balance
         let router = routes.route
         var servers: [ControlServer] = []
         do {
@@ -124,6 +133,7 @@ public final class Daemon: Sendable {
         } catch {
             for server in servers { await server.close() }
             await center?.stop()
+            await balance?.stop()
             await sms.stop()
             await inbound.stop()
             await sip?.stop()
@@ -134,6 +144,7 @@ public final class Daemon: Sendable {
         running.inbound = inbound
         running.callCenter = center
         running.sms = sms
+        running.balance = balance
         return running
     }
 
@@ -192,11 +203,15 @@ public struct RunningDaemon: Sendable {
     /// The SMS inbox and outbox (set by `start`).
     public internal(set) var sms: SMSService?
 
+    /// Balance checks (set by `start` when a [[sim]] has balance_ussd).
+    var balance: BalanceService?
+
     public func stop() async {
         for server in servers { await server.close() }
         await callCenter?.stop()
         await calls.hangUpAll()
         await calls.stopCallCenter()
+        await balance?.stop()
         await sms?.stop()
         await inbound?.stop()
         await sip?.stop()

@@ -61,6 +61,8 @@ final class ModemController: @unchecked Sendable {
     private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
     /// `sendSMS` calls waiting for their `AT+CMGS` to end, by request id.
     private var smsRequests: [Int: EventLoopPromise<SMSSubmitResult>] = [:]
+    /// `ussd`/`cancelUSSD` calls waiting for their answer, by request id.
+    private var ussdRequests: [Int: EventLoopPromise<USSDOutcome>] = [:]
 
     init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
          eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
@@ -93,6 +95,7 @@ final class ModemController: @unchecked Sendable {
             self.cancelAllTimers()
             self.failRawRequests("daemon stopping")
             self.failSMSRequests("daemon stopping")
+            self.failUSSDRequests("daemon stopping")
             return self.channel
         }.flatMap { channel in
             channel?.close() ?? self.eventLoop.makeSucceededVoidFuture()
@@ -168,6 +171,32 @@ final class ModemController: @unchecked Sendable {
             let promise = self.eventLoop.makePromise(of: SMSSubmitResult.self)
             self.smsRequests[requestID] = promise
             self.perform(self.machine.submitSMS(pdu: pdu, tpduLength: tpduLength, requestID: requestID, now: self.now()))
+            return promise.futureResult
+        }
+    }
+
+    /// Sends a USSD code, or with `continuing` the answer to the open menu. Never fails the
+    /// future: every outcome is a `USSDOutcome` (USSDSession.swift has the rules: one session
+    /// per modem, never during a call, 30 s for the network's answer).
+    func ussd(_ text: String, continuing: Bool) -> EventLoopFuture<USSDOutcome> {
+        eventLoop.flatSubmit {
+            let requestID = self.nextRequestID
+            self.nextRequestID += 1
+            let promise = self.eventLoop.makePromise(of: USSDOutcome.self)
+            self.ussdRequests[requestID] = promise
+            self.perform(self.machine.requestUSSD(text, continuing: continuing, requestID: requestID, now: self.now()))
+            return promise.futureResult
+        }
+    }
+
+    /// Ends the open USSD session (`AT+CUSD=2`).
+    func cancelUSSD() -> EventLoopFuture<USSDOutcome> {
+        eventLoop.flatSubmit {
+            let requestID = self.nextRequestID
+            self.nextRequestID += 1
+            let promise = self.eventLoop.makePromise(of: USSDOutcome.self)
+            self.ussdRequests[requestID] = promise
+            self.perform(self.machine.cancelUSSD(requestID: requestID, now: self.now()))
             return promise.futureResult
         }
     }
@@ -342,6 +371,7 @@ final class ModemController: @unchecked Sendable {
         perform(machine.portClosed(reason: reason, now: now()))
         // The machine failed every queued submit; anything it did not know of fails here.
         failSMSRequests("port closed: \(reason)")
+        failUSSDRequests("port closed: \(reason)")
         scheduleReopen()
     }
 
@@ -389,6 +419,8 @@ final class ModemController: @unchecked Sendable {
                 incomingSMS(message)
             case .smsSubmitFinished(let requestID, let result):
                 finishSMS(requestID: requestID, result)
+            case .ussd(let requestID, let outcome):
+                finishUSSD(requestID: requestID, outcome)
             }
         }
     }
@@ -487,6 +519,23 @@ final class ModemController: @unchecked Sendable {
             logger.info("SMS send failed", metadata: ["reason": "\(why)"])
         }
         smsRequests.removeValue(forKey: requestID)?.succeed(result)
+    }
+
+    private func finishUSSD(requestID: Int?, _ outcome: USSDOutcome) {
+        guard let requestID else {
+            // The network's own: a USSD notify, or a menu that ended with nobody waiting.
+            logger.info("USSD from the network", metadata: ["outcome": "\(outcome)"])
+            record(kind: "ussd", detail: "from the network: \(outcome)")
+            return
+        }
+        if case .failed(let why) = outcome { logger.info("USSD failed", metadata: ["reason": "\(why)"]) }
+        ussdRequests.removeValue(forKey: requestID)?.succeed(outcome)
+    }
+
+    private func failUSSDRequests(_ why: String) {
+        let pending = ussdRequests
+        ussdRequests.removeAll()
+        for (_, promise) in pending { promise.succeed(.failed(why)) }
     }
 
     private func failSMSRequests(_ why: String) {

@@ -128,6 +128,20 @@ actor ModemPool {
         return (try? await controller.sendSMS(pdu: pdu, tpduLength: tpduLength).get()) ?? .failed("modem \(id) closed")
     }
 
+    /// A USSD code (or the answer to the open menu) through the modem named `id`; nil when
+    /// there is none.
+    func ussd(id: String, text: String, continuing: Bool) async -> (modem: String, outcome: USSDOutcome)? {
+        guard let (controller, _) = await find(id) else { return nil }
+        let outcome = (try? await controller.ussd(text, continuing: continuing).get()) ?? .failed("modem \(id) closed")
+        return (controller.id, outcome)
+    }
+
+    func cancelUSSD(id: String) async -> (modem: String, outcome: USSDOutcome)? {
+        guard let (controller, _) = await find(id) else { return nil }
+        let outcome = (try? await controller.cancelUSSD().get()) ?? .failed("modem \(id) closed")
+        return (controller.id, outcome)
+    }
+
     func reset(id: String, reason: String) async -> ActionResult? {
         guard let (controller, _) = await find(id) else { return nil }
         return try? await controller.reset(reason: reason).get()

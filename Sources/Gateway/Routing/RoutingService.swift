@@ -30,6 +30,8 @@ public final class RoutingService: Sendable {
     /// Which modem held each ICCID at the last look: a [[sim]] keyed by modem id still
     /// applies when a later call only names the ICCID.
     private let modemOfICCID = Mutex<[String: String]>([:])
+    /// SIM care's verdicts (low balance, …): a SIM out of service is rejected with why.
+    let care = SIMCareBoard()
 
     init(config: GatewayConfig, storage: Storage, pool: ModemPool, logger: Logger) {
         let policy = RoutingPolicy(config: config)
@@ -109,7 +111,7 @@ public final class RoutingService: Sendable {
             let candidate = SIMCandidate(
                 id: snapshot.id, iccid: iccid, network: network(of: snapshot),
                 modem: Self.status(of: snapshot), allowedGroups: sim?.groups.map(Set.init),
-                tariff: policy.tariff(sim), limits: limits, usage: usage)
+                tariff: policy.tariff(sim), limits: limits, usage: usage, outOfService: care.outOfService(iccid: iccid))
             result.append((candidate: candidate, snapshot: snapshot))
         }
         return result
@@ -166,6 +168,8 @@ public final class RoutingService: Sendable {
         }
         status.smsPerDay = sim?.smsPerDay
         status.smsPerMonth = sim?.smsPerMonth
+        status.balance = care.balance(iccid: iccid)
+        status.outOfService = care.outOfService(iccid: iccid)
         return status
     }
 }

@@ -18,6 +18,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case smsReceived = "sms.received"
     /// An outbound SMS changed state (queued, sending, sent, delivered, failed, partial).
     case smsStatus = "sms.status"
+    /// A balance check read an amount below the SIM's `min_balance`: it left routing.
+    case simLowBalance = "sim.low_balance"
 }
 
 /// The `data` of the call.* events, filled by the call bridge.

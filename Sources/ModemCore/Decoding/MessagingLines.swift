@@ -3,6 +3,8 @@
 // +CSMS 3.2.1, +CSMP 3.3.2, +CSDH 3.3.3), 27.007 7.15 +CUSD, and the bare PDU hex line that
 // follows a PDU-mode header.
 
+import SMSCore
+
 enum MessagingLines {
     static let named: [String: ATLineDecoding] = [
         "+CMTI": { storedIndication($0, $1) },
@@ -499,7 +501,7 @@ enum MessagingLines {
             f.bool("strLooksHex", hex)
             // Huawei sends packed GSM 7-bit as hex; digits alone are too likely a plain reply.
             if hex, alphabet == .gsm7 || alphabet == nil, rest.contains(where: { $0.isLetter }),
-               let text = GSM7.unpackHex(rest) {
+               let text = USSDPackedText.unpackHex(rest) {
                 f.string("strGSM7", text)
             }
         }
@@ -665,44 +667,16 @@ enum SMSDataCoding {
     }
 }
 
-/// GSM 7-bit default alphabet (23.038 6.2.1), packed septets (6.1.2.1) as hex: what Huawei
-/// sends as the USSD text.
-enum GSM7 {
-    static let basic: [Character] = Array(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u{1B}ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
-    static let extended: [UInt8: Character] = [
-        0x0A: "\u{0C}", 0x14: "^", 0x28: "{", 0x29: "}", 0x2F: "\\", 0x3C: "[", 0x3D: "~", 0x3E: "]",
-        0x40: "|", 0x65: "€",
-    ]
-
+/// Packed GSM 7-bit septets as hex (23.038 6.1.2.1): what Huawei sends as the USSD text.
+/// The alphabet and the unpacking are SMSCore's (one GSM-7 codec for SMS and USSD).
+enum USSDPackedText {
     /// Nil when not hex or when the septets do not form printable text.
     static func unpackHex(_ hex: String) -> String? {
         guard let octets = PDUHex.decode(hex) else { return nil }
-        var septets: [UInt8] = []
-        var carry: UInt16 = 0, bits = 0
-        for o in octets {
-            carry |= UInt16(o) << UInt16(bits)
-            bits += 8
-            while bits >= 7 {
-                septets.append(UInt8(carry & 0x7F))
-                carry >>= 7
-                bits -= 7
-            }
-        }
+        var septets = SMSCore.GSM7.unpack(octets, count: octets.count * 8 / 7)
         // 7 octets carry 8 septets: a trailing CR (or @ from zero padding) fills the last one.
         if octets.count % 7 == 0, let last = septets.last, last == 0x0D || last == 0 { septets.removeLast() }
-        var out = ""
-        var escape = false
-        for s in septets {
-            if escape {
-                out.append(extended[s] ?? " ")
-                escape = false
-            } else if s == 0x1B {
-                escape = true
-            } else if Int(s) < basic.count {
-                out.append(basic[Int(s)])
-            }
-        }
+        let out = SMSCore.GSM7.string(septets)
         // Text a person would read: mostly letters, digits, spaces and punctuation.
         let printable = out.filter { $0.isLetter || $0.isNumber || $0 == " " || $0.isPunctuation || $0 == "\n" || $0 == "\r" }
         guard !out.isEmpty, printable.count * 10 >= out.count * 9 else { return nil }

@@ -52,6 +52,7 @@ extension ModemDialect {
         urcs: ["RING", "+CRING", "+CLIP", "^ORIG", "^CONF", "^CONN", "^CEND", "^RSSI", "^HCSQ", "^BOOT",
                "^MODE", "^SRVST", "^SIMST", "^DSFLOWRPT", "^DDTMF", "+CREG", "+CMTI", "+CDSI", "+CUSD", "^SMMEMFULL"],
         quectelDSCI: false,
-        sms: .huawei
+        sms: .huawei,
+        ussd: .huawei
     )
 }

@@ -117,6 +117,8 @@ public struct ModemDialect: Sendable {
     public var quectelDSCI: Bool
     /// SMS set-up: storage, indications, acknowledgement (SMSDialect.swift).
     public var sms: SMSDialect = .generic
+    /// How USSD strings are written (USSDDialect.swift).
+    public var ussd: USSDDialect = .generic
 
     /// All built-in dialects, most specific first.
     public static let all: [ModemDialect] = [.huawei, .quectel, .simcom, .generic]

@@ -1,0 +1,219 @@
+// Balance checks: for every SIM with `[[sim]] balance_ussd`, ask the operator (a USSD
+// request through the modem holding the SIM), read the amount out of the reply, keep the
+// check in SQLite, and take the SIM out of routing while it is below `min_balance`.
+//
+// When a SIM is checked:
+// - at start (no check on record, or the last one older than `balance_interval`),
+// - every `balance_interval` seconds,
+// - after `balance_after_minutes` billed minutes since the last check (a busy SIM burns
+//   money faster than the interval notices),
+// - when an admin asks (`simgate balance SIM --refresh`).
+// Only when its modem is free: a USSD request waits for calls anyway (USSDSession.swift),
+// and a check that waits minutes behind a call only holds the modem's queue.
+//
+// A reply the parser cannot read is stored whole with the reason and changes nothing: the
+// SIM keeps its last known balance and its routing state. It is never taken as 0. A failed
+// request (no network reply, +CUSD: 4) is retried after `failureRetry`, not the full interval.
+import ControlModel
+import Foundation
+import Logging
+import ModemCore
+import RoutingCore
+import SMSCore
+import SimgateConfig
+import Storage
+
+actor BalanceService {
+    /// How often the schedule is looked at. Checks are hours apart; a second is plenty.
+    static let tick: Duration = .seconds(1)
+    /// After a failed request: soon enough to notice a network that came back, rare enough
+    /// not to hammer one that refuses.
+    static let failureRetry: TimeInterval = 300
+
+    private let storage: Storage
+    private let pool: ModemPool
+    private let routing: RoutingService
+    private let board: SIMCareBoard
+    private let outbox: WebhookOutbox
+    private let wakeWebhooks: @Sendable () -> Void
+    private let logger: Logger
+    private var loop: Task<Void, Never>?
+    /// Per ICCID: when the next check is due, and the billed seconds of the month at the last one.
+    private var schedule: [String: (due: Date, billedAtCheck: Int)] = [:]
+    private var running: Set<String> = []
+
+    init(storage: Storage, pool: ModemPool, routing: RoutingService, outbox: WebhookOutbox,
+         wakeWebhooks: @escaping @Sendable () -> Void, logger: Logger) {
+        self.storage = storage
+        self.pool = pool
+        self.routing = routing
+        self.board = routing.care
+        self.outbox = outbox
+        self.wakeWebhooks = wakeWebhooks
+        self.logger = logger
+    }
+
+    func start() {
+        guard loop == nil else { return }
+        loop = Task { [weak self] in
+            while !Task.isCancelled {
+                await self?.checkDueSIMs(now: Date())
+                try? await Task.sleep(for: Self.tick)
+            }
+        }
+    }
+
+    func stop() {
+        loop?.cancel()
+        loop = nil
+    }
+
+    /// Every SIM with a balance request, with what is known of its balance.
+    func balances() async -> [SIMBalanceInfo] {
+        var out: [SIMBalanceInfo] = []
+        for (snapshot, sim) in await targets() {
+            guard let iccid = snapshot.iccid else { continue }
+            out.append(await known(iccid: iccid, modem: snapshot.id, sim: sim))
+        }
+        return out
+    }
+
+    /// Checks one SIM now (by ICCID or modem id); nil when no modem holds such a SIM with a
+    /// balance request.
+    func refresh(sim key: String) async -> SIMBalanceInfo? {
+        for (snapshot, sim) in await targets() {
+            guard let iccid = snapshot.iccid,
+                  snapshot.id == key || RoutingPolicy.canonicalICCID(iccid) == RoutingPolicy.canonicalICCID(key) else { continue }
+            return await check(iccid: iccid, modem: snapshot.id, sim: sim, now: Date())
+        }
+        return nil
+    }
+
+    // MARK: - Inside
+
+    /// Modems holding a SIM whose [[sim]] has `balance_ussd`.
+    private func targets() async -> [(ModemSnapshot, SIMConfig)] {
+        var out: [(ModemSnapshot, SIMConfig)] = []
+        for snapshot in await pool.snapshots() {
+            guard let iccid = snapshot.iccid, let sim = routing.policy.simConfig(iccid: iccid, modem: snapshot.id),
+                  sim.balanceUSSD != nil else { continue }
+            out.append((snapshot, sim))
+        }
+        return out
+    }
+
+    private func checkDueSIMs(now: Date) async {
+        for (snapshot, sim) in await targets() where snapshot.state == .free {
+            guard let iccid = snapshot.iccid else { continue }
+            let key = RoutingPolicy.canonicalICCID(iccid)
+            guard !running.contains(key) else { continue }
+            if schedule[key] == nil {
+                // First look since start: the history says when the last check was.
+                let last = try? await storage.read { try $0.latestBalanceCheck(iccid: key) }
+                let billed = await billedSeconds(iccid: key, sim: sim, now: now)
+                schedule[key] = (last.map { $0.checkedAt.addingTimeInterval(sim.balanceIntervalSeconds) } ?? now, billed)
+                if let last, board.balance(iccid: key) == nil {
+                    board.setBalance(await known(iccid: key, modem: snapshot.id, sim: sim, latest: last))
+                }
+            }
+            guard let entry = schedule[key] else { continue }
+            var due = now >= entry.due
+            if !due, let minutes = sim.balanceAfterMinutes {
+                let billed = await billedSeconds(iccid: key, sim: sim, now: now)
+                // A new tariff month starts the count again from 0.
+                if billed < entry.billedAtCheck { schedule[key]?.billedAtCheck = 0 }
+                due = billed - (schedule[key]?.billedAtCheck ?? 0) >= minutes * 60
+            }
+            guard due else { continue }
+            running.insert(key)
+            let modem = snapshot.id
+            Task {
+                _ = await self.check(iccid: key, modem: modem, sim: sim, now: now)
+            }
+        }
+    }
+
+    private func billedSeconds(iccid: String, sim: SIMConfig, now: Date) async -> Int {
+        (try? await routing.ledger.simUsage(iccid: iccid, monthResetDay: sim.monthResetDay, at: now))?.secondsThisMonth ?? 0
+    }
+
+    private func check(iccid rawICCID: String, modem: String, sim: SIMConfig, now: Date) async -> SIMBalanceInfo {
+        let iccid = RoutingPolicy.canonicalICCID(rawICCID)
+        running.insert(iccid)
+        defer { running.remove(iccid) }
+        let code = sim.balanceUSSD ?? ""
+        var record = SIMBalanceCheck(iccid: iccid, modem: modem, checkedAt: now, request: code, amountMinor: nil,
+                                     currency: nil, reply: nil, error: nil)
+        switch await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone") {
+        case .reply(let reply):
+            record.reply = reply.text
+            if reply.sessionOpen {
+                // A menu is not a balance, whatever numbers it lists: close it, read nothing.
+                _ = await pool.cancelUSSD(id: modem)
+                record.error = "the operator answered with a menu, not a balance (check balance_ussd)"
+                break
+            }
+            switch BalanceReply.parse(reply.text ?? "") {
+            case .balance(let money, _):
+                record.amountMinor = money.minorUnits
+                record.currency = money.currency
+            case .unparsed(let reason):
+                record.error = "reply not read as a balance: \(reason)"
+            }
+        case .failed(let why):
+            record.error = why
+        case .cancelled:
+            record.error = "cancelled"
+        }
+        let billed = await billedSeconds(iccid: iccid, sim: sim, now: now)
+        let retry = record.error != nil && record.amountMinor == nil && record.reply == nil
+        schedule[iccid] = (now.addingTimeInterval(retry ? min(Self.failureRetry, sim.balanceIntervalSeconds) : sim.balanceIntervalSeconds),
+                           billed)
+
+        let stored = record
+        let info = await known(iccid: iccid, modem: modem, sim: sim, latest: stored)
+        let previous = board.balance(iccid: iccid)
+        let becameLow = info.low && previous?.low != true
+        let outbox = self.outbox
+        do {
+            try await storage.transaction { tx in
+                try tx.insertBalanceCheck(stored)
+                if becameLow {
+                    try outbox.enqueue(WebhookEvent(type: .simLowBalance, occurredAt: now, data: info), in: tx)
+                }
+            }
+        } catch {
+            logger.error("cannot store the balance check", metadata: ["iccid": "\(iccid)", "error": "\(error)"])
+        }
+        board.setBalance(info)
+        if becameLow {
+            logger.warning("SIM balance below min_balance: out of routing",
+                           metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "balance": "\(info.amountText ?? "?")"])
+            wakeWebhooks()
+        } else if previous?.low == true, !info.low {
+            logger.notice("SIM balance back at or above min_balance: in routing again", metadata: ["iccid": "\(iccid)"])
+        }
+        if let error = record.error {
+            logger.info("balance check gave no amount", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "reason": "\(error)"])
+        }
+        return info
+    }
+
+    /// What is known of a SIM's balance: the newest check, and the newest amount read (which
+    /// may be older, when the last reply could not be read).
+    private func known(iccid: String, modem: String?, sim: SIMConfig, latest: SIMBalanceCheck? = nil) async -> SIMBalanceInfo {
+        let key = RoutingPolicy.canonicalICCID(iccid)
+        var last = latest
+        if last == nil { last = (try? await storage.read { try $0.latestBalanceCheck(iccid: key) }) ?? nil }
+        var read = last?.amountMinor != nil ? last : nil
+        if read == nil { read = (try? await storage.read { try $0.latestBalance(iccid: key) }) ?? nil }
+        // Compared in kopecks (minor units), not in floating point: 9.99 < 10.00 exactly.
+        let minMinor = sim.minBalance.map { NSDecimalNumber(decimal: $0 * 100).int64Value }
+        var low = false
+        if let amount = read?.amountMinor, let minMinor { low = amount < minMinor }
+        return SIMBalanceInfo(
+            iccid: key, modem: modem, amount: read?.amountMinor.map { Double($0) / 100 }, currency: read?.currency,
+            readAt: read?.checkedAt, checkedAt: last?.checkedAt, reply: last?.reply, error: last?.error,
+            minBalance: sim.minBalance.map { NSDecimalNumber(decimal: $0).doubleValue }, low: low, request: sim.balanceUSSD)
+    }
+}
