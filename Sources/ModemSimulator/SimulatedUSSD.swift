@@ -224,9 +224,12 @@ extension SimulatedModem {
     /// ends (prepaid networks bill at release).
     func billCall(_ c: Call, endedAt now: NIODeadline) {
         guard c.direction == .outgoing, let answered = c.answeredAt else { return }
-        let nanos = max(1, (now - answered).nanoseconds)
-        let minutes = Int((nanos + 59_999_999_999) / 60_000_000_000)
-        ussd.balanceCents -= minutes * ussd.pricePerMinuteCents
+        ussd.balanceCents -= Self.startedMinutes((now - answered).nanoseconds) * ussd.pricePerMinuteCents
+    }
+
+    /// 0.2 s → 1, 60 s → 1, 60.5 s → 2: every answered call pays its first minute.
+    static func startedMinutes(_ nanoseconds: Int64) -> Int {
+        Int((max(1, nanoseconds) + 59_999_999_999) / 60_000_000_000)
     }
 
     var ussdAccount: USSDAccount {
