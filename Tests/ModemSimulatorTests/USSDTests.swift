@@ -19,21 +19,44 @@ struct USSDTests {
         return m
     }
 
-    /// Reads up to and including the line end of the next +CUSD URC.
-    static func urc(_ port: PortClient, timeout: Double = 3) -> String {
+    /// Waits for `marker` without holding a thread: the pool has as many threads as cores
+    /// (2 here), and a test blocked in poll() for long delays the other suites' timed reads.
+    static func wait(_ port: PortClient, for marker: String, timeout: Double = 3) async -> String {
         var got = ""
         let deadline = Date().addingTimeInterval(timeout)
-        while deadline.timeIntervalSinceNow > 0 {
-            got += port.read(until: "\r\n", timeout: max(0.01, deadline.timeIntervalSinceNow))
-            if let r = got.range(of: "+CUSD:"), got[r.upperBound...].contains("\r\n") { break }
+        while !got.contains(marker), deadline.timeIntervalSinceNow > 0 {
+            got += port.read(until: marker, timeout: 0.002)
+            if !got.contains(marker) { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        return got
+    }
+
+    /// A command line whose final result (or URC) comes later.
+    static func command(_ port: PortClient, _ line: String, final: String) async -> String {
+        port.send(line + "\r")
+        return await wait(port, for: final)
+    }
+
+    /// What arrives within `seconds`, sleeping rather than polling.
+    static func quiet(_ port: PortClient, for seconds: Double) async -> String {
+        try? await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+        return port.read(until: "\u{0}", timeout: 0.01)
+    }
+
+    /// Reads up to and including the line end of the next +CUSD URC.
+    static func urc(_ port: PortClient, timeout: Double = 3) async -> String {
+        var got = await wait(port, for: "+CUSD:", timeout: timeout)
+        let deadline = Date().addingTimeInterval(timeout)
+        while let r = got.range(of: "+CUSD:"), !got[r.upperBound...].contains("\r\n"), deadline.timeIntervalSinceNow > 0 {
+            got += await wait(port, for: "\r\n", timeout: deadline.timeIntervalSinceNow)
         }
         return got
     }
 
     /// Sends a request: OK at once, then the URC the network's reply became.
-    static func request(_ port: PortClient, _ line: String) -> (ok: String, urc: String) {
+    static func request(_ port: PortClient, _ line: String) async -> (ok: String, urc: String) {
         let ok = port.command(line)
-        return (ok, urc(port))
+        return (ok, await urc(port))
     }
 
     static func ucs2(_ text: String) -> String { HexText.string(UCS2.encode(text)) }
@@ -52,7 +75,7 @@ struct USSDTests {
             let port = try await Fixture.openAT(sim, "qc")
             #expect(port.command("AT+CUSD=?") == "\r\n+CUSD: (0-2)\r\n\r\nOK\r\n")
             #expect(port.command("AT+CUSD?") == "\r\n+CUSD: 0\r\n\r\nOK\r\n")
-            let r = Self.request(port, "AT+CUSD=1,\"*100#\",15")
+            let r = await Self.request(port, "AT+CUSD=1,\"*100#\",15")
             #expect(r.ok == "\r\nOK\r\n")
             // obsy/sms_tool#4, byte for byte.
             #expect(r.urc == "\r\n+CUSD: 0,\"04110430043B0430043D0441003A0032003200320030002C003700360440\",72\r\n")
@@ -67,12 +90,12 @@ struct USSDTests {
             let t2 = try await Fixture.openAT(sim, "t2")
             #expect(t2.command("AT^USSDMODE?") == "\r\n^USSDMODE: 1\r\n\r\nOK\r\n")
             // *105# packed is AA18AC3602 (sms-ussd.md §6); the reply is chan_dongle#38's capture.
-            let r = Self.request(t2, "AT+CUSD=1,\"AA18AC3602\",15")
+            let r = await Self.request(t2, "AT+CUSD=1,\"AA18AC3602\",15")
             #expect(r.ok == "\r\nOK\r\n")
             #expect(r.urc == "\r\n+CUSD: 0,\"CF2135487D2E4131DCCD25A381E02E\",15\r\n")
             #expect(try Self.huaweiText(r.urc) == "OCTATOK 187.24 p.")
             // Plain text to a hex-mode Huawei: the real "wrong service number" reply (chan_dongle#38).
-            let wrong = Self.request(t2, "AT+CUSD=1,\"*105#\",15").urc
+            let wrong = await Self.request(t2, "AT+CUSD=1,\"*105#\",15").urc
             #expect(wrong == "\r\n+CUSD: 0,\"CE325C1EB6A7D9EE7C1AE47EB7CB72507DCEAE9FD3\",15\r\n")
             #expect(try Self.huaweiText(wrong) == "Nepravilnyi nomer uslugi")
             let log = try await sim.ussdRequests("t2")
@@ -81,7 +104,7 @@ struct USSDTests {
             #expect(log.map(\.dcs) == [15, 15])
 
             let mts = try await Fixture.openAT(sim, "mts")
-            let minus = Self.request(mts, "AT+CUSD=1,\"AA180C3602\",15").urc
+            let minus = await Self.request(mts, "AT+CUSD=1,\"AA180C3602\",15").urc
             #expect(minus == "\r\n+CUSD: 0,\"\(Self.ucs2("Минус:12,50р"))\",72\r\n")
             #expect(try Self.huaweiText(minus) == "Минус:12,50р")
         }
@@ -93,7 +116,7 @@ struct USSDTests {
             let port = try await Fixture.openAT(sim, "hw")
             #expect(port.command("AT^USSDMODE=0") == "\r\nOK\r\n")
             #expect(port.command("AT^USSDMODE?") == "\r\n^USSDMODE: 0\r\n\r\nOK\r\n")
-            #expect(Self.request(port, "AT+CUSD=1,\"*100#\",15").urc == "\r\n+CUSD: 0,\"Balance: 100.00\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"*100#\",15").urc == "\r\n+CUSD: 0,\"Balance: 100.00\",15\r\n")
             // Power-on restores the dongle default.
             #expect(port.command("ATZ") == "\r\nOK\r\n")
             #expect(port.command("AT^USSDMODE?") == "AT^USSDMODE?\r\r\n^USSDMODE: 1\r\n\r\nOK\r\n")  // echo is back too
@@ -105,18 +128,18 @@ struct USSDTests {
         try await Fixture.withSimulator([Self.modem("bee", .simcom, mccmnc: "25099", balance: Decimal(string: "510.20")!),
                                          Self.modem("mf", .generic, mccmnc: "25002", balance: Decimal(string: "152.4")!)]) { sim, _ in
             let bee = try await Fixture.openAT(sim, "bee")
-            #expect(Self.request(bee, "AT+CUSD=1,\"*102#\",15").urc == "\r\n+CUSD: 0,\"Vash balans 510.20 r.\",15\r\n")
+            #expect(await Self.request(bee, "AT+CUSD=1,\"*102#\",15").urc == "\r\n+CUSD: 0,\"Vash balans 510.20 r.\",15\r\n")
             #expect(bee.command("AT+CSCS=\"UCS2\"") == "\r\nOK\r\n")
             // The request is UCS2 hex too once the TE charset is UCS2.
-            let hex = Self.request(bee, "AT+CUSD=1,\"\(Self.ucs2("*102#"))\",15").urc
+            let hex = await Self.request(bee, "AT+CUSD=1,\"\(Self.ucs2("*102#"))\",15").urc
             #expect(hex == "\r\n+CUSD: 0,\"\(Self.ucs2("Vash balans 510.20 r."))\",15\r\n")
             try await sim.setBalance("bee", Decimal(string: "-12.5")!)
             #expect(bee.command("AT+CSCS=\"GSM\"") == "\r\nOK\r\n")
-            #expect(Self.request(bee, "AT+CUSD=1,\"*102#\",15").urc
+            #expect(await Self.request(bee, "AT+CUSD=1,\"*102#\",15").urc
                 == "\r\n+CUSD: 0,\"Vash balans sostavlyaet minus 12.50 r.\",15\r\n")
 
             let mf = try await Fixture.openAT(sim, "mf")
-            #expect(Self.request(mf, "AT+CUSD=1,\"*100#\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Баланс 152,40р."))\",72\r\n")
+            #expect(await Self.request(mf, "AT+CUSD=1,\"*100#\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Баланс 152,40р."))\",72\r\n")
         }
     }
 
@@ -125,21 +148,20 @@ struct USSDTests {
         try await Fixture.withSimulator([Self.modem("qc", .quectel, mccmnc: "26201")]) { sim, _ in
             let port = try await Fixture.openAT(sim, "qc")
             let top = "Services:\n1 Balance\n2 Tariffs"
-            #expect(Self.request(port, "AT+CUSD=1,\"*111#\",15").urc == "\r\n+CUSD: 1,\"\(top)\",15\r\n")
-            #expect(Self.request(port, "AT+CUSD=1,\"7\",15").urc == "\r\n+CUSD: 1,\"Invalid choice\n\(top)\",15\r\n")
-            #expect(Self.request(port, "AT+CUSD=1,\"2\",15").urc == "\r\n+CUSD: 1,\"Tariffs:\n1 My tariff\n2 Change tariff\",15\r\n")
-            #expect(Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Your tariff: Basic\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"*111#\",15").urc == "\r\n+CUSD: 1,\"\(top)\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"7\",15").urc == "\r\n+CUSD: 1,\"Invalid choice\n\(top)\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"2\",15").urc == "\r\n+CUSD: 1,\"Tariffs:\n1 My tariff\n2 Change tariff\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Your tariff: Basic\",15\r\n")
             // Session over: "1" is a new request now, an unknown code (m=0 with the network's text).
-            #expect(Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Unknown request\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Unknown request\",15\r\n")
             let log = try await sim.ussdRequests("qc")
             #expect(log.map(\.continuation) == [false, true, true, true, false])
 
-            _ = Self.request(port, "AT+CUSD=1,\"*111#\",15")
+            _ = await Self.request(port, "AT+CUSD=1,\"*111#\",15")
             #expect(port.command("AT+CUSD=2") == "\r\nOK\r\n")
-            port.pump(for: 0.3)
-            #expect(port.take() == "")
+            #expect(await Self.quiet(port, for: 0.3) == "")
             // A cancelled menu leaves nothing behind: the next request starts over.
-            #expect(Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Unknown request\",15\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"Unknown request\",15\r\n")
         }
     }
 
@@ -147,14 +169,14 @@ struct USSDTests {
     func menuTimeout() async throws {
         try await Fixture.withSimulator([Self.modem("gn", .generic, menuTimeout: 0.3)]) { sim, _ in
             let port = try await Fixture.openAT(sim, "gn")
-            let r = Self.request(port, "AT+CUSD=1,\"*111#\",15")
+            let r = await Self.request(port, "AT+CUSD=1,\"*111#\",15")
             #expect(r.urc == "\r\n+CUSD: 1,\"\(Self.ucs2("МТС Сервис:\n1 Баланс\n2 Тарифы"))\",72\r\n")
-            #expect(Self.urc(port) == "\r\n+CUSD: 5\r\n")
+            #expect(await Self.urc(port) == "\r\n+CUSD: 5\r\n")
             // Choice 1 after the timeout is a new request; MTS's unknown-request text.
-            #expect(Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Неверная команда"))\",72\r\n")
+            #expect(await Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Неверная команда"))\",72\r\n")
             // The menu's "1 Баланс" leaf answered in time is the balance.
-            _ = Self.request(port, "AT+CUSD=1,\"*111#\",15")
-            #expect(Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Баланс:100,00р"))\",72\r\n")
+            _ = await Self.request(port, "AT+CUSD=1,\"*111#\",15")
+            #expect(await Self.request(port, "AT+CUSD=1,\"1\",15").urc == "\r\n+CUSD: 0,\"\(Self.ucs2("Баланс:100,00р"))\",72\r\n")
         }
     }
 
@@ -166,13 +188,12 @@ struct USSDTests {
             _ = port.command("AT+CMEE=1")
             #expect(try ControlClient.send("ussd qc silent on", socketPath: sock) == "ok")
             #expect(port.command("AT+CUSD=1,\"*100#\",15") == "\r\nOK\r\n")
-            port.pump(for: 0.4)
-            #expect(port.take() == "")
+            #expect(await Self.quiet(port, for: 0.4) == "")
             #expect(port.command("AT+CUSD=1,\"*100#\",15", final: "\r\n") == "\r\n+CME ERROR: 3\r\n")
             #expect(port.command("AT+CUSD=2") == "\r\nOK\r\n")
             #expect(try ControlClient.send("ussd qc silent off", socketPath: sock) == "ok")
             #expect(try ControlClient.send("ussd qc delay 0.05", socketPath: sock) == "ok")
-            #expect(Self.request(port, "AT+CUSD=1,\"*100#\"").urc.hasPrefix("\r\n+CUSD: 0,\"0411"))
+            #expect(await Self.request(port, "AT+CUSD=1,\"*100#\"").urc.hasPrefix("\r\n+CUSD: 0,\"0411"))
 
             let reply = try ControlClient.send("ussd qc log", socketPath: sock)
             #expect(reply.hasPrefix("ok ["))
@@ -212,12 +233,12 @@ struct USSDTests {
         try await Fixture.withSimulator([Self.modem("hw", .huawei)]) { sim, _ in
             let port = try await Fixture.openAT(sim, "hw")
             try await sim.setCallee("hw", CalleeRule(pattern: "0611", behaviour: .answer(after: 0.1, dropAfter: 0.2)))
-            _ = port.command("ATD0611;", final: "NO CARRIER\r\n")
+            _ = await Self.command(port, "ATD0611;", final: "NO CARRIER\r\n")
             // Unanswered calls cost nothing.
             try await sim.setCallee("hw", CalleeRule(pattern: "0612", behaviour: .busy(after: 0.1)))
-            _ = port.command("ATD0612;", final: "BUSY\r\n")
+            _ = await Self.command(port, "ATD0612;", final: "BUSY\r\n")
             #expect(try await sim.account("hw") == USSDAccount(balance: "98.50", pricePerMinute: "1.50"))
-            let r = Self.request(port, "AT+CUSD=1,\"AA180C3602\",15")
+            let r = await Self.request(port, "AT+CUSD=1,\"AA180C3602\",15")
             #expect(try Self.huaweiText(r.urc) == "Баланс:98,50р")
             #expect(try await sim.status("hw").balance == "98.50")
         }
@@ -229,19 +250,19 @@ struct USSDTests {
             let sock = "\(dir)/control.sock"
             let hw = try await Fixture.openAT(sim, "hw")
             #expect(try ControlClient.send("sim hw reject", socketPath: sock) == "ok")
-            #expect(hw.command("ATD+79161234567;", final: "NO CARRIER\r\n")
+            #expect(await Self.command(hw, "ATD+79161234567;", final: "NO CARRIER\r\n")
                 == "\r\nOK\r\n\r\n^ORIG:1,0\r\n\r\n^CEND:1,0,104,21\r\n\r\nNO CARRIER\r\n")
             #expect(hw.command("AT+CEER") == "\r\n+CEER: Call rejected\r\n\r\nOK\r\n")
             #expect(try ControlClient.send("sim hw outoforder", socketPath: sock) == "ok")
-            #expect(hw.command("ATD+79161234567;", final: "NO CARRIER\r\n").contains("^CEND:1,0,104,38"))
+            #expect(await Self.command(hw, "ATD+79161234567;", final: "NO CARRIER\r\n").contains("^CEND:1,0,104,38"))
             #expect(hw.command("AT+CEER") == "\r\n+CEER: Network out of order\r\n\r\nOK\r\n")
             #expect(try ControlClient.send("sim hw normal", socketPath: sock) == "ok")
             try await sim.setCallee("hw", CalleeRule(pattern: "*", behaviour: .busy(after: 0.1)))
-            #expect(hw.command("ATD+79161234567;", final: "BUSY\r\n").hasSuffix("\r\nBUSY\r\n"))
+            #expect(await Self.command(hw, "ATD+79161234567;", final: "BUSY\r\n").hasSuffix("\r\nBUSY\r\n"))
 
             let qc = try await Fixture.openAT(sim, "qc")
             try await sim.setSIMFault("qc", .barred)
-            #expect(qc.command("ATD+79161234567;", final: "NO CARRIER\r\n") == "\r\nOK\r\n\r\nNO CARRIER\r\n")
+            #expect(await Self.command(qc, "ATD+79161234567;", final: "NO CARRIER\r\n") == "\r\nOK\r\n\r\nNO CARRIER\r\n")
             #expect(qc.command("AT+CEER") == "\r\n+CEER: Operator determined barring\r\n\r\nOK\r\n")
             #expect(try await sim.status("qc").simFault == .barred)
         }
