@@ -93,6 +93,7 @@ extension SimulatedModem {
         let id = config.identity
         let args = cmd.arguments
         if let outcome = executeSMS(cmd) { return outcome }
+        if let outcome = executeUSSD(cmd) { return outcome }
         switch (cmd.name, cmd.form) {
         // MARK: V.250 basic commands
         case ("E", _):
@@ -161,6 +162,7 @@ extension SimulatedModem {
             if sim.state == .absent, let e = simError() { return .error(e) }
             return .ok(["+CPIN: \(sim.cpinCode)"])
         case ("+CPIN", .set):
+            cpinAttempts += 1
             switch sim.verify(args) {
             case .accepted:
                 afterReply.append { self.refreshRegistration() }
@@ -359,6 +361,9 @@ extension SimulatedModem {
             case 17?: "User busy"
             case 19?: "No answer from user (user alerted)"
             case 34?: "No circuit/channel available"
+            case 8?: "Operator determined barring"
+            case 21?: "Call rejected"
+            case 38?: "Network out of order"
             case let c?: "Cause \(c)"
             }
             return .ok(["+CEER: \(text)"])
@@ -378,7 +383,7 @@ extension SimulatedModem {
             }
             return .ok([])
         case ("^U2DIAG", .set) where vendor == .huawei, ("^PORTSEL", .set) where vendor == .huawei,
-             ("^DDTMFCFG", .set) where vendor == .huawei, ("^USSDMODE", .set) where vendor == .huawei:
+             ("^DDTMFCFG", .set) where vendor == .huawei:
             return .ok([])
         case ("+QPCMV", .read) where vendor == .quectel:
             return .ok([settings.qpcmvPort.map { "+QPCMV: 1,\($0)" } ?? "+QPCMV: 0"])
@@ -445,12 +450,6 @@ extension SimulatedModem {
             return .ok([])
         case ("+CSCA", .read):
             return .ok(["+CSCA: \"\(Self.serviceCentre.number)\",145"])
-        case ("+CUSD", .set):
-            // No USSD service in the simulated network: +CUSD: 4 (operation not supported).
-            if args.first == "1", args.count >= 2 {
-                afterReply.append { self.sendURC("+CUSD: 4") }
-            }
-            return .ok([])
         default:
             return .unsupported
         }

@@ -4,6 +4,7 @@
 // Every modem runs on one private event-loop thread; this type is the thread-safe handle.
 // Each method hops onto that loop, so the same operations are available in-process (tests)
 // and over the control socket (`modemsim ctl`).
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -232,6 +233,28 @@ public final class ModemSimulator: Sendable {
     public func failSMS(_ name: String, cmsError: Int, count: Int = 1) async throws {
         try await run { try $0.modem(name).failNextSends(code: cmsError, count: count) }
     }
+
+    // MARK: USSD, account and SIM faults (the same operations as the `ussd` and `sim` commands)
+
+    /// Every AT+CUSD request the modem received, oldest first, with the reply it got.
+    public func ussdRequests(_ name: String) async throws -> [USSDRequest] { try await run { try $0.modem(name).ussd.log } }
+
+    /// The SIM's balance and price per started minute, as "100.00".
+    public func account(_ name: String) async throws -> USSDAccount { try await run { try $0.modem(name).ussdAccount } }
+
+    /// Sets the SIM's balance (rounded to the hundredth).
+    public func setBalance(_ name: String, _ amount: Decimal) async throws {
+        try await run { try $0.modem(name).ussd.balanceCents = USSDState.cents(amount) }
+    }
+
+    /// The network stops (true) or resumes answering USSD requests.
+    public func setUSSDSilent(_ name: String, _ silent: Bool) async throws { try await run { try $0.modem(name).ussd.silent = silent } }
+
+    /// How the network treats the SIM's calls from now on.
+    public func setSIMFault(_ name: String, _ fault: SIMFault) async throws { try await run { try $0.modem(name).simFault = fault } }
+
+    /// The PIN state, retry counters and the AT+CPIN=<code> count (kept across replugs).
+    public func pinStatus(_ name: String) async throws -> SIMPINStatus { try await run { try $0.modem(name).pinStatus } }
 
     /// What the modem's memories hold, and what the network still holds for it.
     public func smsStorage(_ name: String) async throws -> SMSStorageStatus { try await run { try $0.modem(name).smsStorageStatus() } }

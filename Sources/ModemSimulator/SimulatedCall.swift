@@ -65,6 +65,8 @@ enum CallEndReason: Equatable {
     case busy
     case noAnswer
     case congestion
+    /// The network released the set-up with this 24.008 cause (SIMFault).
+    case rejected(cause: Int)
     /// An inbound caller gave up before the gateway answered.
     case callerAbandoned
     /// SIM pulled or network lost mid-call.
@@ -80,6 +82,7 @@ enum CallEndReason: Equatable {
         case .busy: 17
         case .noAnswer: 19
         case .congestion: 34
+        case .rejected(let cause): cause
         case .networkLost: 41
         }
     }
@@ -90,7 +93,7 @@ enum CallEndReason: Equatable {
         case .localHangup, .silent: nil
         case .busy: "BUSY"
         case .noAnswer: "NO ANSWER"
-        case .remoteHangup, .callerAbandoned, .congestion, .networkLost: "NO CARRIER"
+        case .remoteHangup, .callerAbandoned, .congestion, .rejected, .networkLost: "NO CARRIER"
         }
     }
 }
@@ -108,6 +111,11 @@ extension SimulatedModem {
         call?.ringback = rule?.ringback ?? true
         logger.info("dialling", metadata: ["number": "\(number)", "behaviour": "\(behaviour)"])
         callProgressURCs()
+        if let cause = simFault.callCause {
+            // The SIM's fault wins over the callee: released before it alerts.
+            endLater(serial, 0.1, .rejected(cause: cause))
+            return
+        }
         // Ring-back starts shortly after origination (^CONF on Huawei).
         schedule(after: 0.1) {
             guard var c = self.call, c.serial == serial, c.state == .dialing else { return }
@@ -255,8 +263,9 @@ extension SimulatedModem {
         callCapture.stop()
         updateAudio()
         lastEndCause = reason.cause
-        guard reason != .silent else { return }
         let now = NIODeadline.now()
+        billCall(c, endedAt: now)
+        guard reason != .silent else { return }
         let duration = c.seconds(until: now)
         switch config.vendor {
         case .huawei:

@@ -38,6 +38,10 @@ struct ModemSettings {
     var widebandPCM = false
     /// +CNMI, +CSMS, +CPMS (SimulatedSMS.swift).
     var sms = SMSSettings()
+    /// AT+CUSD=<n>: 1 presents the network's replies as +CUSD URCs.
+    var cusd = 0
+    /// Huawei ^USSDMODE: true (1) = packed GSM-7 hex, the dongles' default; false (0) = text.
+    var ussdHex = true
 }
 
 final class SimulatedModem {
@@ -132,6 +136,14 @@ final class SimulatedModem {
     /// The network's reference for the next concatenated message it delivers.
     var concatenationReference = 0
 
+    /// USSD sessions, the request log and the account calls are billed to (SimulatedUSSD.swift).
+    var ussd: USSDState
+    /// How the network treats this SIM's calls (`sim <name> reject|outoforder|barred|normal`).
+    var simFault: SIMFault
+    /// Every AT+CPIN=<code> the modem received. Like the card's retry counters it survives
+    /// resets and replugs, so a test can prove a gateway entered a wrong PIN once, ever.
+    var cpinAttempts = 0
+
     init(config: ModemConfig, linkDirectory: String, loop: any EventLoop, logger: Logger) {
         self.config = config
         self.dialect = VendorDialect(vendor: config.vendor)
@@ -145,6 +157,8 @@ final class SimulatedModem {
         self.network = config.network
         self.signal = config.signal
         self.callees = config.callees
+        self.ussd = USSDState(config: config)
+        self.simFault = config.simFault
         self.tone = ToneGenerator(config.audio)
         self.audioSignal = config.audio
         self.smsMemories = Dictionary(uniqueKeysWithValues: Self.smsMemoryNames.map {
@@ -212,7 +226,9 @@ final class SimulatedModem {
         }
         plugSerial += 1
         cancelTimers()
+        if let c = call { billCall(c, endedAt: .now()) }
         call = nil
+        ussd.session = nil
         stopAudio()
         booting = false
         at.removeLink()
@@ -251,6 +267,7 @@ final class SimulatedModem {
         }
         smsPrompt = nil
         heldSMSURCs.removeAll()
+        ussd.session = nil
         if let unacked = awaitingAcknowledgement {
             smsNetworkQueue.insert(unacked, at: 0)
             awaitingAcknowledgement = nil
@@ -489,7 +506,9 @@ final class SimulatedModem {
             signal: signal,
             call: call.map { CallStatus(direction: $0.direction.rawValue, state: $0.state.rawValue, number: $0.number, audio: audioStreaming) },
             dtmfSent: dtmfSent, audioFramesSent: framesSent, audioFramesDropped: framesDropped,
-            audioReceived: analyzer.reception, replay: replay?.status)
+            audioReceived: analyzer.reception, replay: replay?.status,
+            pinTriesLeft: sim.pinTriesLeft, pukTriesLeft: sim.pukTriesLeft, cpinAttempts: cpinAttempts,
+            simFault: simFault, balance: USSDState.text(ussd.balanceCents))
     }
 }
 
@@ -533,6 +552,22 @@ public struct ModemStatus: Codable, Sendable, Equatable {
     public var audioReceived: AudioReception
     /// Where the transcript is, for a modem in replay mode.
     public var replay: ReplayStatus?
+    /// The card's retry counters and how many AT+CPIN=<code> it was given since the simulator started.
+    public var pinTriesLeft: Int
+    public var pukTriesLeft: Int
+    public var cpinAttempts: Int
+    public var simFault: SIMFault
+    /// The SIM's account, "100.00" / "-12.50".
+    public var balance: String
+}
+
+/// `sim <name> pin`: what a gateway did to the card's PIN.
+public struct SIMPINStatus: Codable, Sendable, Equatable {
+    /// ready, pin, puk, absent
+    public var state: String
+    public var pinTriesLeft: Int
+    public var pukTriesLeft: Int
+    public var cpinAttempts: Int
 }
 
 public struct CallStatus: Codable, Sendable, Equatable {

@@ -120,6 +120,31 @@ public enum CalleeBehaviour: Codable, Sendable, Equatable {
     public static let `default` = CalleeBehaviour.answer(after: 1, dropAfter: nil)
 }
 
+/// How the network treats every call this SIM makes, whoever is dialled. Each fault lets ATD
+/// answer OK (the modem sends the set-up), then the network releases the call before it
+/// alerts: `NO CARRIER`, with the 24.008 cause in Huawei's ^CEND and in AT+CEER, the path a
+/// congested callee takes.
+public enum SIMFault: String, Codable, Sendable, CaseIterable {
+    case none
+    /// Cause 21 "call rejected".
+    case rejectCalls
+    /// Cause 38 "network out of order".
+    case networkOutOfOrder
+    /// Cause 8 "operator determined barring" (24.008 Annex H): a barred subscription is
+    /// released by the network like any other call, so the modem prints NO CARRIER, not a
+    /// +CME ERROR (27.007's 257 "network rejected request" is for supplementary services).
+    case barred
+
+    var callCause: Int? {
+        switch self {
+        case .none: nil
+        case .rejectCalls: 21
+        case .networkOutOfOrder: 38
+        case .barred: 8
+        }
+    }
+}
+
 /// One callee rule: an exact number, or a prefix when the pattern ends with `*`.
 public struct CalleeRule: Codable, Sendable, Equatable {
     public var pattern: String
@@ -177,17 +202,33 @@ public struct ModemConfig: Codable, Sendable, Equatable {
     public var smsCapacity: Int
     /// Seconds between an accepted AT+CMGS that asked for a report and its SMS-STATUS-REPORT.
     public var smsReportDelay: Double
+    /// The SIM's prepaid account (the USSD balance reply shows it) and what an answered
+    /// outgoing call costs per started minute. Decimal, kept to the hundredth.
+    public var balance: Decimal
+    public var pricePerMinute: Decimal
+    /// Seconds the network takes to answer a USSD request (the +CUSD URC after the OK).
+    public var ussdDelay: Double
+    /// Seconds a USSD menu waits for the next choice before the network ends it (+CUSD: 5).
+    public var ussdMenuTimeout: Double
+    /// The network never answers USSD: no URC, the session stays open until AT+CUSD=2.
+    public var ussdSilent: Bool
+    /// Calls rejected or barred by the network.
+    public var simFault: SIMFault
 
     public init(name: String, vendor: Vendor, model: String? = nil, identity: ModemIdentity,
                 network: NetworkConfig, signal: Int = 20, pin: String? = nil, puk: String = "12345678",
                 rebootSeconds: Double = 2, ringInterval: Double = 3, audio: AudioSignal = .defaultTone,
                 callees: [CalleeRule] = [], quirks: ModemQuirks = ModemQuirks(), replay: String? = nil,
-                replayTranscript: ReplayTranscript? = nil, smsCapacity: Int = 30, smsReportDelay: Double = 1) {
+                replayTranscript: ReplayTranscript? = nil, smsCapacity: Int = 30, smsReportDelay: Double = 1,
+                balance: Decimal = 100, pricePerMinute: Decimal = Decimal(string: "1.50")!, ussdDelay: Double = 0.3,
+                ussdMenuTimeout: Double = 20, ussdSilent: Bool = false, simFault: SIMFault = .none) {
         self.name = name; self.vendor = vendor; self.model = model; self.identity = identity
         self.network = network; self.signal = signal; self.pin = pin; self.puk = puk
         self.rebootSeconds = rebootSeconds; self.ringInterval = ringInterval; self.audio = audio
         self.callees = callees; self.quirks = quirks; self.replay = replay; self.replayTranscript = replayTranscript
         self.smsCapacity = smsCapacity; self.smsReportDelay = smsReportDelay
+        self.balance = balance; self.pricePerMinute = pricePerMinute; self.ussdDelay = ussdDelay
+        self.ussdMenuTimeout = ussdMenuTimeout; self.ussdSilent = ussdSilent; self.simFault = simFault
     }
 
     /// A modem that only replays `transcript`: identity and network are placeholders (the
@@ -201,6 +242,7 @@ public struct ModemConfig: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, vendor, model, identity, network, signal, pin, puk, rebootSeconds, ringInterval, audio, callees
         case quirks, replay, smsCapacity, smsReportDelay
+        case balance, pricePerMinute, ussdDelay, ussdMenuTimeout, ussdSilent, simFault
     }
 
     public init(from decoder: any Decoder) throws {
@@ -222,6 +264,12 @@ public struct ModemConfig: Codable, Sendable, Equatable {
         replayTranscript = nil
         smsCapacity = try c.decodeIfPresent(Int.self, forKey: .smsCapacity) ?? 30
         smsReportDelay = try c.decodeIfPresent(Double.self, forKey: .smsReportDelay) ?? 1
+        balance = try c.decodeIfPresent(Decimal.self, forKey: .balance) ?? 100
+        pricePerMinute = try c.decodeIfPresent(Decimal.self, forKey: .pricePerMinute) ?? Decimal(string: "1.50")!
+        ussdDelay = try c.decodeIfPresent(Double.self, forKey: .ussdDelay) ?? 0.3
+        ussdMenuTimeout = try c.decodeIfPresent(Double.self, forKey: .ussdMenuTimeout) ?? 20
+        ussdSilent = try c.decodeIfPresent(Bool.self, forKey: .ussdSilent) ?? false
+        simFault = try c.decodeIfPresent(SIMFault.self, forKey: .simFault) ?? SIMFault.none
     }
 
     /// The model string AT+CGMM reports.
@@ -316,6 +364,10 @@ public struct SimulatorConfig: Codable, Sendable, Equatable {
             // 255: the highest index a +CMTI of a one-octet SIM record number can name.
             try Self.check((1...255).contains(m.smsCapacity), "\(at).smsCapacity", "must be 1...255")
             try Self.check(m.smsReportDelay >= 0 && m.smsReportDelay <= 3600, "\(at).smsReportDelay", "must be 0...3600")
+            try Self.check(abs(m.balance) < 1_000_000_000, "\(at).balance", "must be between -999999999.99 and 999999999.99")
+            try Self.check(m.pricePerMinute >= 0 && m.pricePerMinute < 1_000_000, "\(at).pricePerMinute", "must be 0...999999.99")
+            try Self.check(m.ussdDelay >= 0 && m.ussdDelay <= 60, "\(at).ussdDelay", "must be 0...60")
+            try Self.check(m.ussdMenuTimeout >= 0.05 && m.ussdMenuTimeout <= 600, "\(at).ussdMenuTimeout", "must be 0.05...600")
             for (j, rule) in m.callees.enumerated() {
                 try Self.check(!rule.pattern.isEmpty, "\(at).callees[\(j)].pattern", "must not be empty")
             }

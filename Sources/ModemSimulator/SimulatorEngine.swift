@@ -114,8 +114,15 @@ final class SimulatorEngine {
                 switch rest.first?.lowercased() {
                 case "remove": m.removeSIM()
                 case "insert": m.insertSIM()
+                case "pin": return reply(ok: try json(m.pinStatus))
+                case "reject": m.simFault = .rejectCalls
+                case "outoforder": m.simFault = .networkOutOfOrder
+                case "barred": m.simFault = .barred
+                case "normal": m.simFault = .none
                 default: throw SimulatorError.invalidArgument("usage: \(ControlCommands.usage(verb))")
                 }
+            case "ussd":
+                if let payload = try m.ussdControl(rest) { return reply(ok: payload) }
             case "hang":
                 switch rest.first?.lowercased() {
                 case "on": m.hung = true
@@ -202,14 +209,50 @@ final class SimulatorEngine {
         loop.makeSucceededFuture(payload.isEmpty ? "ok" : "ok \(payload)")
     }
 
-    private func json(_ value: some Encodable) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try e.encode(value), as: UTF8.self)
-    }
+    private func json(_ value: some Encodable) throws -> String { try ControlCommands.json(value) }
 }
 
 extension SimulatedModem {
+    var pinStatus: SIMPINStatus {
+        SIMPINStatus(state: sim.state.name, pinTriesLeft: sim.pinTriesLeft, pukTriesLeft: sim.pukTriesLeft, cpinAttempts: cpinAttempts)
+    }
+
+    /// `ussd <name> …`: the JSON payload to print, or nil for a plain `ok`.
+    func ussdControl(_ words: [String]) throws -> String? {
+        let usage = SimulatorError.invalidArgument("usage: \(ControlCommands.usage("ussd"))")
+        func seconds(_ s: String, _ range: ClosedRange<Double>) throws(SimulatorError) -> Double {
+            guard let d = Double(s), range.contains(d) else { throw .invalidArgument("seconds must be a number \(range.lowerBound)...\(range.upperBound), got '\(s)'") }
+            return d
+        }
+        switch (words.first?.lowercased(), words.count) {
+        case ("balance", 1), ("price", 1):
+            return try ControlCommands.json(ussdAccount)
+        case ("balance", 2), ("price", 2):
+            guard let cents = USSDState.parseAmount(words[1]), words[0] == "balance" || cents >= 0 else {
+                throw SimulatorError.invalidArgument("amount must look like 12.50, 12,50 or -3 (at most 2 decimals)")
+            }
+            if words[0].lowercased() == "balance" { ussd.balanceCents = cents } else { ussd.pricePerMinuteCents = cents }
+            return try ControlCommands.json(ussdAccount)
+        case ("silent", 2):
+            switch words[1].lowercased() {
+            case "on": ussd.silent = true
+            case "off": ussd.silent = false
+            default: throw usage
+            }
+        case ("delay", 2):
+            ussd.delay = try seconds(words[1], 0...60)
+        case ("timeout", 2):
+            ussd.menuTimeout = try seconds(words[1], 0.05...600)
+        case ("log", 1):
+            return try ControlCommands.json(ussd.log)
+        case ("log", 2) where words[1].lowercased() == "reset":
+            ussd.log.removeAll()
+        default:
+            throw usage
+        }
+        return nil
+    }
+
     /// The newest rule wins, so a test can override a configured one.
     func setCallee(_ rule: CalleeRule) {
         callees.removeAll { $0.pattern == rule.pattern }
@@ -231,7 +274,8 @@ enum ControlCommands {
         ("signal", "signal <name> <rssi 0-31|99>"),
         ("register", "register <name> home|roaming|searching|denied|none"),
         ("operator", "operator <name> <mccmnc> <long name>"),
-        ("sim", "sim <name> remove|insert"),
+        ("sim", "sim <name> remove|insert|pin|reject|outoforder|barred|normal  (pin: JSON state, pinTriesLeft, pukTriesLeft, cpinAttempts; reject: calls end NO CARRIER cause 21, outoforder: 38, barred: 8 operator barring, normal: no fault)"),
+        ("ussd", "ussd <name> balance [<amount, e.g. 12.50 or -3,40>]|price <per started minute>|silent on|off|delay <s>|timeout <menu s>|log [reset]  (balance/price: JSON {balance, pricePerMinute}; log: JSON of every AT+CUSD request with raw str/dcs, decoded, reply)"),
         ("hang", "hang <name> on|off"),
         ("garbage", "garbage <name> <bytes>"),
         ("unplug", "unplug <name>"),
@@ -251,6 +295,13 @@ enum ControlCommands {
     ]
 
     static var help: String { all.map(\.1).joined(separator: "; ") }
+
+    /// Replies' JSON: sorted keys, so tests and scripts can compare text.
+    static func json(_ value: some Encodable) throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try e.encode(value), as: UTF8.self)
+    }
 
     static func usage(_ verb: String) -> String {
         all.first { $0.0 == verb }?.1 ?? "unknown command '\(verb)' (try 'help')"

@@ -59,6 +59,24 @@ struct ConfigTests {
         }
     }
 
+    @Test("USSD, account and SIM fault fields: defaults, read from JSON (decimal money exact), out of range names the field")
+    func ussdSettings() throws {
+        let json = #"{"linkDirectory":"/tmp/x","modems":[{"name":"a","vendor":"huawei","identity":{"imei":"354099000000012","imsi":"250010000000001","iccid":"8970100000000000012"},"network":{"mccmnc":"25001","longName":"MTS"}}]}"#
+        let d = try SimulatorConfig.load(json: Data(json.utf8)).modems[0]
+        #expect(USSDState.cents(d.balance) == 10000 && USSDState.cents(d.pricePerMinute) == 150)
+        #expect(d.ussdDelay == 0.3 && d.ussdMenuTimeout == 20 && !d.ussdSilent && d.simFault == .none)
+        let set = json.replacingOccurrences(of: #""name":"a","#, with: #""name":"a","balance":2220.76,"pricePerMinute":0.1,"ussdDelay":0,"ussdMenuTimeout":5,"ussdSilent":true,"simFault":"barred","#)
+        let m = try SimulatorConfig.load(json: Data(set.utf8)).modems[0]
+        #expect(USSDState.cents(m.balance) == 222076 && USSDState.cents(m.pricePerMinute) == 10)
+        #expect(m.ussdDelay == 0 && m.ussdMenuTimeout == 5 && m.ussdSilent && m.simFault == .barred)
+        let bad = json.replacingOccurrences(of: #""name":"a","#, with: #""name":"a","ussdMenuTimeout":0,"#)
+        #expect(throws: ConfigError(field: "modems[0].ussdMenuTimeout", reason: "must be 0.05...600")) {
+            try SimulatorConfig.load(json: Data(bad.utf8))
+        }
+        #expect(USSDState.parseAmount("-3,4") == -340 && USSDState.parseAmount("1.999") == nil)
+        #expect(USSDState.text(-1250) == "-12.50" && USSDState.text(5) == "0.05")
+    }
+
     @Test("duplicate names and out-of-range signal are rejected")
     func duplicatesAndSignal() {
         let a = Fixture.modem("m1", .huawei)
