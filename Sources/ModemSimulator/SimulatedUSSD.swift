@@ -109,6 +109,8 @@ extension SimulatedModem {
         guard let n = Int(args.first ?? ""), (0...2).contains(n) else { return .error(.incorrectParameters) }
         if n == 2 {
             // Cancel: the session ends without a URC; a reply still on its way is dropped.
+            // Logged, so a test sees the gateway end a session it gave up on.
+            ussd.log.append(USSDRequest(n: 2, str: "", dcs: nil, decoded: nil, continuation: ussd.session != nil, reply: nil))
             ussd.session = nil
             return .ok([])
         }

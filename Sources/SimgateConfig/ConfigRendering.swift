@@ -199,6 +199,12 @@ extension SIMConfig {
         w.integer("sms_per_month", smsPerMonth)
         if let smsMinIntervalSeconds { w.number("sms_min_interval", smsMinIntervalSeconds) }
         w.decimal("sms_price", smsPrice)
+        if let balanceUSSD {
+            w.string("balance_ussd", balanceUSSD)
+            w.number("balance_interval", balanceIntervalSeconds)
+            w.integer("balance_after_minutes", balanceAfterMinutes)
+            w.decimal("min_balance", minBalance)
+        }
     }
 }
 

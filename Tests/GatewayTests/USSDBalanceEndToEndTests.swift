@@ -59,7 +59,7 @@ struct USSDBalanceEndToEndTests {
         #expect(r.exitCode != 0 && r.standardError.contains("no USSD reply"), "\(r)")
         #expect(Date().timeIntervalSince(started) >= 29, "waited for the network's 30 s")
         try await eventually("AT+CUSD=2 reached the modem", seconds: 5) {
-            await h.simulator.execute("ussd quectel1 log").contains("AT+CUSD=2")
+            await h.simulator.execute("ussd quectel1 log").contains("\"n\":2")
         }
     }
 

@@ -125,6 +125,10 @@ struct GatewayConfigRenderingTests {
         sms_per_month = 2000
         sms_min_interval = 7.5
         sms_price = 0.2
+        balance_ussd = "*100#"
+        balance_interval = 3600
+        balance_after_minutes = 30
+        min_balance = -5.5
 
         [[sim]]
         modem = "sim-2"

@@ -94,6 +94,37 @@ struct SMSConfigTests {
             """) == ["simgate.toml:2: sms.deliver_to[0]: no [[user]] named \"200\""])
     }
 
+    @Test func balanceKeys() throws {
+        let config = try GatewayConfig.parse(text: """
+            [[sim]]
+            modem = "m1"
+            balance_ussd = "*102#"
+            balance_after_minutes = 20
+            min_balance = 10.5
+
+            [[sim]]
+            modem = "m2"
+            """)
+        #expect(config.sims[0].balanceUSSD == "*102#" && config.sims[0].balanceAfterMinutes == 20)
+        #expect(config.sims[0].minBalance == Decimal(string: "10.5"))
+        #expect(config.sims[0].balanceIntervalSeconds == SIMConfig.defaultBalanceInterval)
+        #expect(config.sims[1].balanceUSSD == nil)
+        #expect(problems("""
+            [[sim]]
+            modem = "m1"
+            balance_ussd = "100"
+            balance_interval = 1
+
+            [[sim]]
+            modem = "m2"
+            min_balance = 5
+            """) == [
+                "simgate.toml:3: sim[0].balance_ussd: expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"100\"",
+                "simgate.toml:4: sim[0].balance_interval: must be between 5 and 604800, got 1",
+                "simgate.toml:8: sim[1].min_balance: needs balance_ussd: without a balance request the balance is never known",
+            ])
+    }
+
     @Test func simLimitsAreRangeChecked() {
         #expect(problems("""
             [[sim]]
