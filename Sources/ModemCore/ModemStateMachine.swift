@@ -412,6 +412,7 @@ public struct ModemStateMachine: Sendable {
                 out.append(.armTimer(.simRetry, after: configuration.simRetryInterval))
             } else {
                 pinRejected = true
+                out.append(.simPINRejected(reason: r.final.meaning))
                 status.sim = .pinRequired
                 haltAtSIM(reason: "PIN rejected by the SIM (\(r.final.meaning)); not retrying: repeated wrong PINs lock the SIM (PUK)",
                           now: now, &out)
@@ -492,7 +493,10 @@ public struct ModemStateMachine: Sendable {
                 startSIMStage(now: now, &out)
             }
         case .pinRequired:
-            if let pin = configuration.pin, !pinAttempted, !pinRejected {
+            if configuration.pin != nil, let before = configuration.pinRejectedBefore {
+                haltAtSIM(reason: "the configured PIN was refused before (\(before)); not sent again, a third wrong PIN locks the SIM: "
+                          + "put the right PIN in [[modem]] pin and restart, or unlock the SIM by hand", now: now, &out)
+            } else if let pin = configuration.pin, !pinAttempted, !pinRejected {
                 pinAttempted = true
                 let cmd = ATCommand("AT+CPIN=\"\(pin.digits)\"", timeout: configuration.commandTimeout,
                                     displayText: "AT+CPIN=<redacted>")

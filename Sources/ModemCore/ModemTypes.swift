@@ -122,6 +122,8 @@ public enum ModemAction: Equatable, Sendable {
     case incomingSMS(IncomingSMS)
     /// Answer to `submitSMS(pdu:tpduLength:requestID:now:)` (SMSSubmission.swift).
     case smsSubmitFinished(requestID: Int, SMSSubmitResult)
+    /// The SIM refused the configured PIN: remember it, so no restart sends it again.
+    case simPINRejected(reason: String)
     /// Answer to `requestUSSD`/`cancelUSSD` (USSDSession.swift); `requestID` nil for what the
     /// network sent on its own (a USSD notify, a menu it ended, a menu timed out).
     case ussd(requestID: Int?, USSDOutcome)
@@ -175,6 +177,11 @@ public struct ModemConfiguration: Sendable {
     /// "alsa:..."` is the USB sound card); nil: the dialect's usual transport. Quectel then
     /// switches voice with AT+QPCMV=1,2 instead of AT+QPCMV=1,0.
     public var audioTransport: AudioTransport?
+
+    /// Set when this PIN was refused by this modem's SIM before (the gateway keeps that across
+    /// restarts): the PIN is not sent again, the modem halts at the SIM with this text. Each
+    /// wrong PIN costs one of three tries; a daemon restarted in a loop must not spend them.
+    public var pinRejectedBefore: String?
 
     public init(dialect: ModemDialect? = nil, pin: SIMPIN? = nil) {
         self.dialect = dialect

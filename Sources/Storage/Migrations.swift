@@ -75,7 +75,7 @@ public enum StorageMigrations {
             try CallRecord.addRTCPColumns(db)
         }
         migrator.registerMigration(SMSMigration.name, migrate: SMSMigration.migrate)
-        migrator.registerMigration(SIMBalanceMigration.name, migrate: SIMBalanceMigration.migrate)
+        migrator.registerMigration(SIMCareMigration.name, migrate: SIMCareMigration.migrate)
         return migrator
     }
 }

@@ -5,8 +5,8 @@ import ControlModel
 import Foundation
 import GRDB
 
-enum SIMBalanceMigration {
-    static let name = "v7-sim-balance"
+enum SIMCareMigration {
+    static let name = "v7-sim-care"
 
     static func migrate(_ db: Database) throws {
         try db.create(table: "sim_balance_check") { t in
@@ -21,6 +21,15 @@ enum SIMBalanceMigration {
             t.column("error", .text)                    // why there is no amount
         }
         try db.create(index: "sim_balance_check_by_sim", on: "sim_balance_check", columns: ["iccid", "checked_at"])
+        // A configured PIN the SIM refused (SIMPINRecords.swift): never the PIN itself, only a
+        // fingerprint of modem id and PIN, so a changed PIN in the config is tried once.
+        try db.create(table: "sim_pin_rejection") { t in
+            t.column("modem", .text).notNull()
+            t.column("pin_fingerprint", .text).notNull()
+            t.column("rejected_at", .datetime).notNull()
+            t.column("reason", .text).notNull()
+            t.primaryKey(["modem", "pin_fingerprint"])
+        }
     }
 }
 

@@ -66,12 +66,14 @@ final class GatewayHarness: @unchecked Sendable {
         extraTOML: String = "",
         tail: String = "",
         replays: [String: String] = [:],
-        smsCapacity: Int? = nil
+        smsCapacity: Int? = nil,
+        simPINs: [String: String] = [:]
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory + "/sim", withIntermediateDirectories: true)
-        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays, smsCapacity: smsCapacity).utf8))
+        let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays, smsCapacity: smsCapacity,
+                                                                                  simPINs: simPINs).utf8))
         let simulator = try await ModemSimulator.start(simConfig)
 
         let configured = configuredModems ?? modems
@@ -198,13 +200,15 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// `replays`: modem name -> transcript path; that modem plays the transcript instead of
     /// simulating its vendor (Tests/Fixtures/transcripts/README.md).
-    static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:], smsCapacity: Int? = nil) -> String {
+    /// `simPINs`: modem name -> the PIN its simulated SIM asks for.
+    static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:], smsCapacity: Int? = nil,
+                              simPINs: [String: String] = [:]) -> String {
         let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",\(replays[m.name].map { " \"replay\": \"\($0)\"," } ?? "")
              "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
              "network": {"mccmnc": "\(m.mccmnc)", "longName": "\(m.operatorName)", "shortName": "\(m.operatorName)", "registration": "home"},
-             "signal": \(m.signal)\(smsCapacity.map { ", \"smsCapacity\": \($0)" } ?? "")}
+             "signal": \(m.signal)\(smsCapacity.map { ", \"smsCapacity\": \($0)" } ?? "")\(simPINs[m.name].map { ", \"pin\": \"\($0)\"" } ?? "")}
             """
         }
         return """

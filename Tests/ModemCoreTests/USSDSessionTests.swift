@@ -211,3 +211,26 @@ struct USSDFramingTests {
         #expect(lines.last == .line("OK"), "the result code after the runaway text still arrives")
     }
 }
+
+@Suite("SIM PIN refused before")
+struct PINRejectedBeforeTests {
+    @Test("a PIN refused now is reported once; one refused before is never sent")
+    func pinRefused() {
+        var now = ModemHarness(configuration: ModemConfiguration(dialect: .quectel, pin: SIMPIN("9999")), replies: merged(quectelReplies, [
+            "AT+CPIN?": ModemHarness.ok("+CPIN: SIM PIN"),
+            "AT+CPIN=\"9999\"": "\r\n+CME ERROR: 16\r\n",
+        ]))
+        now.open()
+        #expect(now.written.filter { $0.hasPrefix("AT+CPIN=") }.count == 1)
+        #expect(now.actions.filter { if case .simPINRejected = $0 { true } else { false } }.count == 1, "reported once, to be kept")
+
+        var config = ModemConfiguration(dialect: .quectel, pin: SIMPIN("9999"))
+        config.pinRejectedBefore = "incorrect password, 2026-12-06T05:00:00Z"
+        var before = ModemHarness(configuration: config, replies: merged(quectelReplies, ["AT+CPIN?": ModemHarness.ok("+CPIN: SIM PIN")]))
+        before.open()
+        before.advance(.seconds(60))
+        #expect(!before.written.contains { $0.hasPrefix("AT+CPIN=") })
+        #expect(before.machine.status.state == .simLocked)
+        #expect(before.machine.status.reason.contains("refused before"))
+    }
+}

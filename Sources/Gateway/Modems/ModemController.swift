@@ -6,6 +6,7 @@
 // (`eventLoop.execute` / `submit`). That confinement is what makes `@unchecked Sendable`
 // sound; `assertOnLoop()` checks it in debug builds.
 import ControlModel
+import Crypto
 import Foundation
 import Logging
 import ModemCore
@@ -61,6 +62,8 @@ final class ModemController: @unchecked Sendable {
     private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
     /// `sendSMS` calls waiting for their `AT+CMGS` to end, by request id.
     private var smsRequests: [Int: EventLoopPromise<SMSSubmitResult>] = [:]
+    /// Fingerprint of the configured PIN (`pinFingerprint(modem:pin:)`); set before `start`.
+    var pinFingerprint: String?
     /// `ussd`/`cancelUSSD` calls waiting for their answer, by request id.
     private var ussdRequests: [Int: EventLoopPromise<USSDOutcome>] = [:]
 
@@ -421,6 +424,8 @@ final class ModemController: @unchecked Sendable {
                 finishSMS(requestID: requestID, result)
             case .ussd(let requestID, let outcome):
                 finishUSSD(requestID: requestID, outcome)
+            case .simPINRejected(let reason):
+                pinRejected(reason: reason)
             }
         }
     }
@@ -530,6 +535,27 @@ final class ModemController: @unchecked Sendable {
         }
         if case .failed(let why) = outcome { logger.info("USSD failed", metadata: ["reason": "\(why)"]) }
         ussdRequests.removeValue(forKey: requestID)?.succeed(outcome)
+    }
+
+    /// A fingerprint that tells one configured PIN from another without storing it: SHA-256 of
+    /// modem id and PIN. (Four digits are easy to brute-force from it; the database holds
+    /// nothing that would not already be in simgate.toml, which holds the PIN itself.)
+    static func pinFingerprint(modem: String, pin: String) -> String {
+        SHA256.hash(data: Array("simgate-pin:\(modem):\(pin)".utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func pinRejected(reason: String) {
+        logger.error("SIM refused the configured PIN: it will not be entered again, also after a restart",
+                     metadata: ["modem": "\(id)", "reason": "\(reason)"])
+        record(kind: "sim", detail: "PIN refused (\(reason)); not retried")
+        guard let fingerprint = pinFingerprint else { return }
+        let rejection = SIMPINRejection(modem: id, pinFingerprint: fingerprint, rejectedAt: Date(), reason: reason)
+        let storage = self.storage, logger = self.logger
+        Task {
+            do { try await storage.transaction { try $0.recordPINRejection(rejection) } } catch {
+                logger.error("cannot record the PIN rejection", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     private func failUSSDRequests(_ why: String) {

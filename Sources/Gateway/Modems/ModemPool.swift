@@ -33,10 +33,20 @@ actor ModemPool {
         self.logger = logger
     }
 
-    func start() {
+    func start() async {
         for modem in config.modems {
             let dialect = modem.dialect.map { ModemDialect.named(ModemVendor(rawValue: $0.rawValue) ?? .generic) }
-            add(id: modem.id, atPort: modem.atPort, audioPort: modem.audioPort, configured: true, dialect: dialect, pin: modem.pin?.exposedValue)
+            // A PIN this modem's SIM refused before is not sent again (SIMPINRecords.swift).
+            var rejected: String?
+            if let pin = modem.pin?.exposedValue {
+                let fingerprint = ModemController.pinFingerprint(modem: modem.id, pin: pin)
+                if let r = try? await storage.read({ try $0.pinRejection(modem: modem.id, pinFingerprint: fingerprint) }) {
+                    rejected = "\(r.reason), \(ISO8601DateFormatter().string(from: r.rejectedAt))"
+                    logger.warning("SIM refused this PIN before: not entering it", metadata: ["modem": "\(modem.id)"])
+                }
+            }
+            add(id: modem.id, atPort: modem.atPort, audioPort: modem.audioPort, configured: true, dialect: dialect,
+                pin: modem.pin?.exposedValue, pinRejectedBefore: rejected)
         }
         if !config.modemPool.scan.isEmpty || config.modemPool.discover {
             scanTask = Task { [weak self] in
@@ -169,14 +179,17 @@ actor ModemPool {
     }
 
     @discardableResult
-    private func add(id: String, atPort: String, audioPort: String?, configured: Bool, dialect: ModemDialect?, pin: String?) -> ModemController {
+    private func add(id: String, atPort: String, audioPort: String?, configured: Bool, dialect: ModemDialect?, pin: String?,
+                     pinRejectedBefore: String? = nil) -> ModemController {
         var configuration = ModemConfiguration(dialect: dialect, pin: pin.flatMap(SIMPIN.init))
+        configuration.pinRejectedBefore = pinRejectedBefore
         configuration.pollInterval = .milliseconds(Int64(config.modemPool.pollIntervalSeconds * 1000))
         configuration.commandTimeout = .milliseconds(Int64(config.modemPool.commandTimeoutSeconds * 1000))
         configuration.timeoutsBeforeRecovery = config.modemPool.recoveryTimeouts
         let controller = ModemController(
             id: id, atPort: atPort, audioPort: audioPort, configured: configured, configuration: configuration,
             eventLoop: group.next(), clock: clock, storage: storage, logger: logger)
+        controller.pinFingerprint = pin.map { ModemController.pinFingerprint(modem: id, pin: $0) }
         controller.onIdentified = { [weak self] controller, identity in
             Task { await self?.identified(controller, identity) }
         }
