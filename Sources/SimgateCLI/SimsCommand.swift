@@ -24,17 +24,21 @@ struct SimsCommand: ExecutableCommand {
 enum SIMUsageTable {
     static func render(_ list: SIMUsageList, ascii: Bool, maxWidth: Int?) -> String {
         guard !list.sims.isEmpty else { return "No SIMs: no modem has a SIM read yet, and no [[sim]] names an ICCID.\n" }
-        var table = TextTable(columns: [
+        // BALANCE appears only once some SIM has been checked: a box without
+        // balance_ussd keeps the 80-column table it had.
+        let showBalance = list.sims.contains { $0.balance != nil }
+        var columns: [TextTable.Column] = [
             .init("ICCID", min: 8, cut: .start), .init("MODEM", min: 5), .init("OPERATOR", min: 6), .init("STATE", min: 5),
             .init("TODAY", right: true), .init("PERIOD", right: true), .init("CALLS", right: true),
             .init("ASR", right: true), .init("ACD", right: true), .init("SMS", right: true),
-            .init("BALANCE", right: true),
-        ])
+        ]
+        if showBalance { columns.append(.init("BALANCE", right: true)) }
+        var table = TextTable(columns: columns)
         table.cutMark = ascii ? "~" : "…"
         for sim in list.sims {
             let network = sim.mccmnc.map { " " + $0 } ?? ""
             let name = sim.operatorName ?? (sim.mccmnc == nil ? "-" : "")
-            table.append([
+            var cells: [[String]] = [
                 [sim.iccid, String(sim.iccid.suffix(8))],
                 [sim.modemID ?? "-"],
                 [name + network, name.isEmpty ? (sim.mccmnc ?? "-") : name],
@@ -45,14 +49,16 @@ enum SIMUsageTable {
                 [sim.asr.map { String(format: "%.0f%%", $0) } ?? "-"],
                 [sim.acd.map { String(format: "%.0fs", $0) } ?? "-"],
                 [smsUsage(sim)],
-                [balance(sim, now: list.generatedAt)],
-            ])
+            ]
+            if showBalance { cells.append([balance(sim, now: list.generatedAt)]) }
+            table.append(cells)
         }
         table.plan = [.rendering(column: 0, index: 1), .rendering(column: 2, index: 1), .cut(columns: [1, 2], width: 8)]
         var text = table.render(maxWidth: maxWidth)
         if !text.hasSuffix("\n") { text += "\n" }
         text += "TODAY/PERIOD: minutes used/limit; CALLS: calls today/limit.\n"
-            + "SMS: parts sent today/limit, this period/limit. BALANCE: last amount read, and how long ago.\n"
+            + "SMS: parts sent today/limit, this period/limit.\n"
+        if showBalance { text += "BALANCE: last amount read, and how long ago; ! below min_balance.\n" }
         let out = list.sims.filter { $0.outOfService != nil }
         if !out.isEmpty {
             text += "\nOut of routing:\n"
