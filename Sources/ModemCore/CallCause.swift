@@ -61,6 +61,8 @@ public struct CallCause: Equatable, Sendable {
     static let byQ850: [Int: CallCause] = [
         1: make(404, "Not Found", 1, "Unallocated (unassigned) number", retry: false),
         3: make(404, "Not Found", 3, "No route to destination", retry: false),
+        // Not in RFC 3398: the subscription is barred or out of credit, so the next SIM may work.
+        8: make(503, "Service Unavailable", 8, "Operator determined barring", retry: true),
         16: make(480, "Temporarily Unavailable", 16, "Normal call clearing", retry: false),
         17: make(486, "Busy Here", 17, "User busy", retry: false),
         18: make(408, "Request Timeout", 18, "No user responding", retry: false),

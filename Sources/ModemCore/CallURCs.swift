@@ -103,6 +103,17 @@ public struct CallEndCause: Equatable, Sendable, Codable {
         case modemGone = "modem-gone"
     }
     public var kind: Kind
+
+    /// The network, not the callee, ended the set-up: congestion, no service, barring, no
+    /// dial tone. A SIM whose calls keep ending so is quarantined (SIMHealth); a busy or
+    /// absent callee, the caller hanging up, or the modem failing says nothing about the SIM.
+    public var isNetworkSideFailure: Bool {
+        switch kind {
+        case .congestion, .noService, .noDialtone: true
+        default: false
+        }
+    }
+
     /// 3GPP TS 24.008 cause (= Q.850 for the common values) when reported.
     public var ccCause: Int?
     /// Vendor status (Huawei ^CEND end_status) when reported.
@@ -118,6 +129,10 @@ public struct CallEndCause: Equatable, Sendable, Codable {
         let (kind, text): (Kind, String)
         switch c {
         case 1: (kind, text) = (.unassignedNumber, "unassigned number")
+        // The operator refuses the subscription (barred, out of credit): no SIP status says
+        // it, but another SIM would get through, and SIM care counts it against this SIM.
+        case 8: (kind, text) = (.noService, "operator determined barring")
+        case 68: (kind, text) = (.noService, "ACM equal to or greater than ACMmax (no credit)")
         case 16: (kind, text) = (.normal, "normal clearing")
         case 17: (kind, text) = (.busy, "user busy")
         case 18: (kind, text) = (.noAnswer, "no user responding")

@@ -18,7 +18,7 @@ public struct SimgateCommand: ParsableCommand {
             Exit status: 0 ok, 1 the daemon or the command refused, 2 simgated not reachable.
             """,
         subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self,
-                      SIPCommand.self, RouteCommand.self, SimsCommand.self, NumberingCommand.self,
+                      SIPCommand.self, RouteCommand.self, SimsCommand.self, SIMCommand.self, NumberingCommand.self,
                       MissedCommand.self, WebhooksCommand.self, ReportCommand.self, SMSCommand.self, USSDCommand.self, BalanceCommand.self]
     )
     public init() {}

@@ -53,6 +53,14 @@ public struct RoutingConfig: Sendable, Equatable {
     public var tariffs: [TariffConfig]
 
     public static let warningLeadRange: ClosedRange<Int64> = 0...120
+    /// SIM care (SIMHealth): network-side call failures in a row before a SIM is quarantined
+    /// (0: never), the first cool-down and the longest one, in seconds.
+    public var quarantineAfter: Int = 3
+    public var quarantineCoolDownSeconds: Double = 600
+    public var quarantineMaxCoolDownSeconds: Double = 21_600
+    public static let quarantineAfterRange: ClosedRange<Int64> = 0...100
+    /// A second to a week: shorter is a retry loop, longer forgets the SIM.
+    public static let coolDownRange: ClosedRange<Double> = 1...604_800
 
     public init(homeCountry: HomeCountry = .ru, allowShortCodes: Bool = true, timeZone: String? = nil,
                 onNetOnly: Bool = false, warningLeadSeconds: Int = 10, registryFiles: [String] = [],
@@ -85,6 +93,13 @@ public struct RoutingConfig: Sendable, Equatable {
         }) { timeZone = v }
         if let v = r.bool("on_net_only") { onNetOnly = v }
         if let v = r.integer("warning_lead", in: Self.warningLeadRange) { warningLeadSeconds = Int(v) }
+        if let v = r.integer("quarantine_after", in: Self.quarantineAfterRange) { quarantineAfter = Int(v) }
+        if let v = r.number("quarantine_cooldown", in: Self.coolDownRange) { quarantineCoolDownSeconds = v }
+        if let v = r.number("quarantine_max_cooldown", in: Self.coolDownRange) { quarantineMaxCoolDownSeconds = v }
+        if quarantineMaxCoolDownSeconds < quarantineCoolDownSeconds {
+            r.report(r.table["quarantine_max_cooldown"] != nil ? "quarantine_max_cooldown" : "quarantine_cooldown",
+                     "quarantine_max_cooldown (\(Int(quarantineMaxCoolDownSeconds)) s) is shorter than quarantine_cooldown (\(Int(quarantineCoolDownSeconds)) s)")
+        }
         let path: (String) -> String? = { s in s.isEmpty ? "must not be empty" : Validate.absolutePath(s) }
         if let v = r.stringArray("registry", validate: path) { registryFiles = v }
         if let v = r.stringArray("libphonenumber", validate: path) { libphonenumberPaths = v }

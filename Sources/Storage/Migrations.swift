@@ -76,6 +76,7 @@ public enum StorageMigrations {
         }
         migrator.registerMigration(SMSMigration.name, migrate: SMSMigration.migrate)
         migrator.registerMigration(SIMCareMigration.name, migrate: SIMCareMigration.migrate)
+        migrator.registerMigration(SIMHealthMigration.name, migrate: SIMHealthMigration.migrate)
         return migrator
     }
 }

@@ -119,6 +119,31 @@ struct RoutingConfigTests {
         #expect(SIMConfig().maxConcurrentCalls == 1)
     }
 
+    @Test func quarantineKeys() throws {
+        let config = try GatewayConfig.parse(text: """
+            [routing]
+            quarantine_after = 5
+            quarantine_cooldown = 120
+            quarantine_max_cooldown = 7200
+            """)
+        #expect(config.routing.quarantineAfter == 5 && config.routing.quarantineCoolDownSeconds == 120
+                && config.routing.quarantineMaxCoolDownSeconds == 7200)
+        #expect(RoutingConfig().quarantineAfter == 3 && RoutingConfig().quarantineCoolDownSeconds == 600)
+        #expect(problems("""
+            [routing]
+            quarantine_after = -1
+            quarantine_cooldown = 0
+            """) == [
+            "simgate.toml:2: routing.quarantine_after: must be between 0 and 100, got -1",
+            "simgate.toml:3: routing.quarantine_cooldown: must be between 1 and 604800, got 0",
+        ])
+        #expect(problems("""
+            [routing]
+            quarantine_cooldown = 3600
+            quarantine_max_cooldown = 60
+            """) == ["simgate.toml:3: routing.quarantine_max_cooldown: quarantine_max_cooldown (60 s) is shorter than quarantine_cooldown (3600 s)"])
+    }
+
     @Test func routingErrorsNameTheirLines() {
         let text = """
             [routing]

@@ -76,6 +76,15 @@ final class CallBridge: @unchecked Sendable {
     var answeredAt: Date?
     var hangUpRequested = false
     var lastCause: CallEndCause?
+    /// Each modem tried, in order, and how its attempt ended: SIM care judges the SIMs by them.
+    private(set) var attempts: [AttemptResult] = []
+    struct AttemptResult: Sendable {
+        var modemID: String
+        var iccid: String?
+        var cause: CallEndCause
+        /// The callee's phone rang (the network put the call through) or answered.
+        var reachedCallee: Bool
+    }
     private var lateFrames = 0
 
     // Call-center and callback calls ring several phones at once (forked INVITEs sharing
@@ -454,6 +463,8 @@ final class CallBridge: @unchecked Sendable {
         }
         record = nil
         lastCause = cause
+        attempts.append(AttemptResult(modemID: r.modemID, iccid: facts?.iccid, cause: cause,
+                                      reachedCallee: r.answerAt != nil || r.ringingAt != nil))
         let opened = self.opened
         let storage = self.storage, logger = self.logger
         let closed = r

@@ -51,6 +51,12 @@ actor CallManager {
     /// limits), and the usage counters it keeps. nil: the first free modem takes it.
     private var routing: RoutingService?
     func setRouting(_ routing: RoutingService) { self.routing = routing }
+    var hasRouting: Bool { routing != nil }
+
+    /// SIM care: told every outbound call's attempts, to quarantine SIMs the network keeps
+    /// refusing (nil without routing: nobody would read its verdict).
+    private var simHealth: SIMHealthService?
+    func setSIMHealth(_ service: SIMHealthService) { simHealth = service }
 
     /// Joins the SIP side: INVITEs to numbers become bridged calls, and modems' inbound
     /// rings INVITE the configured user.
@@ -303,6 +309,11 @@ actor CallManager {
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
         if case .sipOutbound(let request) = bridge.farEnd { userCall(request.user, started: false) }
+        if let simHealth, bridge.direction == "outbound" {
+            // The bridge has ended: its attempts no longer change.
+            let attempts = bridge.attempts
+            Task { await simHealth.callEnded(attempts) }
+        }
         if let routing, bridge.direction == "outbound" {
             // The SIM's counters (minutes today and this period) move only for answered calls.
             Task { [pool] in

@@ -17,6 +17,8 @@ struct ControlRoutes: Sendable {
     /// The SMS inbox and outbox (SMSRoutes.swift); nil when SMS is not running.
     var sms: SMSRoutes? = nil
     var balance: BalanceService? = nil
+    /// SIM quarantine and the admin's disable; nil when calls do not follow the router.
+    var simHealth: SIMHealthService? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
         if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
@@ -61,6 +63,23 @@ struct ControlRoutes: Sendable {
             guard let info = await balance.refresh(sim: s[1]) else {
                 return .error(.notFound, "no modem holds a SIM '\(s[1])' with balance_ussd (try `simgate sims`)")
             }
+            return .json(info)
+        case (.POST, let s) where s.count == 3 && s[0] == "sims" && (s[2] == "disable" || s[2] == "enable"):
+            guard let simHealth else {
+                return .error(.serviceUnavailable, "SIM care needs the router ([routing] or [[sim]] in the config)")
+            }
+            let info: SIMCareInfo?
+            if s[2] == "disable" {
+                let reason = request.body.isEmpty ? nil
+                    : (try? ControlJSON.decoder().decode(SIMDisableRequest.self, from: Data(request.body)))?.reason
+                if !request.body.isEmpty, (try? ControlJSON.decoder().decode(SIMDisableRequest.self, from: Data(request.body))) == nil {
+                    return .error(.badRequest, "body must be JSON {\"reason\": \"...\"} or empty")
+                }
+                info = await simHealth.disable(sim: s[1], reason: reason)
+            } else {
+                info = await simHealth.enable(sim: s[1])
+            }
+            guard let info else { return .error(.notFound, "no SIM '\(s[1])': give its ICCID or the id of its modem (see `simgate sims`)") }
             return .json(info)
         case (_, let s) where s == ["status"] || s.first == "modems":
             return .error(.methodNotAllowed, "\(request.method) not allowed on \(request.path)")

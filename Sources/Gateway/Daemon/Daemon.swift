@@ -106,6 +106,15 @@ public final class Daemon: Sendable {
         }
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
                                         sip: sip, logger: logger)
+        // SIM health (quarantine, the admin's disable) goes with the router, which reads it.
+        var simHealth: SIMHealthService?
+        if await calls.hasRouting {
+            let h = SIMHealthService(storage: storage, pool: pool, board: routing.care, outbox: inbound.outbox,
+                                     wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
+            await h.start()
+            await calls.setSIMHealth(h)
+            simHealth = h
+        }
         await pool.start()
         // Balance checks run only for SIMs that say how to ask ([[sim]] balance_ussd).
         var balance: BalanceService?
@@ -121,6 +130,7 @@ public final class Daemon: Sendable {
         routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
         routes.sms = SMSRoutes(service: sms)
         routes.balance = balance
+        routes.simHealth = simHealth
         let router = routes.route
         var servers: [ControlServer] = []
         do {
@@ -134,6 +144,7 @@ public final class Daemon: Sendable {
             for server in servers { await server.close() }
             await center?.stop()
             await balance?.stop()
+            await simHealth?.stop()
             await sms.stop()
             await inbound.stop()
             await sip?.stop()
@@ -145,6 +156,7 @@ public final class Daemon: Sendable {
         running.callCenter = center
         running.sms = sms
         running.balance = balance
+        running.simHealth = simHealth
         return running
     }
 
@@ -205,6 +217,8 @@ public struct RunningDaemon: Sendable {
 
     /// Balance checks (set by `start` when a [[sim]] has balance_ussd).
     var balance: BalanceService?
+    /// SIM quarantine and the admin's disable (set by `start` when calls follow the router).
+    var simHealth: SIMHealthService?
 
     public func stop() async {
         for server in servers { await server.close() }
@@ -212,6 +226,7 @@ public struct RunningDaemon: Sendable {
         await calls.hangUpAll()
         await calls.stopCallCenter()
         await balance?.stop()
+        await simHealth?.stop()
         await sms?.stop()
         await inbound?.stop()
         await sip?.stop()

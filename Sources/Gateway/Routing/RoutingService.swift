@@ -30,13 +30,17 @@ public final class RoutingService: Sendable {
     /// Which modem held each ICCID at the last look: a [[sim]] keyed by modem id still
     /// applies when a later call only names the ICCID.
     private let modemOfICCID = Mutex<[String: String]>([:])
-    /// SIM care's verdicts (low balance, …): a SIM out of service is rejected with why.
-    let care = SIMCareBoard()
+    /// SIM care's verdicts (low balance, quarantine, disabled): a SIM out of service is
+    /// rejected with why.
+    let care: SIMCareBoard
 
     init(config: GatewayConfig, storage: Storage, pool: ModemPool, logger: Logger) {
         let policy = RoutingPolicy(config: config)
         self.policy = policy
         self.pool = pool
+        care = SIMCareBoard(policy: SIMHealth.Policy(
+            failuresBeforeQuarantine: config.routing.quarantineAfter, firstCoolDown: config.routing.quarantineCoolDownSeconds,
+            maximumCoolDown: config.routing.quarantineMaxCoolDownSeconds))
         numbering = NumberingService(
             configSources: policy.sources, mapping: policy.mapping, storage: storage,
             importDirectory: (config.daemon.stateDirectory as NSString).appendingPathComponent("numbering"), logger: logger)

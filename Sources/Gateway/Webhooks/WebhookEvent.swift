@@ -20,6 +20,9 @@ public enum WebhookEventType: String, Sendable, CaseIterable, Codable {
     case smsStatus = "sms.status"
     /// A balance check read an amount below the SIM's `min_balance`: it left routing.
     case simLowBalance = "sim.low_balance"
+    /// SIM care took a SIM out of routing for a cool-down (calls failing on the network side,
+    /// registration denied), or a trial call after the cool-down failed again.
+    case simQuarantined = "sim.quarantined"
 }
 
 /// The `data` of the call.* events, filled by the call bridge.
