@@ -175,6 +175,10 @@ extension SimulatedModem {
         case .balance:
             ussd.session = nil
             presentUSSD(index, ussdURC(0, op.formatBalance(ussd.balanceCents)))
+        case .ownNumber:
+            ussd.session = nil
+            let number = config.identity.networkNumber ?? config.identity.msisdn
+            presentUSSD(index, ussdURC(0, number.map(op.formatNumber) ?? op.unknownRequest))
         }
     }
 

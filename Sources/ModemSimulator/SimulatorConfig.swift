@@ -47,9 +47,15 @@ public struct ModemIdentity: Codable, Sendable, Equatable {
     public var msisdn: String?
     /// Firmware revision (AT+CGMR); a vendor-typical default when nil.
     public var revision: String?
+    /// The number the network knows for the subscription, told by the operator's own-number
+    /// USSD; `msisdn` when nil. Many real SIMs leave EF_MSISDN empty (+CNUM says nothing)
+    /// while the network knows the number.
+    public var networkNumber: String?
 
-    public init(imei: String, imsi: String, iccid: String, msisdn: String? = nil, revision: String? = nil) {
+    public init(imei: String, imsi: String, iccid: String, msisdn: String? = nil, revision: String? = nil,
+                networkNumber: String? = nil) {
         self.imei = imei; self.imsi = imsi; self.iccid = iccid; self.msisdn = msisdn; self.revision = revision
+        self.networkNumber = networkNumber
     }
 
     /// The home network of the SIM: MCC (3 digits) + MNC. Russian, European and most other

@@ -15,6 +15,10 @@
 // * Tele2 25020 `*105#` → "OCTATOK 187.24 p." in Latin look-alike letters, 7-bit
 //   (chan_dongle#38 capture `CF2135487D2E4131DCCD25A381E02E`, dcs 15).
 // * Other networks `*100#` → "Balance: 12.34".
+// * Own number: Tele2 `*201#` → "Ваш федеральный номер +7 (999) 666-13-13" (chan_dongle#38,
+//   wdoekes fork). MTS `*111*0887#` / MegaFon `*205#` answer "Ваш номер 79…" and Beeline
+//   `*110*10#` "Vash nomer 79…": the shapes a chan_dongle simbox script greps out of
+//   Asterisk's USSD log (find_string id 4073454499), not verbatim captures.
 // Menus and "unknown request" texts are the simulator's own (no capture found), in the
 // operator's script (Cyrillic for MTS/MegaFon, transliterated Latin for Beeline/Tele2).
 
@@ -24,6 +28,8 @@ indirect enum USSDNode: Equatable, Sendable {
     case text(String)
     /// The balance in the operator's format (computed when the reply is sent).
     case balance
+    /// The subscription's number in the operator's format.
+    case ownNumber
 }
 
 struct USSDMenu: Equatable, Sendable {
@@ -37,6 +43,9 @@ struct USSDOperator: Sendable {
     var balanceCode: String
     /// The operator's decimal separator and wording for the balance.
     var formatBalance: @Sendable (_ cents: Int) -> String
+    /// The own-number request and its reply for a number "+79161234567"; nil: none.
+    var numberCode: String? = nil
+    var formatNumber: @Sendable (_ number: String) -> String = { $0 }
     var menu: USSDMenu
     /// The line put before the menu again when the choice does not exist.
     var invalidChoice: String
@@ -58,7 +67,7 @@ struct USSDOperator: Sendable {
         switch code {
         case balanceCode: .balance
         case "*111#": .menu(menu)
-        default: .text(unknownRequest)
+        default: code == numberCode ? .ownNumber : .text(unknownRequest)
         }
     }
 
@@ -68,6 +77,17 @@ struct USSDOperator: Sendable {
         var again = current
         again.text = invalidChoice + "\n" + current.text
         return .menu(again)
+    }
+
+    /// "+79161234567" → "79161234567".
+    static func digits(_ number: String) -> String { number.filter(\.isNumber) }
+
+    /// "+79996661313" → "+7 (999) 666-13-13", as Tele2 writes it; other lengths as digits.
+    static func russianGrouping(_ number: String) -> String {
+        let d = Array(digits(number))
+        guard d.count == 11 else { return String(d) }
+        let part = { (r: Range<Int>) in String(d[r]) }
+        return "+\(part(0..<1)) (\(part(1..<4))) \(part(4..<7))-\(part(7..<9))-\(part(9..<11))"
     }
 
     /// "2220,76" / "2220.76" for 222076 cents; the sign is the caller's business.
@@ -80,6 +100,7 @@ struct USSDOperator: Sendable {
     static let mts = USSDOperator(
         mccmnc: "25001", balanceCode: "*100#",
         formatBalance: { c in c < 0 ? "Минус:\(amount(c, separator: ","))р" : "Баланс:\(amount(c, separator: ","))р" },
+        numberCode: "*111*0887#", formatNumber: { "Ваш номер \(digits($0))" },
         menu: russianMenu(title: "МТС Сервис"),
         invalidChoice: "Неверный выбор",
         unknownRequest: "Неверная команда")
@@ -87,6 +108,7 @@ struct USSDOperator: Sendable {
     static let megafon = USSDOperator(
         mccmnc: "25002", balanceCode: "*100#",
         formatBalance: { c in "Баланс \(c < 0 ? "-" : "")\(amount(c, separator: ","))р." },
+        numberCode: "*205#", formatNumber: { "Ваш номер \(digits($0))" },
         menu: russianMenu(title: "МегаФон"),
         invalidChoice: "Неверный выбор",
         unknownRequest: "Неверный запрос")
@@ -96,6 +118,7 @@ struct USSDOperator: Sendable {
         formatBalance: { c in
             c < 0 ? "Vash balans sostavlyaet minus \(amount(c, separator: ".")) r." : "Vash balans \(amount(c, separator: ".")) r."
         },
+        numberCode: "*110*10#", formatNumber: { "Vash nomer \(digits($0))" },
         menu: latinMenu(title: "Bilajn"),
         invalidChoice: "Nevernyj vybor",
         unknownRequest: "Neizvestnyj zapros")
@@ -103,6 +126,7 @@ struct USSDOperator: Sendable {
     static let tele2 = USSDOperator(
         mccmnc: "25020", balanceCode: "*105#",
         formatBalance: { c in "OCTATOK \(c < 0 ? "-" : "")\(amount(c, separator: ".")) p." },
+        numberCode: "*201#", formatNumber: { "Ваш федеральный номер \(russianGrouping($0))" },
         menu: latinMenu(title: "Tele2"),
         invalidChoice: "Nevernyj vybor",
         // The chan_dongle#38 reply to a code the network could not read.

@@ -136,7 +136,11 @@ enum Vocabulary {
             "на рахунку", "na rahunku", "на вашому рахунку", "na vashomu rahunku",
             "на счету", "na schetu", "на вашем счете", "na vashem schete", "на вашем счёте",
         ]
-        let negative = ["минус", "minus"]
+        // "munyc" is Tele2's Latin look-alike spelling of "минус": "OCTATOK munyc 10.24 p."
+        // (telon-org/simbox nabor/tele2_spb/parse/parsebalance.php). Its "u" and "n" stand for
+        // "и" and "н", which the look-alike table does not fold ("н" folds to "h"), so without
+        // it a real negative balance was unreadable.
+        let negative = ["минус", "minus", "munyc"]
         let all = positive.map { Keyword(text: LookAlike.fold($0), negative: false) }
             + negative.map { Keyword(text: LookAlike.fold($0), negative: true) }
         return all.sorted { $0.text.count > $1.text.count }
@@ -292,17 +296,23 @@ enum NumberReader {
         }
         var integer: Int64 = 0
         var digits = 0
+        var grouped = false
         while let c = text[safe: i], let d = c.asciiDigit {
             integer = integer * 10 + d
             digits += 1
             i += 1
             guard digits <= maximumIntegerDigits else { return nil }
-            // "1 234,56": a single space then exactly three digits continue the number.
+            // "1 234,56": a single space then exactly three digits continue the number. The first
+            // group has one to three digits, every later one exactly three (the look-ahead below
+            // skips a space only before a full group), so once grouped each group end may take
+            // the next space: "12 345 678" is one number, not 12345 followed by 678, which
+            // `digits % 3 == 0` alone read when the first group was shorter than three.
             if allowGrouping, let space = text[safe: i], space.isSpaceLike, space != "\n",
-               (1...3).contains(digits) || digits % 3 == 0,
+               grouped || (1...3).contains(digits),
                (1...3).allSatisfy({ text[safe: i + $0]?.isASCIIDigit == true }),
                text[safe: i + 4]?.isASCIIDigit != true {
                 i += 1
+                grouped = true
             }
         }
         guard digits > 0 else { return nil }

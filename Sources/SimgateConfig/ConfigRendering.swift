@@ -208,6 +208,7 @@ extension SIMConfig {
             w.integer("balance_after_minutes", balanceAfterMinutes)
             w.decimal("min_balance", minBalance)
         }
+        if let numberUSSD { w.string("number_ussd", numberUSSD) }
     }
 }
 

@@ -20,6 +20,7 @@
 //     balance_interval = 21600            # s between two checks (default 6 h)
 //     balance_after_minutes = 30          # also check after this many billed minutes
 //     min_balance = 10.0                  # below it the SIM leaves routing (sim.low_balance)
+//     number_ussd = "*111*0887#"          # asks the SIM's own number when AT+CNUM has none
 
 import Foundation
 
@@ -56,6 +57,10 @@ public struct SIMConfig: Sendable, Equatable {
     /// Below this balance (in the operator's currency) the SIM leaves routing until a check
     /// reads it at or above again.
     public var minBalance: Decimal?
+    /// The USSD code whose reply names the SIM's own number (MTS `*111*0887#`, Beeline
+    /// `*110*10#`, MegaFon `*205#`, Tele2 `*201#`, lifecell `*161#`), asked when `AT+CNUM`
+    /// gives none; nil: not asked.
+    public var numberUSSD: String?
 
     /// Operators answer balance requests all day, but each one is a network transaction and
     /// some bar SIMs that send USSD too often; 6 h is what GoIP-style gateways default to.
@@ -137,6 +142,9 @@ public struct SIMConfig: Sendable, Equatable {
         sim.smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
         sim.balanceUSSD = r.string("balance_ussd") { s in
             Self.isUSSDCode(s) ? nil : "expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"\(s)\""
+        }
+        sim.numberUSSD = r.string("number_ussd") { s in
+            Self.isUSSDCode(s) ? nil : "expected a USSD code like \"*111*0887#\" (starts with * or #, digits and *, ends with #), got \"\(s)\""
         }
         if let v = r.number("balance_interval", in: balanceIntervalRange) { sim.balanceIntervalSeconds = v }
         sim.balanceAfterMinutes = r.integer("balance_after_minutes", in: 1...minutesRange.upperBound).map(Int.init)

@@ -67,13 +67,14 @@ final class GatewayHarness: @unchecked Sendable {
         tail: String = "",
         replays: [String: String] = [:],
         smsCapacity: Int? = nil,
-        simPINs: [String: String] = [:]
+        simPINs: [String: String] = [:],
+        withoutCNUM: Set<String> = []
     ) async throws -> GatewayHarness {
         // Short: a unix socket path must fit in 108 bytes.
         let directory = "/tmp/sgt-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory + "/sim", withIntermediateDirectories: true)
         let simConfig = try SimulatorConfig.load(json: Data(simulatorJSON(directory: directory, modems: modems, replays: replays, smsCapacity: smsCapacity,
-                                                                                  simPINs: simPINs).utf8))
+                                                                                  simPINs: simPINs, withoutCNUM: withoutCNUM).utf8))
         let simulator = try await ModemSimulator.start(simConfig)
 
         let configured = configuredModems ?? modems
@@ -202,11 +203,11 @@ final class GatewayHarness: @unchecked Sendable {
     /// simulating its vendor (Tests/Fixtures/transcripts/README.md).
     /// `simPINs`: modem name -> the PIN its simulated SIM asks for.
     static func simulatorJSON(directory: String, modems: [String], replays: [String: String] = [:], smsCapacity: Int? = nil,
-                              simPINs: [String: String] = [:]) -> String {
+                              simPINs: [String: String] = [:], withoutCNUM: Set<String> = []) -> String {
         let entries = allSimulatedModems.filter { modems.contains($0.name) }.map { m in
             """
             {"name": "\(m.name)", "vendor": "\(m.vendor)", "model": "\(m.model)",\(replays[m.name].map { " \"replay\": \"\($0)\"," } ?? "")
-             "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "msisdn": "+7916000000\(m.imei.suffix(1))"},
+             "identity": {"imei": "\(m.imei)", "imsi": "\(m.imsi)", "iccid": "\(m.iccid)", "\(withoutCNUM.contains(m.name) ? "networkNumber" : "msisdn")": "+7916000000\(m.imei.suffix(1))"},
              "network": {"mccmnc": "\(m.mccmnc)", "longName": "\(m.operatorName)", "shortName": "\(m.operatorName)", "registration": "home"},
              "signal": \(m.signal)\(smsCapacity.map { ", \"smsCapacity\": \($0)" } ?? "")\(simPINs[m.name].map { ", \"pin\": \"\($0)\"" } ?? "")}
             """

@@ -145,4 +145,35 @@ struct USSDBalanceEndToEndTests {
         let explained = await h.run(["sims"]).standardOutput
         #expect(!explained.contains("Out of routing"), "an unreadable reply takes no SIM out of routing: \(explained)")
     }
+
+    @Test("a SIM without +CNUM: its own number is asked by number_ussd once, shown for the modem, and remembered across a restart")
+    func ownNumberByUSSD() async throws {
+        let h = try await GatewayHarness.start(modems: ["huawei1"], extraTOML: """
+            [[sim]]
+            modem = "huawei1"
+            number_ussd = "*111*0887#"
+            """, withoutCNUM: ["huawei1"])
+        defer { Task { await h.stop() } }
+        try await h.waitUntilFree(["huawei1"])
+        var snapshot = try await h.modemOffPool("huawei1")
+        try await eventually("the number learned by USSD", seconds: 15) {
+            snapshot = try await h.modemOffPool("huawei1")
+            return snapshot.msisdn != nil
+        }
+        #expect(snapshot.msisdn == "+79160000002", "MTS's \"Ваш номер 79160000002\" read as the SIM's number: \(snapshot.msisdn ?? "-")")
+        let asked = await h.simulator.execute("ussd huawei1 log")
+        #expect(asked.components(separatedBy: "*111*0887#").count - 1 >= 1, "\(asked)")
+
+        // After a restart the sim table knows the number: it is shown at once, not asked again.
+        _ = await h.simulator.execute("ussd huawei1 log reset")
+        await h.stopDaemon()
+        try await h.startDaemon()
+        try await h.waitUntilFree(["huawei1"])
+        try await eventually("the remembered number", seconds: 10) {
+            try await h.modemOffPool("huawei1").msisdn == "+79160000002"
+        }
+        try await Task.sleep(for: .seconds(2))
+        let again = await h.simulator.execute("ussd huawei1 log")
+        #expect(!again.contains("0887"), "not asked again: \(again)")
+    }
 }

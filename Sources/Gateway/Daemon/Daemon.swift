@@ -116,9 +116,9 @@ public final class Daemon: Sendable {
             simHealth = h
         }
         await pool.start()
-        // Balance checks run only for SIMs that say how to ask ([[sim]] balance_ussd).
+        // Balance and own-number checks run only for SIMs that say how to ask ([[sim]] balance_ussd, number_ussd).
         var balance: BalanceService?
-        if config.sims.contains(where: { $0.balanceUSSD != nil }) {
+        if config.sims.contains(where: { $0.balanceUSSD != nil || $0.numberUSSD != nil }) {
             let b = BalanceService(storage: storage, pool: pool, routing: routing, outbox: inbound.outbox,
                                    wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
             await b.start()

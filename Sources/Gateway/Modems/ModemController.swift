@@ -42,6 +42,21 @@ final class ModemController: @unchecked Sendable {
     private var unclaimedCaller: CallerID?
     private var nextCallRef: UInt64 = 1
     private var lastIdentity = ModemIdentity()
+    /// The SIM's own number when AT+CNUM gives none: remembered per ICCID in the sim table
+    /// (an earlier run, another modem) or learned by USSD ([[sim]] number_ussd). Only used
+    /// while that ICCID is in the modem.
+    private var knownNumber: (iccid: String, number: String)?
+    private var msisdn: String? {
+        let s = machine.status
+        if let n = s.identity.msisdn { return n }
+        guard let known = knownNumber, known.iccid == s.iccid else { return nil }
+        return known.number
+    }
+
+    /// A number the operator told for the SIM `iccid` (kept only while that SIM is here).
+    func learnNumber(_ number: String, iccid: String) {
+        eventLoop.execute { self.knownNumber = (iccid, number) }
+    }
     /// False while a discovered modem still has its provisional `new-N` name.
     private var named: Bool
 
@@ -240,7 +255,7 @@ final class ModemController: @unchecked Sendable {
                              audioSampleRate: self.machine.dialect.calls.audioSampleRate, iccid: s.iccid,
                              operatorMCCMNC: s.networkOperatorMCCMNC,
                              operatorName: s.networkOperatorName ?? OperatorNames.name(mccmnc: s.networkOperatorMCCMNC),
-                             msisdn: s.identity.msisdn, imsi: s.identity.imsi)
+                             msisdn: self.msisdn, imsi: s.identity.imsi)
         }
     }
 
@@ -455,8 +470,9 @@ final class ModemController: @unchecked Sendable {
                     _ = try await storage.recordModemIdentified(imei: imei, id: id, vendor: vendor, model: model,
                                                                 firmware: firmware, atPort: port, at: now)
                     if let iccid = identity.iccid {
-                        _ = try await storage.recordSIM(iccid: iccid, imsi: identity.imsi, mccmnc: mccmnc,
-                                                        msisdn: identity.msisdn, modemIMEI: imei, at: now)
+                        let stored = try await storage.recordSIM(iccid: iccid, imsi: identity.imsi, mccmnc: mccmnc,
+                                                                 msisdn: identity.msisdn, modemIMEI: imei, at: now)
+                        if identity.msisdn == nil, let number = stored.msisdn { self.learnNumber(number, iccid: iccid) }
                     }
                 } catch {
                     logger.error("cannot record modem identity", metadata: ["error": "\(error)"])
@@ -620,7 +636,7 @@ final class ModemController: @unchecked Sendable {
         s.imei = status.imei
         s.imsi = status.imsi
         s.iccid = status.iccid
-        s.msisdn = status.msisdn
+        s.msisdn = msisdn
         s.simState = status.sim.rawValue
         if let signal = status.signal {
             s.signal = SignalInfo(rssi: signal.rssi, dBm: signal.dBm, bars: signal.bars, detail: signal.detail)

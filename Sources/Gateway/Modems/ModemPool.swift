@@ -146,6 +146,12 @@ actor ModemPool {
         return (controller.id, outcome)
     }
 
+    /// The SIM's own number, told by its operator: kept in the sim table and shown for the modem.
+    func learnNumber(id: String, iccid: String, number: String) async {
+        guard let (controller, _) = await find(id) else { return }
+        controller.learnNumber(number, iccid: iccid)
+    }
+
     func cancelUSSD(id: String) async -> (modem: String, outcome: USSDOutcome)? {
         guard let (controller, _) = await find(id) else { return nil }
         let outcome = (try? await controller.cancelUSSD().get()) ?? .failed("modem \(id) closed")

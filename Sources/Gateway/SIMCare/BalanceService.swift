@@ -11,6 +11,10 @@
 // Only when its modem is free: a USSD request waits for calls anyway (USSDSession.swift),
 // and a check that waits minutes behind a call only holds the modem's queue.
 //
+// The same loop asks for the SIM's own number (`[[sim]] number_ussd`) while the modem knows
+// none (AT+CNUM empty, nothing in the sim table): once at start, then hourly until a reply
+// names one (SMSCore `OwnNumberReply`); the number goes into the sim table by ICCID.
+//
 // A reply the parser cannot read is stored whole with the reason and changes nothing: the
 // SIM keeps its last known balance and its routing state. It is never taken as 0. A failed
 // request (no network reply, +CUSD: 4) is retried after `failureRetry`, not the full interval.
@@ -41,6 +45,10 @@ actor BalanceService {
     /// Per ICCID: when the next check is due, and the billed seconds of the month at the last one.
     private var schedule: [String: (due: Date, billedAtCheck: Int)] = [:]
     private var running: Set<String> = []
+    /// Per ICCID: when to ask for the own number again (a reply that named none).
+    private var numberDue: [String: Date] = [:]
+    /// A code that names no number is asked again this much later, not every tick.
+    static let numberRetry: TimeInterval = 3600
 
     init(storage: Storage, pool: ModemPool, routing: RoutingService, outbox: WebhookOutbox,
          wakeWebhooks: @escaping @Sendable () -> Void, logger: Logger) {
@@ -71,7 +79,7 @@ actor BalanceService {
     /// Every SIM with a balance request, with what is known of its balance.
     func balances() async -> [SIMBalanceInfo] {
         var out: [SIMBalanceInfo] = []
-        for (snapshot, sim) in await targets() {
+        for (snapshot, sim) in await targets() where sim.balanceUSSD != nil {
             guard let iccid = snapshot.iccid else { continue }
             out.append(await known(iccid: iccid, modem: snapshot.id, sim: sim))
         }
@@ -81,7 +89,7 @@ actor BalanceService {
     /// Checks one SIM now (by ICCID or modem id); nil when no modem holds such a SIM with a
     /// balance request.
     func refresh(sim key: String) async -> SIMBalanceInfo? {
-        for (snapshot, sim) in await targets() {
+        for (snapshot, sim) in await targets() where sim.balanceUSSD != nil {
             guard let iccid = snapshot.iccid,
                   snapshot.id == key || RoutingPolicy.canonicalICCID(iccid) == RoutingPolicy.canonicalICCID(key) else { continue }
             return await check(iccid: iccid, modem: snapshot.id, sim: sim, now: Date())
@@ -91,12 +99,12 @@ actor BalanceService {
 
     // MARK: - Inside
 
-    /// Modems holding a SIM whose [[sim]] has `balance_ussd`.
+    /// Modems holding a SIM whose [[sim]] has `balance_ussd` or `number_ussd`.
     private func targets() async -> [(ModemSnapshot, SIMConfig)] {
         var out: [(ModemSnapshot, SIMConfig)] = []
         for snapshot in await pool.snapshots() {
             guard let iccid = snapshot.iccid, let sim = routing.policy.simConfig(iccid: iccid, modem: snapshot.id),
-                  sim.balanceUSSD != nil else { continue }
+                  sim.balanceUSSD != nil || sim.numberUSSD != nil else { continue }
             out.append((snapshot, sim))
         }
         return out
@@ -107,6 +115,14 @@ actor BalanceService {
             guard let iccid = snapshot.iccid else { continue }
             let key = RoutingPolicy.canonicalICCID(iccid)
             guard !running.contains(key) else { continue }
+            if let code = sim.numberUSSD, snapshot.msisdn == nil, now >= numberDue[key] ?? .distantPast {
+                running.insert(key)
+                numberDue[key] = now.addingTimeInterval(Self.numberRetry)
+                let modem = snapshot.id, imei = snapshot.imei
+                Task { await self.askNumber(iccid: key, modem: modem, imei: imei, code: code, now: now) }
+                continue
+            }
+            guard sim.balanceUSSD != nil else { continue }
             if schedule[key] == nil {
                 // First look since start: the history says when the last check was.
                 let last = try? await storage.read { try $0.latestBalanceCheck(iccid: key) }
@@ -131,6 +147,28 @@ actor BalanceService {
                 _ = await self.check(iccid: key, modem: modem, sim: sim, now: now)
             }
         }
+    }
+
+    private func askNumber(iccid: String, modem: String, imei: String?, code: String, now: Date) async {
+        defer { running.remove(iccid) }
+        let outcome = await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone")
+        guard case .reply(let reply) = outcome else {
+            logger.info("own-number request failed", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "outcome": "\(outcome)"])
+            return
+        }
+        if reply.sessionOpen { _ = await pool.cancelUSSD(id: modem) }
+        guard let number = OwnNumberReply.parse(reply.text ?? "") else {
+            logger.info("own-number reply names no number (check number_ussd)",
+                        metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "reply": "\(reply.text ?? "")"])
+            return
+        }
+        do {
+            _ = try await storage.recordSIM(iccid: iccid, msisdn: number, modemIMEI: imei, at: now)
+        } catch {
+            logger.error("cannot store the SIM's number", metadata: ["iccid": "\(iccid)", "error": "\(error)"])
+        }
+        await pool.learnNumber(id: modem, iccid: iccid, number: number)
+        logger.notice("SIM's own number learned from its operator", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "number": "\(number)"])
     }
 
     private func billedSeconds(iccid: String, sim: SIMConfig, now: Date) async -> Int {
