@@ -70,12 +70,14 @@ struct ControlRoutes: Sendable {
             }
             let info: SIMCareInfo?
             if s[2] == "disable" {
-                let reason = request.body.isEmpty ? nil
-                    : (try? ControlJSON.decoder().decode(SIMDisableRequest.self, from: Data(request.body)))?.reason
-                if !request.body.isEmpty, (try? ControlJSON.decoder().decode(SIMDisableRequest.self, from: Data(request.body))) == nil {
-                    return .error(.badRequest, "body must be JSON {\"reason\": \"...\"} or empty")
+                var body = SIMDisableRequest(reason: nil)
+                if !request.body.isEmpty {
+                    guard let decoded = try? ControlJSON.decoder().decode(SIMDisableRequest.self, from: Data(request.body)) else {
+                        return .error(.badRequest, "body must be JSON {\"reason\": \"...\"} or empty")
+                    }
+                    body = decoded
                 }
-                info = await simHealth.disable(sim: s[1], reason: reason)
+                info = await simHealth.disable(sim: s[1], reason: body.reason)
             } else {
                 info = await simHealth.enable(sim: s[1])
             }
