@@ -151,6 +151,11 @@ actor BalanceService {
 
     private func askNumber(iccid: String, modem: String, imei: String?, code: String, now: Date) async {
         defer { running.remove(iccid) }
+        // Known from an earlier run: the modem may not have read the sim table yet at start-up.
+        if let stored = try? await storage.sim(iccid: iccid)?.msisdn {
+            await pool.learnNumber(id: modem, iccid: iccid, number: stored)
+            return
+        }
         let outcome = await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone")
         guard case .reply(let reply) = outcome else {
             logger.info("own-number request failed", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "outcome": "\(outcome)"])
