@@ -132,6 +132,7 @@ enum Vocabulary {
         let positive = [
             "баланс", "balance", "balans",
             "balanc",  // Beeline's transliteration "Vash balanc 510.20 r." (antoncom/tsmodem)
+            "unused credit",  // Vodafone NZ's SMS reply to "BAL" sent to 777: "Unused Credit: $33.59"
             "остаток", "ostatok", "залишок", "zalyshok",
             "на рахунку", "na rahunku", "на вашому рахунку", "na vashomu rahunku",
             "на счету", "na schetu", "на вашем счете", "na vashem schete", "на вашем счёте",
@@ -203,6 +204,9 @@ enum Vocabulary {
         return table.map { (LookAlike.fold($0.0), $0.1) }.sorted { $0.token.count > $1.token.count }
     }()
 
+    /// Signs written before the amount, with the currency each names (nil: ambiguous).
+    static let prefixCurrencies: [Character: String?] = ["$": nil, "£": "GBP", "€": "EUR", "₽": "RUB", "₴": "UAH"]
+
     /// Units that are not money: "Остаток: 300 мин", "1024 МБ", "50 SMS". A number followed by
     /// one of them is a package counter, not the balance.
     static let nonMoneyUnits: [[Character]] = [
@@ -245,6 +249,15 @@ enum AmountReader {
             break
         }
         guard index < text.count else { return nil }
+        // A currency sign before the amount: "£6.45" (O2 UK), "$20.00" (Vodafone NZ, 7-Eleven
+        // Canada). "$" names no one currency (NZD, CAD, USD, AUD all write it), so it gives
+        // the amount without a currency rather than a wrong one.
+        var prefixCurrency: String??
+        if let sign = Vocabulary.prefixCurrencies[text[index]] {
+            prefixCurrency = .some(sign)
+            index += 1
+            guard text[safe: index]?.isASCIIDigit == true else { return nil }
+        }
         // A code or a phone number: "*100#", "+79161234567".
         if text[index] == "*" || text[index] == "#" || text[index] == "+" { return nil }
 
@@ -268,6 +281,7 @@ enum AmountReader {
         }
         var currency: String?
         var end = index
+        if let prefixCurrency { return (Money(minorUnits: amount, currency: prefixCurrency), end) }
         if let match = Vocabulary.currencies.first(where: { text.hasWord($0.token, at: cursor) }) {
             currency = match.code
             end = cursor + match.token.count

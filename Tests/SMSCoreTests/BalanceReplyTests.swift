@@ -148,6 +148,16 @@ struct BalanceReplyTests {
         #expect(money("Na rahunku 7 grn.") == Money(minorUnits: 700, currency: "UAH"))
     }
 
+    @Test("a currency sign before the amount: £ and € name theirs, $ gives the amount alone")
+    func currencySignFirst() {
+        #expect(money("Balance: €5,00") == Money(minorUnits: 500, currency: "EUR"))
+        #expect(money("Your balance is £6.45.") == Money(minorUnits: 645, currency: "GBP"))
+        #expect(money("Unused Credit: $33.59") == Money(minorUnits: 3359, currency: nil))
+        #expect(money("Balance: -€3.10") == nil, "a sign after the minus is not a shape operators write")
+        #expect(reason("Balance: $ to be confirmed") != nil, "a sign with no amount after it reads nothing")
+        #expect(reason("Credit: $10") != nil, "'credit' alone is no balance keyword (credit limits, credited top-ups)")
+    }
+
     @Test("thousands separated by a space, NBSP or narrow NBSP")
     func thousandsSeparator() {
         for space in [" ", "\u{00A0}", "\u{202F}"] {
