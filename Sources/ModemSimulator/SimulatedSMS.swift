@@ -289,6 +289,7 @@ extension SimulatedModem {
         record.messageReference = mr
         smsSent.append(record)
         write("\r\n+CMGS: \(mr)\r\n\r\nOK\r\n")
+        answerOperatorService(submit)
         if submit.statusReportRequest {
             let submitted = Self.smsNow()
             // Not one of `timers`: the service centre's report outlives an unplug of the modem
@@ -304,6 +305,17 @@ extension SimulatedModem {
     }
 
     // MARK: The network side
+
+    /// An SMS to one of the operator's SMS services (balance by SMS) is answered by an SMS
+    /// from the service, a moment after the network took the request.
+    private func answerOperatorService(_ submit: SMSSubmit) {
+        guard let service = USSDOperator.forNetwork(network.mccmnc).smsService(to: submit.destination.number, text: submit.text)
+        else { return }
+        schedule(after: config.smsReportDelay) { [weak self] in
+            guard let self else { return }
+            _ = try? self.deliverText(from: service.replyFrom, text: service.reply(self.ussd.balanceCents, Date()), faults: SMSPartFaults())
+        }
+    }
 
     /// The service centre the simulated network's messages carry.
     static let serviceCentre = SMSAddress("+79168999100")

@@ -19,8 +19,14 @@
 //   wdoekes fork). MTS `*111*0887#` / MegaFon `*205#` answer "Ваш номер 79…" and Beeline
 //   `*110*10#` "Vash nomer 79…": the shapes a chan_dongle simbox script greps out of
 //   Asterisk's USSD log (find_string id 4073454499), not verbatim captures.
+// * Vodafone NZ 53001: balance by SMS, "BAL" texted to 777 → an SMS from 777
+//   "Unused Credit: $33.59\nExpiry date: 25/03/2003\nLast Call: 20/10/2001" (Vodafone NZ's
+//   FAQ, https://www.vodafone.co.nz/faq/account-balance-check-prepay-balance-via-txt). Its
+//   USSD answers are the generic ones (no capture found).
 // Menus and "unknown request" texts are the simulator's own (no capture found), in the
 // operator's script (Cyrillic for MTS/MegaFon, transliterated Latin for Beeline/Tele2).
+
+import Foundation
 
 /// One step of a USSD dialogue: a menu (m=1) waiting for a numbered choice, or a final text.
 indirect enum USSDNode: Equatable, Sendable {
@@ -38,6 +44,16 @@ struct USSDMenu: Equatable, Sendable {
     var choices: [String: USSDNode]
 }
 
+/// A service the operator answers by SMS: `text` texted to `number` brings back an SMS from
+/// `replyFrom` (balance-by-SMS, where there is no USSD code or the admin prefers SMS).
+struct OperatorSMSService: Sendable {
+    var number: String
+    /// Matched without regard to case or surrounding spaces, as operators' SMS robots do.
+    var text: String
+    var replyFrom: String
+    var reply: @Sendable (_ cents: Int, _ now: Date) -> String
+}
+
 struct USSDOperator: Sendable {
     var mccmnc: String
     var balanceCode: String
@@ -50,6 +66,12 @@ struct USSDOperator: Sendable {
     /// The line put before the menu again when the choice does not exist.
     var invalidChoice: String
     var unknownRequest: String
+    var smsServices: [OperatorSMSService] = []
+
+    /// The SMS service an SMS to `number` saying `text` reaches; nil: none (no reply).
+    func smsService(to number: String, text: String) -> OperatorSMSService? {
+        smsServices.first { $0.number == number && $0.text.caseInsensitiveCompare(text.trimmingCharacters(in: .whitespacesAndNewlines)) == .orderedSame }
+    }
 
     /// The operator the modem is camped on, by MCC+MNC; the generic default otherwise.
     static func forNetwork(_ mccmnc: String) -> USSDOperator {
@@ -58,6 +80,7 @@ struct USSDOperator: Sendable {
         case "25002": megafon
         case "25099": beeline
         case "25020": tele2
+        case "53001": vodafoneNZ
         default: generic
         }
     }
@@ -131,6 +154,24 @@ struct USSDOperator: Sendable {
         invalidChoice: "Nevernyj vybor",
         // The chan_dongle#38 reply to a code the network could not read.
         unknownRequest: "Nepravilnyi nomer uslugi")
+
+    static let vodafoneNZ: USSDOperator = {
+        var op = generic
+        op.mccmnc = "53001"
+        op.smsServices = [OperatorSMSService(number: "777", text: "BAL", replyFrom: "777") { cents, now in
+            // Prepay credit does not go below zero.
+            "Unused Credit: $\(amount(max(0, cents), separator: "."))\nExpiry date: \(nzDate(now.addingTimeInterval(180 * 86_400)))\nLast Call: \(nzDate(now))"
+        }]
+        return op
+    }()
+
+    /// "25/03/2003", as the Vodafone NZ reply writes dates.
+    static func nzDate(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Pacific/Auckland") ?? .gmt
+        let c = calendar.dateComponents([.day, .month, .year], from: date)
+        return String(format: "%02d/%02d/%04d", c.day ?? 1, c.month ?? 1, c.year ?? 2000)
+    }
 
     static let generic = USSDOperator(
         mccmnc: "", balanceCode: "*100#",

@@ -5,7 +5,7 @@ import Foundation
 
 struct BalanceCommand: ExecutableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "balance", abstract: "Show SIM balances (from [[sim]] balance_ussd); --refresh asks the operator now.",
+        commandName: "balance", abstract: "Show SIM balances (from [[sim]] balance_ussd or balance_sms); --refresh asks the operator now.",
         discussion: """
             SIM is an ICCID or the id of the modem holding it. A reply that could not be read as \
             an amount is shown whole: the balance stays the last one read, never 0.
@@ -25,15 +25,16 @@ struct BalanceCommand: ExecutableCommand {
         let balances: [SIMBalanceInfo]
         let body: [UInt8]
         if refresh, let sim {
+            // The daemon waits up to 180 s for an operator's reply SMS (balance_sms).
             let answer = try client.post(ControlRoute.balanceRefresh(pathSegment(sim)), body: Optional<USSDRequestBody>.none,
-                                         as: SIMBalanceInfo.self, timeout: 75)
+                                         as: SIMBalanceInfo.self, timeout: 200)
             balances = [answer.value]
             body = answer.body
         } else {
             let answer = try client.get(ControlRoute.balances, as: SIMBalanceList.self)
             balances = answer.value.balances.filter { b in sim.map { b.iccid == $0 || b.modem == $0 } ?? true }
             if let sim, balances.isEmpty {
-                throw CLIFailure("no SIM '\(sim)' with balance_ussd (try `simgate balance` for all, `simgate sims` for SIMs)")
+                throw CLIFailure("no SIM '\(sim)' with a balance request (try `simgate balance` for all, `simgate sims` for SIMs)")
             }
             body = sim == nil ? answer.body : Array(try ControlJSON.encoder().encode(balances))
         }

@@ -332,8 +332,12 @@ struct SMSRuleTests {
         for code in [17, 22, 38, 41, 42, 47, 300, 314, 322, 330, 331, 332, 500, 512, 530, 9999] {
             #expect(SMSSubmitError.classify(cms: code) == .temporary, "\(code)")
         }
-        for code in [1, 8, 10, 21, 27, 28, 29, 30, 50, 69, 96, 111, 303, 304, 305, 321] {
+        for code in [1, 21, 27, 28, 30, 69, 96, 111, 303, 304, 305, 321] {
             #expect(SMSSubmitError.classify(cms: code) == .permanent, "\(code)")
+        }
+        // Barred or not subscribed: the SIM, not the message.
+        for code in [8, 10, 29, 50] {
+            #expect(SMSSubmitError.classify(cms: code) == .simRefused, "\(code)")
         }
         #expect(SMSSubmitError.classify(.rejected(cms: 332, text: ""))?.text == "+CMS ERROR: 332 (network timeout)")
         #expect(SMSSubmitError.classify(.rejected(cms: 500, text: "modem words"))?.text == "+CMS ERROR: 500 (modem words)")

@@ -129,9 +129,15 @@ struct GatewayConfigRenderingTests {
         balance_interval = 3600
         balance_after_minutes = 30
         min_balance = -5.5
+        number_sms = "777"
+        number_sms_text = "NUM"
+        number_sms_reply_from = "Vodafone"
 
         [[sim]]
         modem = "sim-2"
+        balance_sms = "+64777"
+        balance_sms_text = "BAL"
+        number_ussd = "*111*0887#"
         per_operator = { "40101" = 0.1 }
         groups = []
 

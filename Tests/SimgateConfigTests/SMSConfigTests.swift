@@ -121,7 +121,49 @@ struct SMSConfigTests {
             """) == [
                 "simgate.toml:3: sim[0].balance_ussd: expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"100\"",
                 "simgate.toml:4: sim[0].balance_interval: must be between 5 and 604800, got 1",
-                "simgate.toml:8: sim[1].min_balance: needs balance_ussd: without a balance request the balance is never known",
+                "simgate.toml:8: sim[1].min_balance: needs balance_ussd or balance_sms: without a balance request the balance is never known",
+            ])
+    }
+
+    @Test("balance and own number asked by SMS: Vodafone NZ's \"BAL\" to 777")
+    func smsRequests() throws {
+        let config = try GatewayConfig.parse(text: """
+            [[sim]]
+            modem = "m1"
+            balance_sms = "777"
+            balance_sms_text = "BAL"
+            min_balance = 5
+            number_sms = "+6421000"
+            number_sms_text = "NUMBER"
+            number_sms_reply_from = "Vodafone"
+            """)
+        let sim = config.sims[0]
+        #expect(sim.balanceRequest == .sms(.init(to: "777", text: "BAL", replyFrom: "777")))
+        #expect(sim.numberRequest == .sms(.init(to: "+6421000", text: "NUMBER", replyFrom: "Vodafone")))
+        #expect(sim.balanceRequest?.description == "SMS \"BAL\" → 777")
+        #expect(sim.minBalance == 5)
+        // What `simgate config` renders reads back the same.
+        let again = try GatewayConfig.parse(text: config.redactedDescription, acceptingRedactedSecrets: true)
+        #expect(again.sims[0].balanceRequest == sim.balanceRequest && again.sims[0].numberRequest == sim.numberRequest)
+    }
+
+    @Test("an SMS request names its number, its text and one way of asking")
+    func smsRequestProblems() {
+        #expect(problems("""
+            [[sim]]
+            modem = "m1"
+            balance_ussd = "*100#"
+            balance_sms = "7 7 7"
+            balance_sms_text = ""
+            number_sms_text = "NUM"
+            number_sms_reply_from = "a sender far too long"
+            """) == [
+                "simgate.toml:4: sim[0].balance_sms: expected the number the request is texted to, like \"777\", got \"7 7 7\"",
+                "simgate.toml:4: sim[0].balance_sms: give balance_ussd or balance_sms, not both: the operator is asked one way",
+                "simgate.toml:5: sim[0].balance_sms_text: must be the text to send, like \"BAL\"",
+                "simgate.toml:6: sim[0].number_sms_text: needs number_sms: the number the request is texted to",
+                "simgate.toml:7: sim[0].number_sms_reply_from: expected the reply's sender: a number or a name of at most 11 letters and digits, got \"a sender far too long\"",
+                "simgate.toml:7: sim[0].number_sms_reply_from: needs number_sms: the number the request is texted to",
             ])
     }
 

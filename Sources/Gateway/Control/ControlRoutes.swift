@@ -56,12 +56,12 @@ struct ControlRoutes: Sendable {
             guard let sms else { return .error(.serviceUnavailable, "SMS is not running") }
             return await sms.route(request, segments: s)
         case (.GET, let s) where s == ["balances"]:
-            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd: balances are not checked") }
+            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd or balance_sms: balances are not checked") }
             return .json(SIMBalanceList(balances: await balance.balances(), generatedAt: Date()))
         case (.POST, let s) where s.count == 3 && s[0] == "balances" && s[2] == "refresh":
-            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd: balances are not checked") }
+            guard let balance else { return .error(.serviceUnavailable, "no [[sim]] has balance_ussd or balance_sms: balances are not checked") }
             guard let info = await balance.refresh(sim: s[1]) else {
-                return .error(.notFound, "no modem holds a SIM '\(s[1])' with balance_ussd (try `simgate sims`)")
+                return .error(.notFound, "no modem holds a SIM '\(s[1])' with a balance request (try `simgate sims`)")
             }
             return .json(info)
         case (.POST, let s) where s.count == 3 && s[0] == "sims" && (s[2] == "disable" || s[2] == "enable"):

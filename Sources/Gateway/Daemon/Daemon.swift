@@ -113,13 +113,15 @@ public final class Daemon: Sendable {
                                      wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
             await h.start()
             await calls.setSIMHealth(h)
+            await sms.setSubmitHook { iccid, modem, result in await h.smsSubmitted(iccid: iccid, modem: modem, result: result) }
             simHealth = h
         }
         await pool.start()
-        // Balance and own-number checks run only for SIMs that say how to ask ([[sim]] balance_ussd, number_ussd).
+        // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
+        // balance_ussd / balance_sms, number_ussd / number_sms).
         var balance: BalanceService?
-        if config.sims.contains(where: { $0.balanceUSSD != nil || $0.numberUSSD != nil }) {
-            let b = BalanceService(storage: storage, pool: pool, routing: routing, outbox: inbound.outbox,
+        if config.sims.contains(where: { $0.balanceRequest != nil || $0.numberRequest != nil }) {
+            let b = BalanceService(storage: storage, pool: pool, routing: routing, sms: sms, outbox: inbound.outbox,
                                    wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
             await b.start()
             balance = b
@@ -215,7 +217,7 @@ public struct RunningDaemon: Sendable {
     /// The SMS inbox and outbox (set by `start`).
     public internal(set) var sms: SMSService?
 
-    /// Balance checks (set by `start` when a [[sim]] has balance_ussd).
+    /// Balance checks (set by `start` when a [[sim]] says how to ask for its balance or number).
     var balance: BalanceService?
     /// SIM quarantine and the admin's disable (set by `start` when calls follow the router).
     var simHealth: SIMHealthService?

@@ -1,6 +1,7 @@
-// Balance checks: for every SIM with `[[sim]] balance_ussd`, ask the operator (a USSD
-// request through the modem holding the SIM), read the amount out of the reply, keep the
-// check in SQLite, and take the SIM out of routing while it is below `min_balance`.
+// Balance checks: for every SIM with `[[sim]] balance_ussd` or `balance_sms`, ask the operator
+// (a USSD request through the modem holding the SIM, or an SMS to its short number whose
+// reply SMS carries the amount), read the amount out of the reply, keep the check in SQLite,
+// and take the SIM out of routing while it is below `min_balance`.
 //
 // When a SIM is checked:
 // - at start (no check on record, or the last one older than `balance_interval`),
@@ -11,7 +12,7 @@
 // Only when its modem is free: a USSD request waits for calls anyway (USSDSession.swift),
 // and a check that waits minutes behind a call only holds the modem's queue.
 //
-// The same loop asks for the SIM's own number (`[[sim]] number_ussd`) while the modem knows
+// The same loop asks for the SIM's own number (`[[sim]] number_ussd` / `number_sms`) while the modem knows
 // none (AT+CNUM empty, nothing in the sim table): once at start, then hourly until a reply
 // names one (SMSCore `OwnNumberReply`); the number goes into the sim table by ICCID.
 //
@@ -49,10 +50,15 @@ actor BalanceService {
     private var numberDue: [String: Date] = [:]
     /// A code that names no number is asked again this much later, not every tick.
     static let numberRetry: TimeInterval = 3600
+    /// How long an SMS request waits for the operator's reply SMS. Operators answer within
+    /// seconds; an SMSC that queues behind traffic can take minutes.
+    static let smsReplyTimeout: Double = 180
+    private let sms: SMSService
 
-    init(storage: Storage, pool: ModemPool, routing: RoutingService, outbox: WebhookOutbox,
+    init(storage: Storage, pool: ModemPool, routing: RoutingService, sms: SMSService, outbox: WebhookOutbox,
          wakeWebhooks: @escaping @Sendable () -> Void, logger: Logger) {
         self.storage = storage
+        self.sms = sms
         self.pool = pool
         self.routing = routing
         self.board = routing.care
@@ -79,7 +85,7 @@ actor BalanceService {
     /// Every SIM with a balance request, with what is known of its balance.
     func balances() async -> [SIMBalanceInfo] {
         var out: [SIMBalanceInfo] = []
-        for (snapshot, sim) in await targets() where sim.balanceUSSD != nil {
+        for (snapshot, sim) in await targets() where sim.balanceRequest != nil {
             guard let iccid = snapshot.iccid else { continue }
             out.append(await known(iccid: iccid, modem: snapshot.id, sim: sim))
         }
@@ -89,7 +95,7 @@ actor BalanceService {
     /// Checks one SIM now (by ICCID or modem id); nil when no modem holds such a SIM with a
     /// balance request.
     func refresh(sim key: String) async -> SIMBalanceInfo? {
-        for (snapshot, sim) in await targets() where sim.balanceUSSD != nil {
+        for (snapshot, sim) in await targets() where sim.balanceRequest != nil {
             guard let iccid = snapshot.iccid,
                   snapshot.id == key || RoutingPolicy.canonicalICCID(iccid) == RoutingPolicy.canonicalICCID(key) else { continue }
             return await check(iccid: iccid, modem: snapshot.id, sim: sim, now: Date())
@@ -99,12 +105,12 @@ actor BalanceService {
 
     // MARK: - Inside
 
-    /// Modems holding a SIM whose [[sim]] has `balance_ussd` or `number_ussd`.
+    /// Modems holding a SIM whose [[sim]] says how to ask for its balance or number.
     private func targets() async -> [(ModemSnapshot, SIMConfig)] {
         var out: [(ModemSnapshot, SIMConfig)] = []
         for snapshot in await pool.snapshots() {
             guard let iccid = snapshot.iccid, let sim = routing.policy.simConfig(iccid: iccid, modem: snapshot.id),
-                  sim.balanceUSSD != nil || sim.numberUSSD != nil else { continue }
+                  sim.balanceRequest != nil || sim.numberRequest != nil else { continue }
             out.append((snapshot, sim))
         }
         return out
@@ -115,14 +121,14 @@ actor BalanceService {
             guard let iccid = snapshot.iccid else { continue }
             let key = RoutingPolicy.canonicalICCID(iccid)
             guard !running.contains(key) else { continue }
-            if let code = sim.numberUSSD, snapshot.msisdn == nil, now >= numberDue[key] ?? .distantPast {
+            if let request = sim.numberRequest, snapshot.msisdn == nil, now >= numberDue[key] ?? .distantPast {
                 running.insert(key)
                 numberDue[key] = now.addingTimeInterval(Self.numberRetry)
                 let modem = snapshot.id, imei = snapshot.imei
-                Task { await self.askNumber(iccid: key, modem: modem, imei: imei, code: code, now: now) }
+                Task { await self.askNumber(iccid: key, modem: modem, imei: imei, request: request, now: now) }
                 continue
             }
-            guard sim.balanceUSSD != nil else { continue }
+            guard sim.balanceRequest != nil else { continue }
             if schedule[key] == nil {
                 // First look since start: the history says when the last check was.
                 let last = try? await storage.read { try $0.latestBalanceCheck(iccid: key) }
@@ -149,22 +155,23 @@ actor BalanceService {
         }
     }
 
-    private func askNumber(iccid: String, modem: String, imei: String?, code: String, now: Date) async {
+    private func askNumber(iccid: String, modem: String, imei: String?, request: SIMConfig.OperatorRequest, now: Date) async {
         defer { running.remove(iccid) }
         // Known from an earlier run: the modem may not have read the sim table yet at start-up.
         if let stored = try? await storage.sim(iccid: iccid)?.msisdn {
             await pool.learnNumber(id: modem, iccid: iccid, number: stored)
             return
         }
-        let outcome = await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone")
-        guard case .reply(let reply) = outcome else {
-            logger.info("own-number request failed", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "outcome": "\(outcome)"])
+        let text: String
+        switch await ask(request, iccid: iccid, modem: modem) {
+        case .text(let t), .menu(let t): text = t
+        case .failed(let why):
+            logger.info("own-number request failed", metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "reason": "\(why)"])
             return
         }
-        if reply.sessionOpen { _ = await pool.cancelUSSD(id: modem) }
-        guard let number = OwnNumberReply.parse(reply.text ?? "") else {
-            logger.info("own-number reply names no number (check number_ussd)",
-                        metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "reply": "\(reply.text ?? "")"])
+        guard let number = OwnNumberReply.parse(text) else {
+            logger.info("own-number reply names no number (check number_ussd / number_sms)",
+                        metadata: ["iccid": "\(iccid)", "modem": "\(modem)", "reply": "\(text)"])
             return
         }
         do {
@@ -184,19 +191,17 @@ actor BalanceService {
         let iccid = RoutingPolicy.canonicalICCID(rawICCID)
         running.insert(iccid)
         defer { running.remove(iccid) }
-        let code = sim.balanceUSSD ?? ""
-        var record = SIMBalanceCheck(iccid: iccid, modem: modem, checkedAt: now, request: code, amountMinor: nil,
+        guard let request = sim.balanceRequest else { return await known(iccid: iccid, modem: modem, sim: sim) }
+        var record = SIMBalanceCheck(iccid: iccid, modem: modem, checkedAt: now, request: request.description, amountMinor: nil,
                                      currency: nil, reply: nil, error: nil)
-        switch await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone") {
-        case .reply(let reply):
-            record.reply = reply.text
-            if reply.sessionOpen {
-                // A menu is not a balance, whatever numbers it lists: close it, read nothing.
-                _ = await pool.cancelUSSD(id: modem)
-                record.error = "the operator answered with a menu, not a balance (check balance_ussd)"
-                break
-            }
-            switch BalanceReply.parse(reply.text ?? "") {
+        switch await ask(request, iccid: iccid, modem: modem) {
+        case .menu(let text):
+            // A menu is not a balance, whatever numbers it lists: read nothing.
+            record.reply = text
+            record.error = "the operator answered with a menu, not a balance (check balance_ussd)"
+        case .text(let text):
+            record.reply = text
+            switch BalanceReply.parse(text) {
             case .balance(let money, _):
                 record.amountMinor = money.minorUnits
                 record.currency = money.currency
@@ -205,8 +210,6 @@ actor BalanceService {
             }
         case .failed(let why):
             record.error = why
-        case .cancelled:
-            record.error = "cancelled"
         }
         let billed = await billedSeconds(iccid: iccid, sim: sim, now: now)
         let retry = record.error != nil && record.amountMinor == nil && record.reply == nil
@@ -257,6 +260,42 @@ actor BalanceService {
         return SIMBalanceInfo(
             iccid: key, modem: modem, amount: read?.amountMinor.map { Double($0) / 100 }, currency: read?.currency,
             readAt: read?.checkedAt, checkedAt: last?.checkedAt, reply: last?.reply, error: last?.error,
-            minBalance: sim.minBalance.map { NSDecimalNumber(decimal: $0).doubleValue }, low: low, request: sim.balanceUSSD)
+            minBalance: sim.minBalance.map { NSDecimalNumber(decimal: $0).doubleValue }, low: low, request: sim.balanceRequest?.description)
+    }
+
+    /// What the operator said to a request.
+    private enum Answer {
+        case text(String)
+        /// A USSD menu (m=1), already closed: an answer that asks for a choice.
+        case menu(String)
+        case failed(String)
+    }
+
+    /// Asks the operator through the modem holding the SIM: a USSD request, or an SMS whose
+    /// reply SMS is the answer.
+    private func ask(_ request: SIMConfig.OperatorRequest, iccid: String, modem: String) async -> Answer {
+        switch request {
+        case .ussd(let code):
+            switch await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone") {
+            case .reply(let reply):
+                guard reply.sessionOpen else { return .text(reply.text ?? "") }
+                _ = await pool.cancelUSSD(id: modem)
+                return .menu(reply.text ?? "")
+            case .failed(let why): return .failed(why)
+            case .cancelled: return .failed("cancelled")
+            }
+        case .sms(let r):
+            do {
+                let exchange = try await sms.askOperator(iccid: iccid, modemID: modem, to: r.to, text: r.text, replyFrom: r.replyFrom,
+                                                         timeout: Self.smsReplyTimeout)
+                if let reply = exchange.reply { return .text(reply.text) }
+                if exchange.request.state == .failed {
+                    return .failed("the request SMS to \(r.to) failed: \(exchange.request.lastError ?? "refused")")
+                }
+                return .failed("no reply SMS from \(r.replyFrom) within \(Int(Self.smsReplyTimeout)) s (SMS \(exchange.request.id) is \(exchange.request.state.rawValue))")
+            } catch {
+                return .failed("the request SMS to \(r.to) was not sent: \(error)")
+            }
+        }
     }
 }

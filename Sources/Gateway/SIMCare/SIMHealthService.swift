@@ -6,6 +6,8 @@
 //   network released before the callee's phone rang is a failure of that SIM; one that
 //   rang or was answered, or that the callee refused, shows the SIM works;
 // - a modem reporting "registration denied" for its SIM (looked at every `watchInterval`);
+// - an SMS the network refused for the SIM's subscription (+CMS ERROR 8, 10, 29, 50: barred,
+//   not subscribed; SMSSubmitError `.simRefused`), reported by SMSService after each AT+CMGS;
 // - the admin's `simgate sim disable|enable`.
 // Routing reads the verdict from the SIMCareBoard on every call: nothing here is on the call path.
 import ControlModel
@@ -78,6 +80,17 @@ actor SIMHealthService {
             }
             await carryOut(action, iccid: iccid, modem: attempt.modemID, health: health, changed: outcome != .neutral, at: now)
         }
+    }
+
+    /// One AT+CMGS through the SIM `iccid`: a refusal of its subscription quarantines it.
+    func smsSubmitted(iccid: String, modem: String, result: SMSSubmitResult) async {
+        guard case .rejected(let cms, _) = result, SMSSubmitError.classify(cms: cms) == .simRefused,
+              let (_, _, text) = SMSSubmitError.classify(result) else { return }
+        let now = Date()
+        let (action, health) = board.updateHealth(iccid: RoutingPolicy.canonicalICCID(iccid)) { h, policy in
+            h.refusedByNetwork("SMS refused: \(text)", at: now.timeIntervalSince1970, policy: policy)
+        }
+        await carryOut(action, iccid: RoutingPolicy.canonicalICCID(iccid), modem: modem, health: health, changed: action != .none, at: now)
     }
 
     /// What an attempt says about its SIM.

@@ -90,6 +90,9 @@ public actor SMSService {
     private var wake: AsyncStream<Void>.Continuation?
     private var stopped = false
     private var inboundHandler: (@Sendable (SMSMessage) async -> Void)?
+    /// Operator requests (`askOperator`) waiting for their reply SMS, oldest first.
+    private var replyWaiters: [ReplyWaiter] = []
+    private var submitHook: (@Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void)?
 
     public init(config: SMSConfig, storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void,
                 timeZone: TimeZone, candidates: @escaping Router, logger: Logger, clock: any SMSClock = SystemSMSClock(),
@@ -112,6 +115,11 @@ public actor SMSService {
     /// after it is committed: the SIP bridge forwards it to `[sms] deliver_to`.
     public func setInboundHandler(_ handler: (@Sendable (SMSMessage) async -> Void)?) {
         inboundHandler = handler
+    }
+
+    /// Called after every AT+CMGS with its result: SIM health counts the network's refusals.
+    public func setSubmitHook(_ hook: (@Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void)?) {
+        submitHook = hook
     }
 
     // MARK: Lifecycle
@@ -148,6 +156,8 @@ public actor SMSService {
         wake = nil
         for timer in timers { timer.cancel() }
         timers = []
+        for waiter in replyWaiters { waiter.timeout?.cancel(); waiter.continuation?.resume(returning: nil) }
+        replyWaiters = []
         let running = worker
         worker = nil
         running?.cancel()
@@ -307,13 +317,17 @@ public actor SMSService {
                 let octets = (try? HexText.octets(part.pduHex)) ?? []
                 let result = await submit(sim.modemID, octets, part.tpduLength ?? max(0, octets.count - 1))
                 let finished = clock.now()
+                await submitHook?(sim.iccid, sim.modemID, result)
                 if case let .sent(mr) = result {
                     lastSent[SMSSIMChooser.canonical(sim.iccid)] = finished
                     try await markSent(messageID: id, part: part, sim: sim, mr: mr, at: finished)
                     continue
                 }
                 lastSent[SMSSIMChooser.canonical(sim.iccid)] = finished
-                let (klass, cms, text) = SMSSubmitError.classify(result)!
+                var (klass, cms, text) = SMSSubmitError.classify(result)!
+                // Refused for this SIM's subscription: another SIM may send it, unless earlier
+                // parts went through this one (a long message is joined per sender).
+                if klass == .simRefused { klass = pinned == nil ? .temporary : .permanent }
                 try await failAttempt(record, partID: part.id, sim: pinned == nil ? sim : nil, klass: klass, cms: cms,
                                       text: "\(sim.modemID): \(text)", attempts: attempts)
                 return true
@@ -403,6 +417,7 @@ public actor SMSService {
             let after = try tx.smsMessage(id: id, withParts: false)!.message
             try outbox.enqueue(WebhookEvent(type: .smsStatus, occurredAt: now, data: after), in: tx)
         }
+        if delay == nil { resolveWaiter { $0.requestID == id } }
         wakeWebhooks()
     }
 
@@ -550,6 +565,7 @@ public actor SMSService {
 
     private func delivered(_ message: SMSMessage) {
         wakeWebhooks()
+        answerWaiter(with: message)
         guard let handler = inboundHandler else { return }
         Task { await handler(message) }
     }
@@ -648,6 +664,94 @@ public actor SMSService {
 
     static func digest(_ s: String) -> String {
         SHA256.hash(data: Array(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: Operator requests
+
+    /// One `askOperator` call: which SIM asked whom, and where its reply goes.
+    private struct ReplyWaiter {
+        let id: UUID
+        let iccid: String
+        let modemID: String
+        let replyFrom: String
+        /// The request SMS, once queued.
+        var requestID: Int64?
+        var reply: SMSMessage?
+        /// The request failed for good: no reply will come.
+        var requestFailed = false
+        var continuation: CheckedContinuation<SMSMessage?, Never>?
+        var timeout: Task<Void, Never>?
+    }
+
+    /// What came of `askOperator`: the request as it stands, and the operator's reply.
+    public struct OperatorExchange: Sendable {
+        public var request: SMSMessage
+        public var reply: SMSMessage?
+    }
+
+    /// Texts `text` to `to` through the SIM `iccid` (an operator's balance or number service)
+    /// and waits up to `timeout` seconds for the SMS its operator sends back from `replyFrom`.
+    /// The request goes through the outbox like any SMS (limits, pace, retries, history); the
+    /// reply is stored and forwarded like any inbound SMS too. `reply` is nil when none came in
+    /// time or the request failed (its `state` and `lastError` say). Throws what `send` throws.
+    public func askOperator(iccid: String, modemID: String, to: String, text: String, replyFrom: String,
+                            timeout: Double) async throws -> OperatorExchange {
+        let id = UUID()
+        // Registered before the request leaves: a fast operator answers within a second, and
+        // the reply may land while `send` still writes the outbox.
+        replyWaiters.append(ReplyWaiter(id: id, iccid: SMSSIMChooser.canonical(iccid), modemID: modemID, replyFrom: replyFrom))
+        let request: SMSMessage
+        do {
+            request = try await send(SMSSendRequest(to: to, text: text, iccid: iccid, user: "simgate"))
+        } catch {
+            replyWaiters.removeAll { $0.id == id }
+            throw error
+        }
+        let clock = self.clock
+        let deadline = clock.now().addingTimeInterval(timeout)
+        let reply = await withCheckedContinuation { (continuation: CheckedContinuation<SMSMessage?, Never>) in
+            guard let index = replyWaiters.firstIndex(where: { $0.id == id }) else { return continuation.resume(returning: nil) }
+            if replyWaiters[index].reply != nil || replyWaiters[index].requestFailed {
+                return continuation.resume(returning: replyWaiters.remove(at: index).reply)
+            }
+            replyWaiters[index].requestID = request.id
+            replyWaiters[index].continuation = continuation
+            replyWaiters[index].timeout = Task { [weak self] in
+                await clock.sleep(until: deadline)
+                guard !Task.isCancelled else { return }
+                await self?.resolveWaiter { $0.id == id }
+            }
+        }
+        let latest = (try? await storage.read { tx in try tx.smsMessage(id: request.id, withParts: false) })??.message
+        return OperatorExchange(request: latest ?? request, reply: reply)
+    }
+
+    /// Ends the first matching wait with `reply` (nil: timed out, or the request failed).
+    private func resolveWaiter(with reply: SMSMessage? = nil, where matches: (ReplyWaiter) -> Bool) {
+        guard let index = replyWaiters.firstIndex(where: matches) else { return }
+        guard replyWaiters[index].continuation != nil else {
+            // `askOperator` has not started waiting yet: it takes the outcome when it does.
+            if let reply { replyWaiters[index].reply = reply } else { replyWaiters[index].requestFailed = true }
+            return
+        }
+        let waiter = replyWaiters.remove(at: index)
+        waiter.timeout?.cancel()
+        waiter.continuation?.resume(returning: reply)
+    }
+
+    /// Hands an inbound message to the oldest request waiting for it: same SIM, sender as asked.
+    private func answerWaiter(with message: SMSMessage) {
+        resolveWaiter(with: message) { w in
+            w.reply == nil && !w.requestFailed && Self.sameSender(message.peer, w.replyFrom)
+                && (message.iccid.map { SMSSIMChooser.canonical($0) == w.iccid } ?? (message.modem == w.modemID))
+        }
+    }
+
+    /// A numeric sender as `samePeer`; a name ("Vodafone") case-insensitively.
+    static func sameSender(_ a: String, _ b: String) -> Bool {
+        let numeric = { (s: String) in !s.isEmpty && s.allSatisfy { $0.isNumber || $0 == "+" } }
+        if numeric(a), numeric(b) { return samePeer(a, b) }
+        return a.caseInsensitiveCompare(b) == .orderedSame
     }
 
     // MARK: Reading

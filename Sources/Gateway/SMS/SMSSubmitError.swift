@@ -4,13 +4,16 @@
 //
 // Temporary means "the same PDU may go through later or through another SIM": the network or
 // the modem was unavailable. Permanent means resending the same PDU to the same number would
-// fail the same way: the number, the subscription or the PDU itself is wrong. An unknown code
+// fail the same way: the number or the PDU itself is wrong. SIM-refused means the network
+// refuses this SIM's subscription (barred, not subscribed): the message may go through another
+// SIM, and SIM health quarantines this one (SIMHealthService). An unknown code
 // counts as temporary, bounded by `[sms] max_attempts`: retrying a few times costs less than
 // dropping a message over a code nobody listed.
 import ModemCore
 
 public enum SMSSubmitErrorClass: String, Sendable, Equatable {
     case temporary, permanent
+    case simRefused = "sim-refused"
 }
 
 public enum SMSSubmitError {
@@ -19,20 +22,20 @@ public enum SMSSubmitError {
         switch code {
         // RP causes (24.011 Annex E, table E-2).
         case 1: .permanent     // unassigned (unallocated) number: the number does not exist
-        case 8: .permanent     // operator determined barring: the SIM may not send there
-        case 10: .permanent    // call barred: a barring service is active on the SIM
+        case 8: .simRefused    // operator determined barring: the SIM may not send there
+        case 10: .simRefused   // call barred: a barring service is active on the SIM
         case 17: .temporary    // network failure (24.011 E.2: "the network cannot deliver now")
         case 21: .permanent    // short message transfer rejected: the SC refused this message
         case 22: .temporary    // congestion / memory capacity exceeded: the SC is full for now
         case 27: .permanent    // destination out of order: the recipient's side is unusable
         case 28: .permanent    // unidentified subscriber
-        case 29: .permanent    // facility rejected: the SIM's subscription lacks the service
+        case 29: .simRefused   // facility rejected: the SIM's subscription lacks the service
         case 30: .permanent    // unknown subscriber (HLR does not know the number)
         case 38: .temporary    // network out of order: expected to clear
         case 41: .temporary    // temporary failure (named so)
         case 42: .temporary    // congestion
         case 47: .temporary    // resources unavailable, unspecified
-        case 50: .permanent    // requested facility not subscribed
+        case 50: .simRefused   // requested facility not subscribed: this SIM has no SMS
         case 69: .permanent    // requested facility not implemented
         case 81: .permanent    // invalid short message transfer reference value: a malformed RP
         case 95...99: .permanent   // invalid message / IE errors: the PDU is wrong and stays wrong
