@@ -23,6 +23,8 @@ let demoModems: [(name: String, vendor: String, model: String, imei: String, ims
 /// Extra modems for call tests (failover needs two of a kind); not in the default set.
 let spareModems: [(name: String, vendor: String, model: String, imei: String, imsi: String, iccid: String, mccmnc: String, operatorName: String, signal: Int)] = [
     ("huawei2", "huawei", "E1752", "354099000000020", "250010000000004", "8970100000000000046", "25001", "MTS RUS", 18),
+    // A Vodafone NZ SIM: its operator answers balance requests by SMS ("BAL" to 777).
+    ("vodafone1", "quectel", "EC25", "866000000000052", "530010000000005", "8964010000000000059", "53001", "vodafone NZ", 17),
 ]
 
 /// Sixteen more Huawei modems for the concurrency test (bulk01 ... bulk16).
