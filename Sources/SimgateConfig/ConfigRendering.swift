@@ -167,6 +167,7 @@ extension RoutingConfig {
             t.prices.render(into: &w)
             w.integer("billing_increment", t.billingIncrementSeconds)
             w.decimal("sms_price", t.smsPrice)
+            t.queries.render(into: &w)
         }
     }
 }
@@ -202,23 +203,7 @@ extension SIMConfig {
         w.integer("sms_per_month", smsPerMonth)
         if let smsMinIntervalSeconds { w.number("sms_min_interval", smsMinIntervalSeconds) }
         w.decimal("sms_price", smsPrice)
-        if let balanceUSSD { w.string("balance_ussd", balanceUSSD) }
-        if let balanceSMS { balanceSMS.render(into: &w, key: "balance_sms") }
-        if balanceRequest != nil {
-            w.number("balance_interval", balanceIntervalSeconds)
-            w.integer("balance_after_minutes", balanceAfterMinutes)
-            w.decimal("min_balance", minBalance)
-        }
-        if let numberUSSD { w.string("number_ussd", numberUSSD) }
-        if let numberSMS { numberSMS.render(into: &w, key: "number_sms") }
-    }
-}
-
-extension SIMConfig.SMSRequest {
-    func render(into w: inout TOMLWriter, key: String) {
-        w.string(key, to)
-        w.string("\(key)_text", text)
-        if replyFrom != to { w.string("\(key)_reply_from", replyFrom) }
+        queries.render(into: &w)
     }
 }
 

@@ -103,7 +103,17 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         trunks = (r.tableArray("trunk") ?? []).enumerated().compactMap { SIPTrunkConfig.decode(reading: TableReader($1, path: "trunk[\($0)]", diagnostics: d)) }
         routing = r.table("routing").map { RoutingConfig(reading: TableReader($0, path: "routing", diagnostics: d)) } ?? RoutingConfig()
         let simReaders = (r.tableArray("sim") ?? []).enumerated().map { TableReader($1, path: "sim[\($0)]", diagnostics: d) }
-        sims = simReaders.compactMap(SIMConfig.decode(reading:))
+        // A SIM's balance and number requests over its tariff's (OperatorQueries.swift).
+        let tariffQueries = Dictionary(routing.tariffs.map { ($0.name, $0.queries) }, uniquingKeysWith: { first, _ in first })
+        sims = simReaders.compactMap { reader in
+            guard var sim = SIMConfig.decode(reading: reader) else { return nil }
+            if let base = sim.tariff.flatMap({ tariffQueries[$0] }) { sim.queries = sim.queries.inheriting(base) }
+            if sim.minBalance != nil, sim.balanceRequest == nil {
+                reader.report(reader.table["min_balance"] != nil ? "min_balance" : "tariff",
+                              "min_balance needs balance_ussd or balance_sms (on the SIM or its tariff): without a balance request the balance is never known")
+            }
+            return sim
+        }
         let groupReaders = (r.tableArray("group") ?? []).enumerated().map { TableReader($1, path: "group[\($0)]", diagnostics: d) }
         groups = groupReaders.compactMap(CallerGroupConfig.decode(reading:))
         inbound = InboundConfig(root: r)

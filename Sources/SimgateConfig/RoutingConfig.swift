@@ -223,9 +223,13 @@ public struct TariffConfig: Sendable, Equatable {
     public var billingIncrementSeconds: Int?
     /// Price of one SMS part on this tariff (`sms_price`); nil: unknown, ranked after known prices.
     public var smsPrice: Decimal?
+    /// Balance and own-number requests for every SIM of the tariff (a SIM's own keys win).
+    public var queries: OperatorQueries
 
-    public init(name: String, prices: PriceList = PriceList(), billingIncrementSeconds: Int? = nil, smsPrice: Decimal? = nil) {
+    public init(name: String, prices: PriceList = PriceList(), billingIncrementSeconds: Int? = nil, smsPrice: Decimal? = nil,
+                queries: OperatorQueries = OperatorQueries()) {
         self.name = name
+        self.queries = queries
         self.prices = prices
         self.billingIncrementSeconds = billingIncrementSeconds
         self.smsPrice = smsPrice
@@ -236,9 +240,10 @@ public struct TariffConfig: Sendable, Equatable {
         let prices = PriceList.read(r)
         let increment = r.integer("billing_increment", in: SIMConfig.billingIncrementRange).map(Int.init)
         let smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
+        let queries = OperatorQueries.read(r)
         r.finish()
         guard let name else { return nil }
-        return TariffConfig(name: name, prices: prices, billingIncrementSeconds: increment, smsPrice: smsPrice)
+        return TariffConfig(name: name, prices: prices, billingIncrementSeconds: increment, smsPrice: smsPrice, queries: queries)
     }
 }
 

@@ -16,18 +16,8 @@
 //     sms_per_month = 2000                # SMS parts per tariff month (month_reset_day)
 //     sms_min_interval = 10               # s between two parts; overrides [sms] min_interval
 //     sms_price = 0.5                     # per part; overrides the tariff's sms_price
-//     balance_ussd = "*100#"              # how to ask the operator for the balance
-//     balance_interval = 21600            # s between two checks (default 6 h)
-//     balance_after_minutes = 30          # also check after this many billed minutes
-//     min_balance = 10.0                  # below it the SIM leaves routing (sim.low_balance)
-//     number_ussd = "*111*0887#"          # asks the SIM's own number when AT+CNUM has none
-//
-// Operators that answer by SMS instead (Vodafone NZ: "BAL" texted to 777) take, in place of
-// balance_ussd / number_ussd:
-//     balance_sms = "777"                 # the short number the request is texted to
-//     balance_sms_text = "BAL"            # what is texted
-//     balance_sms_reply_from = "777"      # the reply's sender, when not the number itself
-//     number_sms = "…", number_sms_text = "…", number_sms_reply_from = "…"  # the same for the own number
+//     balance_ussd = "*100#"              # balance and own-number requests: OperatorQueries.swift
+//     min_balance = 10.0                  # (also on the tariff, for every SIM of it)
 
 import Foundation
 
@@ -54,59 +44,22 @@ public struct SIMConfig: Sendable, Equatable {
     public var smsMinIntervalSeconds: Double?
     /// Price of one SMS part; nil: the tariff's `sms_price`.
     public var smsPrice: Decimal?
-    /// The USSD code that answers with the SIM's balance (`*100#` on MTS and MegaFon,
-    /// `*102#` Beeline, `*105#` Tele2, `*111#` Kyivstar); nil: balance not checked.
-    public var balanceUSSD: String?
-    /// Seconds between two scheduled checks.
-    public var balanceIntervalSeconds: Double = SIMConfig.defaultBalanceInterval
-    /// Billed minutes after which the balance is checked again before the interval is up.
-    public var balanceAfterMinutes: Int?
-    /// Below this balance (in the operator's currency) the SIM leaves routing until a check
-    /// reads it at or above again.
-    public var minBalance: Decimal?
-    /// The USSD code whose reply names the SIM's own number (MTS `*111*0887#`, Beeline
-    /// `*110*10#`, MegaFon `*205#`, Tele2 `*201#`, lifecell `*161#`), asked when `AT+CNUM`
-    /// gives none; nil: not asked.
-    public var numberUSSD: String?
-    /// The same requests made by SMS to a short number; the reply SMS carries the answer.
-    public var balanceSMS: SMSRequest?
-    public var numberSMS: SMSRequest?
-
-    /// A request texted to the operator: `text` to `to`, answered by an SMS from `replyFrom`.
-    public struct SMSRequest: Sendable, Equatable {
-        public var to: String
-        public var text: String
-        /// The reply's sender; operators answer from the number asked, or from a name ("Balance").
-        public var replyFrom: String
-        public init(to: String, text: String, replyFrom: String? = nil) {
-            self.to = to; self.text = text; self.replyFrom = replyFrom ?? to
-        }
-    }
-
-    /// How the operator is asked: a USSD code or an SMS.
-    public enum OperatorRequest: Sendable, Equatable, CustomStringConvertible {
-        case ussd(String)
-        case sms(SMSRequest)
-
-        public var description: String {
-            switch self {
-            case .ussd(let code): code
-            case .sms(let r): "SMS \"\(r.text)\" → \(r.to)"
-            }
-        }
-    }
+    /// How the operator is asked for the balance and the own number, and the balance's
+    /// schedule and minimum: the SIM's own keys over its tariff's (OperatorQueries.swift).
+    public var queries = OperatorQueries()
 
     /// How this SIM's balance is asked for; nil: not checked.
-    public var balanceRequest: OperatorRequest? {
-        if let balanceUSSD { return .ussd(balanceUSSD) }
-        return balanceSMS.map(OperatorRequest.sms)
-    }
-
+    public var balanceRequest: OperatorQueries.Request? { queries.balanceRequest }
     /// How this SIM's own number is asked for; nil: not asked.
-    public var numberRequest: OperatorRequest? {
-        if let numberUSSD { return .ussd(numberUSSD) }
-        return numberSMS.map(OperatorRequest.sms)
-    }
+    public var numberRequest: OperatorQueries.Request? { queries.numberRequest }
+    public var balanceUSSD: String? { queries.balanceUSSD }
+    /// Seconds between two scheduled checks.
+    public var balanceIntervalSeconds: Double { queries.balanceIntervalSeconds ?? Self.defaultBalanceInterval }
+    /// Billed minutes after which the balance is checked again before the interval is up.
+    public var balanceAfterMinutes: Int? { queries.balanceAfterMinutes }
+    /// Below this balance (in the operator's currency) the SIM leaves routing until a check
+    /// reads it at or above again.
+    public var minBalance: Decimal? { queries.minBalance }
 
     /// Operators answer balance requests all day, but each one is a network transaction and
     /// some bar SIMs that send USSD too often; 6 h is what GoIP-style gateways default to.
@@ -186,59 +139,8 @@ public struct SIMConfig: Sendable, Equatable {
         sim.smsPerMonth = r.integer("sms_per_month", in: smsRange).map(Int.init)
         sim.smsMinIntervalSeconds = r.number("sms_min_interval", in: SMSConfig.intervalRange)
         sim.smsPrice = r.number("sms_price", in: 0...PriceList.maximumPrice).map(Validate.decimal)
-        sim.balanceUSSD = r.string("balance_ussd") { s in
-            Self.isUSSDCode(s) ? nil : "expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"\(s)\""
-        }
-        sim.numberUSSD = r.string("number_ussd") { s in
-            Self.isUSSDCode(s) ? nil : "expected a USSD code like \"*111*0887#\" (starts with * or #, digits and *, ends with #), got \"\(s)\""
-        }
-        sim.balanceSMS = readSMSRequest(r, "balance_sms", ussdKey: "balance_ussd")
-        sim.numberSMS = readSMSRequest(r, "number_sms", ussdKey: "number_ussd")
-        if let v = r.number("balance_interval", in: balanceIntervalRange) { sim.balanceIntervalSeconds = v }
-        sim.balanceAfterMinutes = r.integer("balance_after_minutes", in: 1...minutesRange.upperBound).map(Int.init)
-        sim.minBalance = r.number("min_balance", in: -1_000_000...1_000_000_000).map(Validate.decimal)
-        if r.table["balance_ussd"] == nil, r.table["balance_sms"] == nil, r.table["min_balance"] != nil {
-            r.report("min_balance", "needs balance_ussd or balance_sms: without a balance request the balance is never known")
-        }
+        sim.queries = OperatorQueries.read(r)
         r.finish()
         return sim
-    }
-
-    /// An SMS sender or short number: digits with an optional "+", or an alphanumeric name of
-    /// at most 11 characters (23.040 §9.1.2.5, the most a 7-bit TP-OA holds).
-    public static func isSMSPeer(_ s: String) -> Bool {
-        let digits = s.hasPrefix("+") ? s.dropFirst() : Substring(s)
-        if !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ $0.isASCII && $0.isNumber }) { return true }
-        return (1...11).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == " " || $0 == "-") }
-            && s.contains(where: \.isLetter)
-    }
-
-    /// `<key>`, `<key>_text`, `<key>_reply_from`: all three or none of the first two.
-    private static func readSMSRequest(_ r: TableReader, _ key: String, ussdKey: String) -> SMSRequest? {
-        let to = r.string(key) { s in
-            let digits = s.hasPrefix("+") ? s.dropFirst() : Substring(s)
-            return !digits.isEmpty && digits.count <= 20 && digits.allSatisfy({ $0.isASCII && $0.isNumber })
-                ? nil : "expected the number the request is texted to, like \"777\", got \"\(s)\""
-        }
-        let text = r.string("\(key)_text") { s in
-            s.trimmingCharacters(in: .whitespaces).isEmpty ? "must be the text to send, like \"BAL\"" :
-                s.count > 160 ? "at most 160 characters (one SMS), got \(s.count)" : nil
-        }
-        let replyFrom = r.string("\(key)_reply_from") { s in
-            isSMSPeer(s) ? nil : "expected the reply's sender: a number or a name of at most 11 letters and digits, got \"\(s)\""
-        }
-        if r.table[key] != nil, r.table[ussdKey] != nil {
-            r.report(key, "give \(ussdKey) or \(key), not both: the operator is asked one way")
-        }
-        if r.table[key] != nil, r.table["\(key)_text"] == nil {
-            r.report(key, "needs \(key)_text: what to text to \(to ?? "the number")")
-        }
-        if r.table[key] == nil {
-            for extra in ["\(key)_text", "\(key)_reply_from"] where r.table[extra] != nil {
-                r.report(extra, "needs \(key): the number the request is texted to")
-            }
-        }
-        guard let to, let text else { return nil }
-        return SMSRequest(to: to, text: text, replyFrom: replyFrom)
     }
 }

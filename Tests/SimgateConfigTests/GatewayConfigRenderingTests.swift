@@ -108,6 +108,9 @@ struct GatewayConfigRenderingTests {
         per_operator = { "40102" = 0.9, "401-77" = 2.25 }
         billing_increment = 60
         sms_price = 0.35
+        balance_sms = "111"
+        balance_sms_text = "11"
+        balance_after_minutes = 45
 
         [[sim]]
         iccid = "8970100000000000012"

@@ -121,7 +121,7 @@ struct SMSConfigTests {
             """) == [
                 "simgate.toml:3: sim[0].balance_ussd: expected a USSD code like \"*100#\" (starts with * or #, digits and *, ends with #), got \"100\"",
                 "simgate.toml:4: sim[0].balance_interval: must be between 5 and 604800, got 1",
-                "simgate.toml:8: sim[1].min_balance: needs balance_ussd or balance_sms: without a balance request the balance is never known",
+                "simgate.toml:8: sim[1].min_balance: min_balance needs balance_ussd or balance_sms (on the SIM or its tariff): without a balance request the balance is never known",
             ])
     }
 
@@ -145,6 +145,49 @@ struct SMSConfigTests {
         // What `simgate config` renders reads back the same.
         let again = try GatewayConfig.parse(text: config.redactedDescription, acceptingRedactedSecrets: true)
         #expect(again.sims[0].balanceRequest == sim.balanceRequest && again.sims[0].numberRequest == sim.numberRequest)
+    }
+
+    @Test("a tariff's balance request and minimum serve every SIM of it; a SIM's own keys win, a way of asking taken whole")
+    func tariffQueries() throws {
+        let config = try GatewayConfig.parse(text: """
+            [[routing.tariff]]
+            name = "mts-prepaid"
+            balance_ussd = "*100#"
+            balance_interval = 3600
+            min_balance = 20
+            number_ussd = "*111*0887#"
+
+            [[sim]]
+            modem = "m1"
+            tariff = "mts-prepaid"
+
+            [[sim]]
+            modem = "m2"
+            tariff = "mts-prepaid"
+            balance_sms = "111"
+            balance_sms_text = "11"
+            min_balance = 5
+
+            [[sim]]
+            modem = "m3"
+            """)
+        #expect(config.sims[0].balanceRequest == .ussd("*100#") && config.sims[0].minBalance == 20)
+        #expect(config.sims[0].balanceIntervalSeconds == 3600 && config.sims[0].numberRequest == .ussd("*111*0887#"))
+        #expect(config.sims[1].balanceRequest == .sms(.init(to: "111", text: "11")) && config.sims[1].balanceUSSD == nil)
+        #expect(config.sims[1].minBalance == 5 && config.sims[1].balanceIntervalSeconds == 3600)
+        #expect(config.sims[2].balanceRequest == nil && config.sims[2].balanceIntervalSeconds == SIMConfig.defaultBalanceInterval)
+        let again = try GatewayConfig.parse(text: config.redactedDescription, acceptingRedactedSecrets: true)
+        #expect(again.sims.map(\.queries) == config.sims.map(\.queries))
+        // A minimum from the tariff with no request anywhere is named at the SIM's tariff key.
+        #expect(problems("""
+            [[routing.tariff]]
+            name = "t"
+            min_balance = 20
+
+            [[sim]]
+            modem = "m1"
+            tariff = "t"
+            """) == ["simgate.toml:7: sim[0].tariff: min_balance needs balance_ussd or balance_sms (on the SIM or its tariff): without a balance request the balance is never known"])
     }
 
     @Test("an SMS request names its number, its text and one way of asking")

@@ -155,7 +155,7 @@ actor BalanceService {
         }
     }
 
-    private func askNumber(iccid: String, modem: String, imei: String?, request: SIMConfig.OperatorRequest, now: Date) async {
+    private func askNumber(iccid: String, modem: String, imei: String?, request: OperatorQueries.Request, now: Date) async {
         defer { running.remove(iccid) }
         // Known from an earlier run: the modem may not have read the sim table yet at start-up.
         if let stored = try? await storage.sim(iccid: iccid)?.msisdn {
@@ -273,7 +273,7 @@ actor BalanceService {
 
     /// Asks the operator through the modem holding the SIM: a USSD request, or an SMS whose
     /// reply SMS is the answer.
-    private func ask(_ request: SIMConfig.OperatorRequest, iccid: String, modem: String) async -> Answer {
+    private func ask(_ request: OperatorQueries.Request, iccid: String, modem: String) async -> Answer {
         switch request {
         case .ussd(let code):
             switch await pool.ussd(id: modem, text: code, continuing: false)?.outcome ?? .failed("modem \(modem) is gone") {
