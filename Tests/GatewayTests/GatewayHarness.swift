@@ -48,6 +48,23 @@ func withLuhn(_ digits: String) -> String {
 
 let allSimulatedModems = demoModems + spareModems + bulkModems
 
+/// The [routing] the end-to-end tests share: Russian numbering (Rossvyaz 9xx ranges), Moscow time.
+let moscowRoutingTOML = """
+    [routing]
+    home_country = "ru"
+    time_zone = "Europe/Moscow"
+    registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
+    """
+
+/// A [[webhook]] posting to a WebhookReceiver on `port`.
+func webhookTOML(port: Int, secret: String) -> String {
+    """
+    [[webhook]]
+    url = "http://127.0.0.1:\(port)/crm"
+    secret = "\(secret)"
+    """
+}
+
 final class GatewayHarness: @unchecked Sendable {
     // Mutated only from the test's own task, one step at a time.
     let directory: String

@@ -19,14 +19,8 @@ struct SIMCareBySMSEndToEndTests {
         let hookPort = try await receiver.start()
         defer { Task { await receiver.stop() } }
         let h = try await GatewayHarness.start(modems: ["vodafone1", "quectel1"], extraTOML: """
-            [routing]
-            home_country = "ru"
-            time_zone = "Europe/Moscow"
-            registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
-
-            [[webhook]]
-            url = "http://127.0.0.1:\(hookPort)/crm"
-            secret = "balance-sms-webhook-secret"
+            \(moscowRoutingTOML)
+            \(webhookTOML(port: hookPort, secret: "balance-sms-webhook-secret"))
 
             [[sim]]
             modem = "vodafone1"
@@ -96,19 +90,14 @@ struct SIMCareBySMSEndToEndTests {
         let hookPort = try await receiver.start()
         defer { Task { await receiver.stop() } }
         let h = try await GatewayHarness.start(modems: ["huawei1", "quectel1"], extraTOML: """
-            [routing]
-            home_country = "ru"
-            time_zone = "Europe/Moscow"
-            registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
+            \(moscowRoutingTOML)
             quarantine_cooldown = 600
 
             [sms]
             min_interval = 0
             retry_initial = 1
 
-            [[webhook]]
-            url = "http://127.0.0.1:\(hookPort)/crm"
-            secret = "sms-refusal-webhook-secret"
+            \(webhookTOML(port: hookPort, secret: "sms-refusal-webhook-secret"))
             """)
         defer { Task { await h.stop() } }
         try await h.waitUntilFree(["huawei1", "quectel1"])

@@ -13,12 +13,7 @@ import Testing
        .timeLimit(.minutes(4)),
        .enabled(if: SIPPeers.pjsua2Importable, "pjsua2 is not importable by python3: install pjsua2-python (scripts/install-deps.sh --test)"))
 struct SIMCareEndToEndTests {
-    static let routing = """
-        [routing]
-        home_country = "ru"
-        time_zone = "Europe/Moscow"
-        registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
-        """
+    static let routing = moscowRoutingTOML
     static let mtsNumber = "+79161234567"
 
     /// Places one call from the phone; returns the attempts it made, oldest first.

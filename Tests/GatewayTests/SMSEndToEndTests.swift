@@ -9,12 +9,7 @@ import Testing
 
 @Suite("SMS end to end (daemon + modemsim + simgate sms)", .serialized, .timeLimit(.minutes(3)))
 struct SMSEndToEndTests {
-    static let routingTOML = """
-        [routing]
-        home_country = "ru"
-        time_zone = "Europe/Moscow"
-        registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
-        """
+    static let routingTOML = moscowRoutingTOML
 
     @Test("a 3-part Cyrillic SMS delivered out of order with a duplicate part is one whole message; the SIM is emptied")
     func multipartCyrillicInbound() async throws {

@@ -69,14 +69,8 @@ struct USSDBalanceEndToEndTests {
         let hookPort = try await receiver.start()
         defer { Task { await receiver.stop() } }
         let h = try await GatewayHarness.start(modems: ["huawei1", "quectel1"], extraTOML: """
-            [routing]
-            home_country = "ru"
-            time_zone = "Europe/Moscow"
-            registry = ["\(numberingData)/rossvyaz/DEF-9xx.csv"]
-
-            [[webhook]]
-            url = "http://127.0.0.1:\(hookPort)/crm"
-            secret = "balance-webhook-secret"
+            \(moscowRoutingTOML)
+            \(webhookTOML(port: hookPort, secret: "balance-webhook-secret"))
 
             [[sim]]
             modem = "huawei1"
