@@ -31,3 +31,9 @@ if [ "${1:-}" = "--test" ] && ! python3 -c 'import pjsua2' 2>/dev/null; then
     echo "install-deps: installing pjsua2-python"
     python3 -m pip install -q pjsua2-python || echo "install-deps: pjsua2-python unavailable; PJSIP tests will be skipped" >&2
 fi
+
+# prometheus_client: its text parser reads /metrics in MetricsEndToEndTests (a parser nobody here wrote).
+if [ "${1:-}" = "--test" ] && ! python3 -c 'import prometheus_client' 2>/dev/null; then
+    echo "install-deps: installing prometheus_client"
+    python3 -m pip install -q prometheus_client || echo "install-deps: prometheus_client unavailable; the /metrics parser test will be skipped" >&2
+fi

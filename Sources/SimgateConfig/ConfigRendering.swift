@@ -74,6 +74,7 @@ extension GatewayConfig {
 
         inbound.render(into: &w)
         sms.render(into: &w)
+        metrics.render(into: &w)
         return w.text
     }
 

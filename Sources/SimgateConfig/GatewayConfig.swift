@@ -29,6 +29,8 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
     public var inbound = InboundConfig()
     /// `[sms]` (SMSConfig.swift): always present, defaults when the section is absent.
     public var sms = SMSConfig()
+    /// `[metrics]` (MetricsConfig.swift): the Prometheus listener; /metrics is on the control API regardless.
+    public var metrics = MetricsConfig()
 
     /// Config files are small; refusing anything larger keeps a wrong path (a log, a disk
     /// image) from being read into memory.
@@ -118,6 +120,7 @@ public struct GatewayConfig: Sendable, Equatable, CustomStringConvertible {
         groups = groupReaders.compactMap(CallerGroupConfig.decode(reading:))
         inbound = InboundConfig(root: r)
         sms = r.table("sms").map { SMSConfig(reading: TableReader($0, path: "sms", diagnostics: d)) } ?? SMSConfig()
+        metrics = r.table("metrics").map { MetricsConfig(reading: TableReader($0, path: "metrics", diagnostics: d)) } ?? MetricsConfig()
         r.finish()
         Self.checkModemsAreDistinct(readers)
         Self.checkRouting(routing: routing, sims: simReaders, groups: groupReaders)

@@ -126,6 +126,10 @@ public struct StorageTransaction {
             .order(Column("created_at"), Column("id")).limit(min(max(limit, 0), 10_000)).fetchAll(db).map(\.item)
     }
 
+    public func missedCallCount(status: MissedCallStatus) throws -> Int {
+        try MissedCallRow.filter(Column("status") == status.rawValue).fetchCount(db)
+    }
+
     public func webhookDeliveryCount(state: WebhookDeliveryInfo.State) throws -> Int {
         try WebhookOutboxRow.filter(Column("state") == state.rawValue).fetchCount(db)
     }

@@ -156,6 +156,9 @@ struct GatewayConfigRenderingTests {
         status_reports = false
         deliver_to = ["alice", "bob"]
 
+        [metrics]
+        listen = "127.0.0.1:9464"
+
         [[group]]
         name = "drivers"
         members = ["alice", "bob"]
@@ -234,7 +237,7 @@ struct GatewayConfigRenderingTests {
         let text = try GatewayConfig.parse(text: Self.everySection).redactedDescription
         for header in ["[daemon]", "[control]", "[modems]", "[[modem]]", "[sip]", "[[user]]", "[[trunk]]", "[routing]",
                        "[[routing.operator]]", "[[routing.tariff]]", "[[sim]]", "[[group]]", "[[webhook]]",
-                       "[[ring_group]]", "[[queue]]", "[[inbound]]", "[sms]"] {
+                       "[[ring_group]]", "[[queue]]", "[[inbound]]", "[sms]", "[metrics]"] {
             #expect(text.split(separator: "\n").contains(Substring(header)), "missing \(header)")
         }
         // Secrets that are set show as set; the hours read as they were meant.

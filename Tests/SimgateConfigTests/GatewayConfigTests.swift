@@ -30,7 +30,9 @@ struct GatewayConfigExampleTests {
             #expect(modem.audioPort == "/tmp/simgate/sim/\(modem.id).audio")
             #expect(modem.pin == nil)
         }
-        #expect(config.modems.map(\.line) == [42, 48, 54])
+        #expect(config.modems.map(\.line) == [47, 53, 59])
+        // The demo has Prometheus's listener on, as examples/grafana-dashboard.json expects.
+        #expect(config.metrics.listen?.description == "127.0.0.1:9464")
     }
 
     @Test func emptyFileGivesDefaults() throws {

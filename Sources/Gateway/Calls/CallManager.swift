@@ -40,9 +40,12 @@ actor CallManager {
         onAnsweredOutbound = handler
     }
 
-    init(pool: ModemPool, storage: Storage, logger: Logger, chooser: any ModemChooser = FirstFreeModemChooser()) {
-        self.pool = pool; self.storage = storage; self.logger = logger; self.chooser = chooser
+    init(pool: ModemPool, storage: Storage, logger: Logger, chooser: any ModemChooser = FirstFreeModemChooser(),
+         metrics: GatewayMetrics? = nil) {
+        self.pool = pool; self.storage = storage; self.logger = logger; self.chooser = chooser; self.metrics = metrics
     }
+    /// Calls by outcome and attempts by cause, for /metrics.
+    private let metrics: GatewayMetrics?
 
     /// Replaces the modem choice (the routing layer's chooser).
     func setChooser(_ chooser: any ModemChooser) { self.chooser = chooser }
@@ -308,6 +311,7 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
+        metrics?.callEnded(direction: bridge.direction, causes: bridge.attempts.map(\.cause.kind.rawValue))
         if case .sipOutbound(let request) = bridge.farEnd { userCall(request.user, started: false) }
         if let simHealth, bridge.direction == "outbound" {
             // The bridge has ended: its attempts no longer change.

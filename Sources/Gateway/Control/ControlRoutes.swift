@@ -19,8 +19,13 @@ struct ControlRoutes: Sendable {
     var balance: BalanceService? = nil
     /// SIM quarantine and the admin's disable; nil when calls do not follow the router.
     var simHealth: SIMHealthService? = nil
+    /// GET /metrics (Prometheus text).
+    var metrics: MetricsExporter? = nil
 
     func route(_ request: ControlRequest) async -> ControlResponse {
+        if request.path == "/metrics", let metrics {
+            return request.method == .GET ? await metrics.response() : .error(.methodNotAllowed, "\(request.method) not allowed on /metrics")
+        }
         if let routing, let response = await RoutingControlRoutes(service: routing).route(request) { return response }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.first == "v1", segments.count >= 2 else {

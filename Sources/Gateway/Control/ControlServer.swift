@@ -169,8 +169,9 @@ public final class ControlServer: Sendable {
         return ControlServer(channel: channel, socketPath: path)
     }
 
-    /// Listens on TCP; every request must carry `Authorization: Bearer <token>`.
-    public static func listen(host: String, port: Int, token: String, group: EventLoopGroup, router: @escaping ControlRouter) async throws -> ControlServer {
+    /// Listens on TCP; with a token, every request must carry `Authorization: Bearer <token>`
+    /// (nil only for the /metrics listener, whose router serves nothing else).
+    public static func listen(host: String, port: Int, token: String?, group: EventLoopGroup, router: @escaping ControlRouter) async throws -> ControlServer {
         let channel = try await bootstrap(group: group, router: router, token: token).bind(host: host, port: port).get()
         return ControlServer(channel: channel, socketPath: nil)
     }

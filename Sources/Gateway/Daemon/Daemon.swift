@@ -61,7 +61,8 @@ public final class Daemon: Sendable {
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
         await routing.numbering.reload(reason: "start-up")
 
-        let calls = CallManager(pool: pool, storage: storage, logger: logger)
+        let metrics = GatewayMetrics()
+        let calls = CallManager(pool: pool, storage: storage, logger: logger, metrics: metrics)
         await calls.start()
         // With a [routing] section or [[sim]] rules, outbound calls follow the router;
         // without, the first free voice-capable modem takes them.
@@ -72,7 +73,7 @@ public final class Daemon: Sendable {
         if let sipConfig = config.sip {
             do {
                 sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
-                                                 group: group, logger: logger)
+                                                 group: group, logger: logger, metrics: metrics)
             } catch {
                 await pool.stop()
                 throw error
@@ -133,14 +134,26 @@ public final class Daemon: Sendable {
         routes.sms = SMSRoutes(service: sms)
         routes.balance = balance
         routes.simHealth = simHealth
+        let exporter = MetricsExporter(metrics: metrics, pool: pool, sip: sip, routing: routing, storage: storage)
+        routes.metrics = exporter
         let router = routes.route
         var servers: [ControlServer] = []
+        var metricsAddress: SocketAddress?
         do {
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
             logger.info("control API listening", metadata: ["socket": "\(config.control.socket)"])
             if let tcp = config.control.tcpListen, let token = config.control.token {
                 servers.append(try await ControlServer.listen(host: tcp.host, port: tcp.port, token: token.exposedValue, group: group, router: router))
                 logger.info("control API listening", metadata: ["tcp": "\(tcp)"])
+            }
+            if let address = config.metrics.listen {
+                let elsewhere = "only GET /metrics is served here (the control API is on \(config.control.socket))"
+                let server = try await ControlServer.listen(host: address.host, port: address.port, token: nil, group: group) { request in
+                    request.method == .GET && request.path == "/metrics" ? await exporter.response() : .error(.notFound, elsewhere)
+                }
+                servers.append(server)
+                metricsAddress = server.localAddress
+                logger.info("metrics listening", metadata: ["tcp": "\(address)"])
             }
         } catch {
             for server in servers { await server.close() }
@@ -159,6 +172,7 @@ public final class Daemon: Sendable {
         running.sms = sms
         running.balance = balance
         running.simHealth = simHealth
+        running.metricsAddress = metricsAddress
         return running
     }
 
@@ -221,6 +235,8 @@ public struct RunningDaemon: Sendable {
     var balance: BalanceService?
     /// SIM quarantine and the admin's disable (set by `start` when calls follow the router).
     var simHealth: SIMHealthService?
+    /// Where `[metrics] listen` is bound (its port, when the config asked for port 0).
+    public internal(set) var metricsAddress: SocketAddress?
 
     public func stop() async {
         for server in servers { await server.close() }

@@ -82,6 +82,8 @@ public final class SIPService: @unchecked Sendable {
     /// Trunks that authenticate to us: MD5 and SHA-256 HA1 (RFC 8760) from their password.
     var trunkHA1: [String: (trunk: String, ha1: HA1, sha256: HA1)] = [:]
     var counters = SIPCounters()
+    /// Requests by method and responses by code, for /metrics (nil in tests that need none).
+    let metrics: GatewayMetrics?
     var rtpCursor = Int.random(in: 0..<1000)
     let statelessTagSalt = UInt64.random(in: 0...UInt64.max)
     var stopped = false
@@ -92,8 +94,10 @@ public final class SIPService: @unchecked Sendable {
     private let persistence: AsyncStream<Registrar.Change>.Continuation
     private let persistTask: Task<Void, Never>
 
-    private init(loop: EventLoop, config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?, logger: Logger) {
+    private init(loop: EventLoop, config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?, logger: Logger,
+                 metrics: GatewayMetrics?) {
         self.loop = loop
+        self.metrics = metrics
         self.config = config
         self.trunkConfigs = trunks
         self.logger = logger
@@ -136,8 +140,9 @@ public final class SIPService: @unchecked Sendable {
     /// Binds every `[sip] listen` address, restores stored registrations and starts
     /// trunk registration.
     public static func start(config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?,
-                             group: EventLoopGroup, logger: Logger) async throws -> SIPService {
-        let service = SIPService(loop: group.next(), config: config, users: users, trunks: trunks, storage: storage, logger: logger)
+                             group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil) async throws -> SIPService {
+        let service = SIPService(loop: group.next(), config: config, users: users, trunks: trunks, storage: storage, logger: logger,
+                                 metrics: metrics)
         let rows = try await storage?.liveSIPRegistrations(now: Date()) ?? []
         do {
             try await service.loop.submit { service.registrar.restore(rows) }.get()
@@ -307,6 +312,7 @@ public final class SIPService: @unchecked Sendable {
             process(layer.receive(m, reliable: reliable))
             return
         }
+        if let method = m.method { metrics?.sipRequestReceived(method: method.rawValue) }
         ResponseRouting.stampReceived(&m, sourceIP: peer.remote.ipString, sourcePort: peer.remote.port ?? 0)
         var newKey: TransactionKey?
         if m.method != .ack, let key = try? TransactionKey.server(for: m), !layer.contains(key) {
@@ -391,7 +397,10 @@ public final class SIPService: @unchecked Sendable {
 
     /// §18.2.2: reliable → the connection the request came on; else maddr / received+rport / sent-by.
     func routeResponse(_ response: SIPMessage, peer: SIPPeer?) {
-        if let code = response.statusCode, code >= 200 { counters.requestsAnswered += 1 }
+        if let code = response.statusCode {
+            if code >= 200 { counters.requestsAnswered += 1 }
+            metrics?.sipResponseSent(code: code)
+        }
         if let peer, peer.transport == .tcp {
             write(response, peer: peer, to: nil)
             return

@@ -1,0 +1,56 @@
+// The daemon's metrics, in Prometheus text on GET /metrics (MetricsExporter.swift). Two kinds:
+// - events, counted where they happen through swift-metrics (`count`): SIP requests by method
+//   and responses by code, calls by direction and outcome, call attempts by cause;
+// - state, read when Prometheus scrapes from the snapshots `simgate` shows (modems, SIMs, SIP,
+//   missed calls, webhook outbox): nothing on the hot paths keeps it twice.
+//
+// Each daemon has a registry of its own rather than the process-wide MetricsSystem: tests run
+// several daemons in one process, and their series must not mix.
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+public final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    /// swift-metrics counters by name and labels: made once, then only incremented.
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+
+    /// SIP methods counted under their own name; anything else a scanner sends is "other",
+    /// so junk methods cannot grow the label set without bound.
+    static let sipMethods: Set<String> = [
+        "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE", "PRACK", "SUBSCRIBE", "NOTIFY",
+        "REFER", "MESSAGE", "PUBLISH",
+    ]
+
+    public init() {
+        factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// Adds `n` to the counter `name` with `labels` (same names, same order each time).
+    func count(_ name: String, _ labels: [(String, String)] = [], by n: Int = 1) {
+        let key = labels.reduce(name) { $0 + "|" + $1.0 + "=" + $1.1 }
+        let counter = counters.withLock { table in
+            if let c = table[key] { return c }
+            let c = CoreMetrics.Counter(label: name, dimensions: labels, factory: factory)
+            table[key] = c
+            return c
+        }
+        counter.increment(by: n)
+    }
+
+    func sipRequestReceived(method: String) {
+        count("simgate_sip_requests_received_total", [("method", Self.sipMethods.contains(method) ? method : "other")])
+    }
+
+    func sipResponseSent(code: Int) {
+        count("simgate_sip_responses_sent_total", [("code", String(code))])
+    }
+
+    /// One call over: its last attempt's cause is the outcome; every attempt counts by cause.
+    func callEnded(direction: String, causes: [String]) {
+        guard let outcome = causes.last else { return }
+        count("simgate_calls_total", [("direction", direction), ("outcome", outcome)])
+        for cause in causes { count("simgate_call_attempts_total", [("direction", direction), ("cause", cause)]) }
+    }
+}
