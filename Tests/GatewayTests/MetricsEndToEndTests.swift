@@ -168,4 +168,36 @@ struct MetricsEndToEndTests {
             """, "http://127.0.0.1:\(port)/v1/modems"], directory: h.directory, timeout: 30)
         #expect(other.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "404", "the control API is not on the metrics port: \(other)")
     }
+
+    @Test("a phone's call through a modem: the RTP it sent is counted, no loss on loopback, its jitter in the histogram",
+          .enabled(if: SIPPeers.pjsua2Importable, "pjsua2 is not importable by python3: install pjsua2-python (scripts/install-deps.sh --test)"))
+    func mediaOfAPhoneCall() async throws {
+        let port = try unusedLoopbackPort()
+        let h = try await GatewayHarness.start(modems: ["huawei1"], extraTOML: """
+            [metrics]
+            listen = "127.0.0.1:\(port)"
+            """, tail: GatewayHarness.sipTail)
+        defer { Task { await h.stop() } }
+        let sip = try #require(h.running.sip)
+        let sipPort = try #require(await sip.boundListeners().first { $0.transport == "udp" }).port
+        try await h.waitFor("huawei1", "free") { $0.state == .free }
+        try await h.simulator.setCallee("huawei1", CalleeRule(pattern: "+79161234567", behaviour: .answer(after: 0.3, dropAfter: nil)))
+        let report = try await Phone.start(port: sipPort, directory: h.directory, rtpPort: 40000,
+                                           env: ["MODE": "call", "NUMBER": "+79161234567", "SECONDS": "3"]).report()
+        let call = try #require(report.calls.first)
+        #expect(call.confirmed && call.tx_packets > 100, "\(call)")
+        let url = "http://127.0.0.1:\(port)/metrics"
+        var scrape = try await Scrape.fetch(url, directory: h.directory)
+        try await eventually("the call's media in /metrics", seconds: 10) {
+            scrape = (try? await Scrape.fetch(url, directory: h.directory)) ?? scrape
+            return scrape.value("simgate_media_jitter_milliseconds_count") == 1
+        }
+        let received = try #require(scrape.value("simgate_media_rtp_packets_received_total", ["direction": "outbound"]))
+        // What the phone sent after the answer reached us: most of it (early packets may precede the bridge).
+        #expect(received > 100 && received <= Double(call.tx_packets), "received \(received) of \(call.tx_packets)")
+        #expect(scrape.value("simgate_media_rtp_packets_lost_total", ["direction": "outbound"]) == 0)
+        #expect(scrape.value("simgate_calls_total", ["direction": "outbound", "outcome": "local-hangup"]) == 1,  // the phone hung up
+                "\(scrape.samples.filter { $0.name.hasPrefix("simgate_call") })")
+        #expect(scrape.value("simgate_media_jitter_milliseconds_bucket", ["le": "+Inf"]) == 1)
+    }
 }

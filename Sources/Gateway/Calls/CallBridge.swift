@@ -84,6 +84,9 @@ final class CallBridge: @unchecked Sendable {
         var cause: CallEndCause
         /// The callee's phone rang (the network put the call through) or answered.
         var reachedCallee: Bool
+        /// The phone's stream as we received it: packets, lost, interarrival jitter (ms); nil
+        /// when the attempt had no RTP.
+        var media: (received: Int, lost: Int, jitterMilliseconds: Double)?
     }
     private var lateFrames = 0
 
@@ -463,8 +466,9 @@ final class CallBridge: @unchecked Sendable {
         }
         record = nil
         lastCause = cause
+        let received = media.map { m in (received: m.rtpIn, lost: m.rtcpReport.lost, jitterMilliseconds: m.rtcpReport.jitterMilliseconds) }
         attempts.append(AttemptResult(modemID: r.modemID, iccid: facts?.iccid, cause: cause,
-                                      reachedCallee: r.answerAt != nil || r.ringingAt != nil))
+                                      reachedCallee: r.answerAt != nil || r.ringingAt != nil, media: received))
         let opened = self.opened
         let storage = self.storage, logger = self.logger
         let closed = r

@@ -311,7 +311,7 @@ actor CallManager {
 
     private func finished(_ bridge: CallBridge) {
         calls[bridge.id] = nil
-        metrics?.callEnded(direction: bridge.direction, causes: bridge.attempts.map(\.cause.kind.rawValue))
+        metrics?.callEnded(direction: bridge.direction, attempts: bridge.attempts)
         if case .sipOutbound(let request) = bridge.farEnd { userCall(request.user, started: false) }
         if let simHealth, bridge.direction == "outbound" {
             // The bridge has ended: its attempts no longer change.

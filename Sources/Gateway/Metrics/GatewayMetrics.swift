@@ -1,6 +1,7 @@
 // The daemon's metrics, in Prometheus text on GET /metrics (MetricsExporter.swift). Two kinds:
 // - events, counted where they happen through swift-metrics (`count`): SIP requests by method
-//   and responses by code, calls by direction and outcome, call attempts by cause;
+//   and responses by code, calls by direction and outcome, call attempts by cause, the RTP
+//   received from phones (packets, losses, a jitter histogram);
 // - state, read when Prometheus scrapes from the snapshots `simgate` shows (modems, SIMs, SIP,
 //   missed calls, webhook outbox): nothing on the hot paths keeps it twice.
 //
@@ -23,8 +24,15 @@ public final class GatewayMetrics: Sendable {
         "REFER", "MESSAGE", "PUBLISH",
     ]
 
+    /// Interarrival jitter (RFC 3550 §6.4.1) of each call's received stream: a phone on a
+    /// good LAN stays under 5 ms; past 40 ms the jitter buffer starts to drop audio.
+    private let jitter: CoreMetrics.Recorder
+
     public init() {
-        factory = PrometheusMetricsFactory(registry: registry)
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets["simgate_media_jitter_milliseconds"] = [1, 2, 5, 10, 20, 40, 80, 160]
+        self.factory = factory
+        jitter = CoreMetrics.Recorder(label: "simgate_media_jitter_milliseconds", dimensions: [], aggregate: true, factory: factory)
     }
 
     /// Adds `n` to the counter `name` with `labels` (same names, same order each time).
@@ -47,10 +55,17 @@ public final class GatewayMetrics: Sendable {
         count("simgate_sip_responses_sent_total", [("code", String(code))])
     }
 
-    /// One call over: its last attempt's cause is the outcome; every attempt counts by cause.
-    func callEnded(direction: String, causes: [String]) {
-        guard let outcome = causes.last else { return }
+    /// One call over: its last attempt's cause is the outcome; every attempt counts by cause,
+    /// and its media (the phone's stream as received) by packets, losses and jitter.
+    func callEnded(direction: String, attempts: [CallBridge.AttemptResult]) {
+        guard let outcome = attempts.last?.cause.kind.rawValue else { return }
         count("simgate_calls_total", [("direction", direction), ("outcome", outcome)])
-        for cause in causes { count("simgate_call_attempts_total", [("direction", direction), ("cause", cause)]) }
+        for attempt in attempts {
+            count("simgate_call_attempts_total", [("direction", direction), ("cause", attempt.cause.kind.rawValue)])
+            guard let media = attempt.media, media.received > 0 else { continue }
+            count("simgate_media_rtp_packets_received_total", [("direction", direction)], by: media.received)
+            count("simgate_media_rtp_packets_lost_total", [("direction", direction)], by: media.lost)
+            jitter.record(media.jitterMilliseconds)
+        }
     }
 }
