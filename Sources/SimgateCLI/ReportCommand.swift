@@ -7,10 +7,11 @@ import Foundation
 struct ReportCommand: ExecutableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Call statistics for a period, from the call records.",
-        discussion: "--from/--to take 2025-03-01 (midnight in --tz), 2025-03-01T08:00:00Z, or an age (7d). --to defaults to now.")
+        discussion: "--from/--to take 2025-03-01 (midnight in --tz), 2025-03-01T08:00:00Z, or an age (7d). --from defaults to today's midnight, --to to now.")
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(name: .long, help: ArgumentHelp("Start of the period (included).", valueName: "time")) var from: String
+    @Option(name: .long, help: ArgumentHelp("Start of the period (included; default: today, from midnight in --tz).", valueName: "time"))
+    var from: String?
     @Option(name: .long, help: ArgumentHelp("End of the period (excluded).", valueName: "time")) var to: String?
     @Option(name: .long, help: ArgumentHelp("Time zone for dates, hours and weekdays (default: this machine's).", valueName: "zone"))
     var tz: String?
@@ -26,8 +27,16 @@ struct ReportCommand: ExecutableCommand {
         } else {
             zone = context.timeZone
         }
-        guard let start = TimeArgument.parse(from, now: context.now, timeZone: zone) else {
-            throw CLIFailure(usage: "--from: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 7d, got \"\(from)\"")
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let start: Date
+        if let from {
+            guard let s = TimeArgument.parse(from, now: context.now, timeZone: zone) else {
+                throw CLIFailure(usage: "--from: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 7d, got \"\(from)\"")
+            }
+            start = s
+        } else {
+            start = calendar.startOfDay(for: context.now)
         }
         let end: Date
         if let to {

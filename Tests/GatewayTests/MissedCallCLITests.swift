@@ -78,6 +78,13 @@ struct MissedCallCLITests {
         let report = await harness.cliOffPool(["report", "--from", "1d", "--csv"])
         #expect(report.exitCode == 0, "\(report.standardError)")
         #expect(report.standardOutput.split(separator: "\n")[1] == "total,total,0,0,0,0,0,,,")
+        // Without --from: today, from midnight in the zone asked.
+        let today = await harness.cliOffPool(["report", "--tz", "Asia/Novosibirsk", "--json"])
+        #expect(today.exitCode == 0, "\(today.standardError)")
+        let period = try ControlJSON.decoder().decode(CallReport.self, from: Data(today.standardOutput.utf8))
+        var novosibirsk = Calendar(identifier: .gregorian)
+        novosibirsk.timeZone = TimeZone(identifier: "Asia/Novosibirsk")!
+        #expect(period.from == novosibirsk.startOfDay(for: Date()) && period.to > period.from, "\(period.from) – \(period.to)")
 
         let hooks = await harness.cliOffPool(["webhooks"])
         #expect(hooks.standardOutput.hasPrefix("0 delivered, 8 pending, 0 failed\n"))

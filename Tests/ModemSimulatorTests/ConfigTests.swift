@@ -14,7 +14,7 @@ struct ConfigTests {
         #expect(config.modems.map(\.vendor) == [.huawei, .quectel, .simcom])
         #expect(config.linkDirectory == "/tmp/simgate/sim")
         #expect(config.controlSocket == "/tmp/simgate/sim/control.sock")
-        #expect(config.modems.map(\.network.mccmnc) == ["25001", "25099", "25001"])
+        #expect(config.modems.map(\.network.mccmnc) == ["25001", "25099", "25002"])
         #expect(config.modems.map(\.signal) == [20, 14, 25])
     }
 
