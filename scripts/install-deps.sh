@@ -4,7 +4,8 @@
 # image's docker-clean hook can delete .debs mid-run ("cannot access archive").
 set -euo pipefail
 
-BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config)
+# python3: the demo's webhook sink (scripts/webhook-sink.py); curl: the quick start reads /metrics with it.
+BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config python3 curl)
 # kamailio: the record-routing proxy of the loose-routing tests (scripts/sip/kamailio-proxy.cfg).
 TEST_PKGS=(socat sip-tester baresip sox kamailio)
 want=("${BUILD_PKGS[@]}")

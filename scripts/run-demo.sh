@@ -14,7 +14,9 @@ ln -sfn "$PWD/data" /tmp/simgate/data
 SIM_PID=$!
 python3 scripts/webhook-sink.py 127.0.0.1:8099 demo-webhook-secret-0123 /tmp/simgate/webhooks.log &
 SINK_PID=$!
-trap 'kill $SIM_PID $SINK_PID 2>/dev/null; wait $SIM_PID $SINK_PID 2>/dev/null || true' EXIT INT TERM
+GW_PID=""
+# On Ctrl-C, SIGTERM or exit: stop all three (the daemon first, so it hangs up its calls).
+trap 'kill $GW_PID 2>/dev/null; wait $GW_PID 2>/dev/null; kill $SIM_PID $SINK_PID 2>/dev/null; wait $SIM_PID $SINK_PID 2>/dev/null || true' EXIT INT TERM
 
 # Wait (bounded) for the simulated ports to appear.
 for _ in $(seq 1 50); do
@@ -27,4 +29,8 @@ echo "  $BIN/modemsim ctl --socket /tmp/simgate/sim/control.sock signal huawei1 
 echo "simgate: in another terminal:  $BIN/simgate modems"
 echo "simgate: SIP on udp/tcp 127.0.0.1:5060, users dispatcher1 / demo-password-1 and dispatcher2 / demo-password-2, echo test *43"
 echo "simgate: webhooks land in /tmp/simgate/webhooks.log; Prometheus metrics at http://127.0.0.1:9464/metrics"
-"$BIN/simgated" --config examples/simgate.toml
+# In the background and waited for, so a SIGTERM to this script runs the trap at once
+# (bash defers traps while a foreground child runs).
+"$BIN/simgated" --config examples/simgate.toml &
+GW_PID=$!
+wait $GW_PID
