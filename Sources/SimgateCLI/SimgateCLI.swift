@@ -19,7 +19,9 @@ public struct SimgateCommand: ParsableCommand {
             """,
         subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self,
                       SIPCommand.self, RouteCommand.self, SimsCommand.self, SIMCommand.self, NumberingCommand.self,
-                      MissedCommand.self, WebhooksCommand.self, ReportCommand.self, SMSCommand.self, USSDCommand.self, BalanceCommand.self]
+                      MissedCommand.self, WebhooksCommand.self, ReportCommand.self, SMSCommand.self, USSDCommand.self, BalanceCommand.self],
+        // `simgate` alone: the one-screen status.
+        defaultSubcommand: StatusCommand.self
     )
     public init() {}
 }

@@ -292,6 +292,21 @@ struct CLIEndToEndTests {
         #expect(decoded.startedAt == Date(timeIntervalSince1970: 1_740_822_900))
     }
 
+    @Test("simgate alone: the one-screen status with the modems by state and an alert per modem down; parts not running are left out")
+    func overview() throws {
+        let outcome = try withServer(["GET /v1/status": http(200, "OK", statusJSON), "GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            CLIRunner.run(arguments: [], context: context(["SIMGATE_SOCKET": server.socketPath!]))
+        }
+        #expect(outcome.exitCode == 0, "\(outcome.standardError)")
+        let text = outcome.standardOutput
+        #expect(text.hasPrefix("simgated 0.1.0: up 2h05m\n"), "\(text)")
+        #expect(text.contains("\nModems     3 (1 free, 1 no-sim, 1 not-registered)\n"), "\(text)")
+        #expect(text.contains("\nAlerts\n  ! e1550-roof not-registered for "), "\(text)")
+        #expect(text.contains("(simgate modem show gsm3)"), "\(text)")
+        // Calls, missed calls, SIMs and webhooks answered 404 here: no line for them, no error.
+        #expect(!text.contains("Calls up") && !text.contains("Missed") && !text.contains("Webhooks"), "\(text)")
+    }
+
     @Test("modem show: every group, wrapped to 80 columns")
     func modemShow() throws {
         let list = try ControlJSON.decoder().decode(ModemList.self, from: Data(modemListJSON.utf8))
