@@ -27,26 +27,17 @@ struct ReportCommand: ExecutableCommand {
         } else {
             zone = context.timeZone
         }
+        func time(_ text: String?, option: String, example: String, default value: Date) throws -> Date {
+            guard let text else { return value }
+            guard let t = TimeArgument.parse(text, now: context.now, timeZone: zone) else {
+                throw CLIFailure(usage: "--\(option): expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as \(example), got \"\(text)\"")
+            }
+            return t
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let start: Date
-        if let from {
-            guard let s = TimeArgument.parse(from, now: context.now, timeZone: zone) else {
-                throw CLIFailure(usage: "--from: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 7d, got \"\(from)\"")
-            }
-            start = s
-        } else {
-            start = calendar.startOfDay(for: context.now)
-        }
-        let end: Date
-        if let to {
-            guard let e = TimeArgument.parse(to, now: context.now, timeZone: zone) else {
-                throw CLIFailure(usage: "--to: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 1d, got \"\(to)\"")
-            }
-            end = e
-        } else {
-            end = context.now
-        }
+        let start = try time(from, option: "from", example: "7d", default: calendar.startOfDay(for: context.now))
+        let end = try time(to, option: "to", example: "1d", default: context.now)
         guard start < end else { throw CLIFailure(usage: "--from must be before --to") }
         let iso = ISO8601DateFormatter()
         let path = ReportRoute.report + "?from=\(iso.string(from: start))&to=\(iso.string(from: end))&tz=\(pathSegment(tz ?? zone.identifier))"

@@ -10,16 +10,7 @@ import ModemSimulator
 import Testing
 
 /// prometheus_client is importable by python3 (scripts/install-deps.sh --test installs it).
-let prometheusClientImportable: Bool = {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import prometheus_client"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    guard (try? p.run()) != nil else { return false }
-    p.waitUntilExit()
-    return p.terminationStatus == 0
-}()
+let prometheusClientImportable = SIPPeers.pythonCanImport("prometheus_client")
 
 /// A TCP port on loopback nobody listens on now (bound to 0, read, closed).
 func unusedLoopbackPort() throws -> Int {

@@ -111,16 +111,19 @@ func runProcess(_ executable: String, _ arguments: [String], environment: [Strin
 enum SIPPeers {
     static let sipp = "/usr/bin/sipp"
     static var sippInstalled: Bool { FileManager.default.isExecutableFile(atPath: sipp) }
-    static let pjsua2Importable: Bool = {
+    static let pjsua2Importable = pythonCanImport("pjsua2")
+
+    /// python3 can import `module` (scripts/install-deps.sh --test installs the ones tests use).
+    static func pythonCanImport(_ module: String) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import pjsua2"]
+        p.arguments = ["python3", "-c", "import \(module)"]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return false }
         p.waitUntilExit()
         return p.terminationStatus == 0
-    }()
+    }
 
     /// scripts/sip/ in this checkout.
     static var scripts: String {
