@@ -79,8 +79,21 @@ actor MetricsExporter {
         self.metrics = metrics; self.pool = pool; self.sip = sip; self.routing = routing; self.storage = storage
     }
 
+    /// A scrape in progress; one asked for meanwhile gets its text. Two collections
+    /// interleaved at their awaits could apply an older total after a newer one, which would
+    /// read as a counter reset.
+    private var inFlight: Task<[UInt8], Never>?
+
     /// The Prometheus text of everything, read now.
     func scrape() async -> [UInt8] {
+        if let inFlight { return await inFlight.value }
+        let task = Task { await self.collect() }
+        inFlight = task
+        defer { inFlight = nil }
+        return await task.value
+    }
+
+    private func collect() async -> [UInt8] {
         var seenGauges: Set<String> = []
         var seenCounters: Set<String> = []
         func gauge(_ family: Family, _ labels: [(String, String)], _ value: Double?) {
