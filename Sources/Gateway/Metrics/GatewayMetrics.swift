@@ -19,7 +19,7 @@ public final class GatewayMetrics: Sendable {
 
     /// SIP methods counted under their own name; anything else a scanner sends is "other",
     /// so junk methods cannot grow the label set without bound.
-    static let sipMethods: Set<String> = [
+    static let sipMethods: [String] = [
         "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "INFO", "UPDATE", "PRACK", "SUBSCRIBE", "NOTIFY",
         "REFER", "MESSAGE", "PUBLISH",
     ]
@@ -27,12 +27,18 @@ public final class GatewayMetrics: Sendable {
     /// Interarrival jitter (RFC 3550 §6.4.1) of each call's received stream: a phone on a
     /// good LAN stays under 5 ms; past 40 ms the jitter buffer starts to drop audio.
     private let jitter: CoreMetrics.Recorder
+    private let sipRequests: [String: CoreMetrics.Counter]
+    /// By status code: at most 600 entries (100...699), made on first use.
+    private let sipResponses = Mutex<[Int: CoreMetrics.Counter]>([:])
 
     public init() {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.valueHistogramBuckets["simgate_media_jitter_milliseconds"] = [1, 2, 5, 10, 20, 40, 80, 160]
         self.factory = factory
         jitter = CoreMetrics.Recorder(label: "simgate_media_jitter_milliseconds", dimensions: [], aggregate: true, factory: factory)
+        sipRequests = Dictionary(uniqueKeysWithValues: (Self.sipMethods + ["other"]).map { method in
+            (method, CoreMetrics.Counter(label: "simgate_sip_requests_received_total", dimensions: [("method", method)], factory: factory))
+        })
     }
 
     /// Adds `n` to the counter `name` with `labels` (same names, same order each time).
@@ -47,12 +53,20 @@ public final class GatewayMetrics: Sendable {
         counter.increment(by: n)
     }
 
+    /// Per SIP message: a dictionary read and an atomic add, no string built (the SIP path is
+    /// a hot one: scanners send thousands of requests a second).
     func sipRequestReceived(method: String) {
-        count("simgate_sip_requests_received_total", [("method", Self.sipMethods.contains(method) ? method : "other")])
+        (sipRequests[method] ?? sipRequests["other"])?.increment()
     }
 
     func sipResponseSent(code: Int) {
-        count("simgate_sip_responses_sent_total", [("code", String(code))])
+        let counter = sipResponses.withLock { table in
+            if let c = table[code] { return c }
+            let c = CoreMetrics.Counter(label: "simgate_sip_responses_sent_total", dimensions: [("code", String(code))], factory: factory)
+            table[code] = c
+            return c
+        }
+        counter.increment()
     }
 
     /// One call over: its last attempt's cause is the outcome; every attempt counts by cause,
