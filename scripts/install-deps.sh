@@ -7,7 +7,8 @@ set -euo pipefail
 # python3: the demo's webhook sink (scripts/webhook-sink.py); curl: the quick start reads /metrics with it.
 BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config python3 curl)
 # kamailio: the record-routing proxy of the loose-routing tests (scripts/sip/kamailio-proxy.cfg).
-TEST_PKGS=(socat sip-tester baresip sox kamailio)
+# openssl: the TLS tests make a throwaway certificate with it.
+TEST_PKGS=(socat sip-tester baresip sox kamailio openssl)
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
 
@@ -37,4 +38,10 @@ fi
 if [ "${1:-}" = "--test" ] && ! python3 -c 'import prometheus_client' 2>/dev/null; then
     echo "install-deps: installing prometheus_client"
     python3 -m pip install -q prometheus_client || echo "install-deps: prometheus_client unavailable; the /metrics parser test will be skipped" >&2
+fi
+
+# schemathesis: checks the running control API against docs/control-api.openapi.yaml.
+if [ "${1:-}" = "--test" ] && ! command -v schemathesis >/dev/null 2>&1 && ! python3 -c 'import schemathesis' 2>/dev/null; then
+    echo "install-deps: installing schemathesis"
+    python3 -m pip install -q schemathesis || echo "install-deps: schemathesis unavailable; the OpenAPI conformance test will be skipped" >&2
 fi

@@ -20,7 +20,9 @@ extension GatewayConfig {
         w.table("control")
         w.string("socket", control.socket)
         w.string("tcp_listen", control.tcpListen?.description)
-        w.secret("token", control.token)
+        for role in ControlConfig.Role.allCases { w.secret(ControlConfig.tokenKey(role), control.tokens[role]) }
+        w.string("tls_certificate", control.tlsCertificate)
+        w.string("tls_key", control.tlsKey)
 
         w.table("modems")
         w.number("poll_interval", modemPool.pollIntervalSeconds)
@@ -83,7 +85,7 @@ extension GatewayConfig {
     public var withSecretsRedacted: GatewayConfig {
         func redact(_ s: SecretString?) -> SecretString? { s.map { _ in SecretString(SecretString.placeholder) } }
         var c = self
-        c.control.token = redact(c.control.token)
+        c.control.tokens = c.control.tokens.mapValues { redact($0)! }
         for i in c.modems.indices { c.modems[i].pin = redact(c.modems[i].pin) }
         for i in c.users.indices {
             c.users[i].password = redact(c.users[i].password)

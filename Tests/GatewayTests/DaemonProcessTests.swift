@@ -69,6 +69,56 @@ struct DaemonProcessTests {
         #expect(!result.stdout.contains("demo-password-1"), "the demo user's password leaked")
     }
 
+    @Test("under swift-service-lifecycle: SIGHUP reloads the numbering data and the daemon stays up; SIGTERM shuts it down cleanly (exit 0, socket removed)")
+    func signals() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let dir = "/tmp/sgt-sig-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let socket = dir + "/simgated.sock"
+        try """
+            [daemon]
+            state_dir = "\(dir)/state"
+            log_level = "info"
+
+            [control]
+            socket = "\(socket)"
+
+            [modems]
+            discover = false
+
+            [routing]
+            home_country = "ru"
+            registry = ["\(root.path)/data/numbering/rossvyaz/DEF-9xx.csv"]
+            """.write(toFile: dir + "/simgate.toml", atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = builtProductsDirectory().appendingPathComponent("simgated")
+        daemon.arguments = ["--config", dir + "/simgate.toml"]
+        let logPath = dir + "/simgated.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        daemon.standardError = log
+        daemon.standardOutput = log
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        func logText() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+        try await eventually("the control socket and the first numbering load", seconds: 20) {
+            FileManager.default.fileExists(atPath: socket) && logText().contains("reason=start-up")
+        }
+        kill(daemon.processIdentifier, SIGHUP)
+        try await eventually("numbering reloaded on SIGHUP", seconds: 20) { logText().contains("reason=SIGHUP") }
+        #expect(daemon.isRunning, "SIGHUP must not stop the daemon: \(logText())")
+        let status = try await runProgram("simgate", ["status", "--socket", socket, "--json"])
+        #expect(status.status == 0 && status.stdout.contains("\"version\""), "\(status.stdout) \(status.stderr)")
+
+        kill(daemon.processIdentifier, SIGTERM)
+        try await eventually("simgated exits after SIGTERM", seconds: 20) { !daemon.isRunning }
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0, "\(logText())")
+        #expect(logText().contains("shutting down"), "\(logText())")
+        #expect(!FileManager.default.fileExists(atPath: socket), "the socket file is removed on a clean stop")
+    }
+
     @Test("simgate with no daemon running says so in one line and exits 2")
     func cliWithoutDaemon() async throws {
         let result = try await runProgram("simgate", ["modems", "--socket", "/tmp/no-such-simgated.sock"])

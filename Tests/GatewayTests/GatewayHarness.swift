@@ -83,6 +83,7 @@ final class GatewayHarness: @unchecked Sendable {
         commandTimeout: Double = 1,
         extraModemTOML: String = "",
         extraTOML: String = "",
+        controlTOML: String = "",
         tail: String = "",
         replays: [String: String] = [:],
         smsCapacity: Int? = nil,
@@ -104,6 +105,7 @@ final class GatewayHarness: @unchecked Sendable {
 
             [control]
             socket = "\(directory)/simgated.sock"
+            \(controlTOML)
 
             [modems]
             poll_interval = \(pollInterval)

@@ -12,7 +12,7 @@ import Testing
 @testable import SimgateCLI
 
 private func request(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: String = "") -> ControlRequest {
-    ControlRequest(method: method, path: path, query: query, body: Array(body.utf8), bearerToken: nil)
+    ControlRequest(method: method, path: path, query: query, body: Array(body.utf8))
 }
 
 private func errorText(_ response: ControlResponse) -> String {

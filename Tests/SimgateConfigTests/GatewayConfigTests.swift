@@ -30,7 +30,7 @@ struct GatewayConfigExampleTests {
             #expect(modem.audioPort == "/tmp/simgate/sim/\(modem.id).audio")
             #expect(modem.pin == nil)
         }
-        #expect(config.modems.map(\.line) == [47, 53, 59])
+        #expect(config.modems.map(\.line) == [56, 62, 68])
         // The demo has Prometheus's listener on, as examples/grafana-dashboard.json expects.
         #expect(config.metrics.listen?.description == "127.0.0.1:9464")
     }
@@ -197,13 +197,51 @@ struct GatewayConfigValidationTests {
 
     @Test func tcpListenNeedsAValidAddressAndAToken() {
         #expect(problems("[control]\ntcp_listen = \"127.0.0.1:8088\"\n") == [
-            "simgate.toml:2: control.tcp_listen: a token is required when tcp_listen is set (add token = \"...\" to [control])",
+            "simgate.toml:2: control.tcp_listen: a token is required when tcp_listen is set (add token = \"...\" to [control]; operator_token and monitor_token give less)",
         ])
         #expect(problems("[control]\ntcp_listen = \"localhost\"\ntoken = \"0123456789abcdef\"\n") == [
             "simgate.toml:2: control.tcp_listen: expected host:port with a port in 1...65535 (e.g. \"127.0.0.1:8088\"), got \"localhost\"",
         ])
         #expect(problems("[control]\ntcp_listen = \"::1:80\"\ntoken = \"0123456789abcdef\"\n").count == 1)
         #expect(problems("[control]\ntcp_listen = \"0.0.0.0:65536\"\ntoken = \"0123456789abcdef\"\n").count == 1)
+    }
+
+    @Test func tokensPerRoleAndTLSAreReadAndChecked() throws {
+        let config = try GatewayConfig.parse(text: """
+            [control]
+            tcp_listen = "0.0.0.0:8443"
+            token = "admin-admin-admin-admin"
+            operator_token = "operator-operator-operator"
+            monitor_token = "monitor-monitor-monitor"
+            tls_certificate = "/etc/simgate/control.crt"
+            tls_key = "/etc/simgate/control.key"
+            """, fileName: "simgate.toml")
+        #expect(config.control.role(forToken: "admin-admin-admin-admin") == .admin)
+        #expect(config.control.role(forToken: "operator-operator-operator") == .operator)
+        #expect(config.control.role(forToken: "monitor-monitor-monitor") == .monitor)
+        #expect(config.control.role(forToken: "monitor-monitor-monitorX") == nil)
+        #expect(config.control.role(forToken: "") == nil)
+        #expect(config.control.tlsCertificate == "/etc/simgate/control.crt" && config.control.tlsKey == "/etc/simgate/control.key")
+        #expect(ControlConfig.Role.monitor < .operator && ControlConfig.Role.operator < .admin)
+        // A printed config redacts every role's token and reads back the same.
+        let printed = config.redactedDescription
+        #expect(!printed.contains("operator-operator") && printed.contains("monitor_token = \"<redacted>\""), "\(printed)")
+
+        #expect(problems("""
+            [control]
+            tcp_listen = "127.0.0.1:8088"
+            monitor_token = "same-same-same-same-same"
+            operator_token = "same-same-same-same-same"
+            tls_certificate = "/etc/simgate/control.crt"
+            """) == [
+            "simgate.toml:4: control.operator_token: the same token as monitor_token: each role needs its own (a shared one would grant the higher role)",
+            "simgate.toml:5: control.tls_certificate: tls_certificate and tls_key go together (a PEM certificate chain and its private key)",
+        ])
+        #expect(problems("[control]\ntls_key = \"/k\"\ntls_certificate = \"/c\"\n") == [
+            "simgate.toml:3: control.tls_certificate: TLS is for the TCP listener: set tcp_listen too (the unix socket needs none)",
+        ])
+        // A monitor token alone is enough to open the listener.
+        #expect(problems("[control]\ntcp_listen = \"127.0.0.1:8088\"\nmonitor_token = \"0123456789abcdef\"\n").isEmpty)
     }
 
     @Test func secretsAreValidatedWithoutEchoingThem() {

@@ -1,10 +1,14 @@
 // The daemon's lifecycle: open the database, start the modem pool and the control API,
-// tell systemd we are ready, feed its watchdog, and shut down cleanly on SIGTERM/SIGINT.
+// tell systemd we are ready, feed its watchdog, and shut down cleanly on SIGTERM/SIGINT
+// (swift-service-lifecycle's ServiceGroup owns the signals).
 import ControlModel
 import Foundation
 import Logging
 import NIOCore
+import NIOSSL
 import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 import SimgateConfig
 import Storage
 
@@ -24,29 +28,49 @@ public final class Daemon: Sendable {
         self.logger = logger
     }
 
-    /// Runs until SIGTERM or SIGINT.
+    /// Runs until SIGTERM or SIGINT, under swift-service-lifecycle: the signal starts a
+    /// graceful shutdown (control API closed first, calls hung up, modems closed last);
+    /// SIGHUP reloads the numbering data without dropping a call.
     public func run() async throws {
-        let systemd = SystemdNotifier()
-        let running = try await start()
-        systemd.ready(status: await running.pool.summary())
-        // Feeds the watchdog (when systemd set one) and keeps `systemctl status` current.
-        let heartbeat = Task {
-            let interval = systemd.watchdogInterval ?? .seconds(10)
-            var lastStatus = ""
-            while !Task.isCancelled {
-                if systemd.watchdogInterval != nil { systemd.watchdog() }
-                let status = await running.pool.summary()
-                if status != lastStatus { systemd.status(status); lastStatus = status }
-                try? await Task.sleep(for: min(interval, .seconds(10)))
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: GatewayService(daemon: self))],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The whole gateway as one service: `start`, then wait for the shutdown signal.
+    struct GatewayService: Service {
+        let daemon: Daemon
+
+        func run() async throws {
+            let logger = daemon.logger
+            let systemd = SystemdNotifier()
+            let running = try await daemon.start()
+            systemd.ready(status: await running.pool.summary())
+            await withDiscardingTaskGroup { tasks in
+                // Feeds the watchdog (when systemd set one) and keeps `systemctl status` current.
+                tasks.addTask {
+                    let interval = systemd.watchdogInterval ?? .seconds(10)
+                    var lastStatus = ""
+                    while !Task.isCancelled {
+                        if systemd.watchdogInterval != nil { systemd.watchdog() }
+                        let status = await running.pool.summary()
+                        if status != lastStatus { systemd.status(status); lastStatus = status }
+                        try? await Task.sleep(for: min(interval, .seconds(10)))
+                    }
+                }
+                tasks.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                        await running.routing.numbering.reload(reason: "SIGHUP")
+                    }
+                }
+                try? await gracefulShutdown()
+                tasks.cancelAll()
             }
+            logger.notice("shutting down")
+            systemd.stopping()
+            await running.stop()
         }
-        let hangup = ReloadSignal.install { Task { await running.routing.numbering.reload(reason: "SIGHUP") } }
-        let signal = await ShutdownSignal.wait()
-        hangup.cancel()
-        logger.notice("shutting down", metadata: ["signal": "\(signal)"])
-        systemd.stopping()
-        heartbeat.cancel()
-        await running.stop()
     }
 
     /// Opens the database, starts the modems and the control API, and returns at once.
@@ -140,15 +164,24 @@ public final class Daemon: Sendable {
         var servers: [ControlServer] = []
         var metricsAddress: SocketAddress?
         do {
-            servers.append(try await ControlServer.listen(unixSocket: config.control.socket, group: group, router: router))
+            servers.append(try await ControlServer.listen(unixSocket: config.control.socket, logger: logger, router: router))
             logger.info("control API listening", metadata: ["socket": "\(config.control.socket)"])
-            if let tcp = config.control.tcpListen, let token = config.control.token {
-                servers.append(try await ControlServer.listen(host: tcp.host, port: tcp.port, token: token.exposedValue, group: group, router: router))
-                logger.info("control API listening", metadata: ["tcp": "\(tcp)"])
+            if let tcp = config.control.tcpListen {
+                var tls: TLSConfiguration?
+                if let certificate = config.control.tlsCertificate, let key = config.control.tlsKey {
+                    tls = try ControlServer.tlsConfiguration(certificate: certificate, key: key)
+                } else if !["127.0.0.1", "::1", "localhost"].contains(tcp.host) {
+                    logger.warning("control API on TCP without TLS: tokens cross the network in clear text (set [control] tls_certificate and tls_key)",
+                                   metadata: ["tcp": "\(tcp)"])
+                }
+                servers.append(try await ControlServer.listen(host: tcp.host, port: tcp.port, access: ControlAccess(config: config.control),
+                                                              tls: tls, logger: logger, router: router))
+                logger.info("control API listening", metadata: ["tcp": "\(tcp)", "tls": "\(tls != nil)",
+                                                                "roles": "\(config.control.tokens.keys.sorted().map(\.rawValue))"])
             }
             if let address = config.metrics.listen {
                 let elsewhere = "only GET /metrics is served here (the control API is on \(config.control.socket))"
-                let server = try await ControlServer.listen(host: address.host, port: address.port, token: nil, group: group) { request in
+                let server = try await ControlServer.listen(host: address.host, port: address.port, access: nil, logger: logger) { request in
                     request.method == .GET && request.path == "/metrics" ? await exporter.response() : .error(.notFound, elsewhere)
                 }
                 servers.append(server)
@@ -249,24 +282,5 @@ public struct RunningDaemon: Sendable {
         await inbound?.stop()
         await sip?.stop()
         await pool.stop()
-    }
-}
-
-/// Waits for SIGTERM or SIGINT without installing a C signal handler.
-enum ShutdownSignal {
-    static func wait() async -> String {
-        signal(SIGTERM, SIG_IGN)
-        signal(SIGINT, SIG_IGN)
-        let queue = DispatchQueue(label: "simgated.signals")
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let sources = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { continuation.yield(name) }
-            source.resume()
-            return source
-        }
-        defer { sources.forEach { $0.cancel() } }
-        for await name in stream { return name }
-        return "end"
     }
 }

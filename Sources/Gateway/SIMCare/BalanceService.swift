@@ -250,9 +250,21 @@ actor BalanceService {
     private func known(iccid: String, modem: String?, sim: SIMConfig, latest: SIMBalanceCheck? = nil) async -> SIMBalanceInfo {
         let key = RoutingPolicy.canonicalICCID(iccid)
         var last = latest
-        if last == nil { last = (try? await storage.read { try $0.latestBalanceCheck(iccid: key) }) ?? nil }
         var read = last?.amountMinor != nil ? last : nil
-        if read == nil { read = (try? await storage.read { try $0.latestBalance(iccid: key) }) ?? nil }
+        if read == nil {
+            // Both rows from one snapshot: read apart, a check stored between the two reads
+            // showed its amount without its reply (seen under CI load).
+            do {
+                let rows = try await storage.read { tx in
+                    let newest = try latest ?? tx.latestBalanceCheck(iccid: key)
+                    return (newest, try tx.latestBalance(iccid: key))
+                }
+                last = rows.0
+                read = rows.0?.amountMinor != nil ? rows.0 : rows.1
+            } catch {
+                logger.error("cannot read the SIM's balance history", metadata: ["iccid": "\(key)", "error": "\(error)"])
+            }
+        }
         // Compared in kopecks (minor units), not in floating point: 9.99 < 10.00 exactly.
         let minMinor = sim.minBalance.map { NSDecimalNumber(decimal: $0 * 100).int64Value }
         var low = false
