@@ -43,5 +43,5 @@ fi
 # schemathesis: checks the running control API against docs/control-api.openapi.yaml.
 if [ "${1:-}" = "--test" ] && ! command -v schemathesis >/dev/null 2>&1 && ! python3 -c 'import schemathesis' 2>/dev/null; then
     echo "install-deps: installing schemathesis"
-    python3 -m pip install -q schemathesis || echo "install-deps: schemathesis unavailable; the OpenAPI conformance test will be skipped" >&2
+    python3 -m pip install -q schemathesis==4.32.5 || echo "install-deps: schemathesis unavailable; the OpenAPI conformance test will be skipped" >&2
 fi
