@@ -46,7 +46,7 @@ struct OpenAPIConformanceTests {
             #expect(needed.rawValue == parts[2], "\(parts[0]) \(parts[1]): the document says \(parts[2]), the server demands \(needed.rawValue)")
         }
         let routes = try await runProcess("/usr/bin/env", ["python3", Self.root.appendingPathComponent("scripts/check-openapi-routes.py").path],
-                                          directory: Self.root.path, timeout: 30)
+                                          directory: NSTemporaryDirectory(), timeout: 30)
         #expect(routes.status == 0, "\(routes.stdout)\n\(routes.stderr)")
     }
 
