@@ -24,6 +24,7 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 
 let nio: [Target.Dependency] = [
@@ -70,7 +71,17 @@ let allTargets: [Target] = [
         swiftSettings: swift6
     ),
     .target(name: "ModemSimulator", dependencies: ["SMSCore", logging] + nio, swiftSettings: swift6),
-    .target(name: "SimgateCLI", dependencies: ["ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", "SMSCore", argumentParser], swiftSettings: swift6),
+    .target(
+        name: "SimgateCLI",
+        dependencies: [
+            "ControlModel", "ModemCore", "SimgateConfig", "RoutingCore", "SMSCore", argumentParser,
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ] + nio,
+        swiftSettings: swift6
+    ),
 
     // Programs.
     .executableTarget(name: "simgated", dependencies: ["Gateway", "SimgateConfig", argumentParser, logging], swiftSettings: swift6),

@@ -35,7 +35,7 @@ struct ATDecodeCommand: ExecutableCommand {
     /// A log of a whole day of one modem's traffic is a few MB; 64 MiB means a wrong file.
     static let maxInputBytes = 64 * 1024 * 1024
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let decoded = ATLogDecoder.decode(try readInput(context), command: command, ucs2: ucs2)
         if json {
             let encoder = JSONEncoder()

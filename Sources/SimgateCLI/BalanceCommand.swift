@@ -20,18 +20,18 @@ struct BalanceCommand: ExecutableCommand {
         if refresh, sim == nil { throw ValidationError("--refresh needs a SIM (ICCID or modem id): one USSD request at a time") }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let client = try connection.client(context)
         let balances: [SIMBalanceInfo]
         let body: [UInt8]
         if refresh, let sim {
             // The daemon waits up to 180 s for an operator's reply SMS (balance_sms).
-            let answer = try client.post(ControlRoute.balanceRefresh(pathSegment(sim)), body: Optional<USSDRequestBody>.none,
+            let answer = try await client.post(ControlRoute.balanceRefresh(pathSegment(sim)), body: Optional<USSDRequestBody>.none,
                                          as: SIMBalanceInfo.self, timeout: 200)
             balances = [answer.value]
             body = answer.body
         } else {
-            let answer = try client.get(ControlRoute.balances, as: SIMBalanceList.self)
+            let answer = try await client.get(ControlRoute.balances, as: SIMBalanceList.self)
             balances = answer.value.balances.filter { b in sim.map { b.iccid == $0 || b.modem == $0 } ?? true }
             if let sim, balances.isEmpty {
                 throw CLIFailure("no SIM '\(sim)' with a balance request (try `simgate balance` for all, `simgate sims` for SIMs)")

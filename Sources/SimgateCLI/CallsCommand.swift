@@ -9,8 +9,8 @@ struct CallsCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(ControlRoute.calls, as: CallList.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(ControlRoute.calls, as: CallList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         guard !answer.value.calls.isEmpty else { return CommandOutput(text: "no live calls\n") }
         var lines = ["ID            DIR  STATE     MODEM       NUMBER            TIME   IN/OUT FRAMES"]
@@ -39,8 +39,8 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
-        func execute(_ context: CLIContext) throws -> CommandOutput {
-            let answer = try connection.client(context).post(ControlRoute.calls, body: DialRequest(modem: modem, number: number), as: LiveCall.self)
+        func execute(_ context: CLIContext) async throws -> CommandOutput {
+            let answer = try await connection.client(context).post(ControlRoute.calls, body: DialRequest(modem: modem, number: number), as: LiveCall.self)
             if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
             let c = answer.value
             return CommandOutput(text: "\(c.id): dialling \(c.number) on \(c.modemID ?? "?")\n")
@@ -53,8 +53,8 @@ struct CallCommand: ParsableCommand {
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
 
-        func execute(_ context: CLIContext) throws -> CommandOutput {
-            let answer = try connection.client(context).get(ControlRoute.call(id), as: LiveCall.self)
+        func execute(_ context: CLIContext) async throws -> CommandOutput {
+            let answer = try await connection.client(context).get(ControlRoute.call(id), as: LiveCall.self)
             if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
             let c = answer.value
             var text = "\(c.id)  \(c.direction) \(c.number) on \(c.modemID ?? "-")  \(c.state)\n"
@@ -71,8 +71,8 @@ struct CallCommand: ParsableCommand {
         @Argument(help: "Call id.") var id: String
         @OptionGroup var connection: ConnectionOptions
 
-        func execute(_ context: CLIContext) throws -> CommandOutput {
-            let answer = try connection.client(context).delete(ControlRoute.call(id), as: ActionResult.self)
+        func execute(_ context: CLIContext) async throws -> CommandOutput {
+            let answer = try await connection.client(context).delete(ControlRoute.call(id), as: ActionResult.self)
             return CommandOutput(text: answer.value.message + "\n")
         }
     }
@@ -85,8 +85,8 @@ struct CallCommand: ParsableCommand {
 
         struct Body: Codable { var digits: String }
 
-        func execute(_ context: CLIContext) throws -> CommandOutput {
-            let answer = try connection.client(context).post(ControlRoute.callDTMF(id), body: Body(digits: digits), as: ActionResult.self)
+        func execute(_ context: CLIContext) async throws -> CommandOutput {
+            let answer = try await connection.client(context).post(ControlRoute.callDTMF(id), body: Body(digits: digits), as: ActionResult.self)
             return CommandOutput(text: answer.value.message + "\n")
         }
     }
@@ -101,7 +101,7 @@ struct CDRCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         guard (1...10_000).contains(limit) else { throw CLIFailure("--limit must be 1-10000") }
         var query = ["limit=\(limit)"]
         if let modem { query.append("modem=\(Self.escape(modem))") }
@@ -109,7 +109,7 @@ struct CDRCommand: ExecutableCommand {
             guard ISO8601DateFormatter().date(from: since) != nil else { throw CLIFailure("--since must be ISO 8601, e.g. 2026-01-31T12:00:00Z") }
             query.append("since=\(Self.escape(since))")
         }
-        let answer = try connection.client(context).get(ControlRoute.cdr + "?" + query.joined(separator: "&"), as: CDRList.self)
+        let answer = try await connection.client(context).get(ControlRoute.cdr + "?" + query.joined(separator: "&"), as: CDRList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         guard !answer.value.records.isEmpty else { return CommandOutput(text: "no call records\n") }
         var lines = ["START             DIR MODEM      NUMBER          BILL  SIP CAUSE"]

@@ -5,6 +5,7 @@ import Foundation
 
 struct ControlClient {
     var endpoint: DaemonEndpoint
+    var transport: ControlTransport
     /// Seconds for a whole request. Raw AT commands add their own timeout on top.
     var timeout: Double = 10
 
@@ -14,28 +15,27 @@ struct ControlClient {
         var body: [UInt8]
     }
 
-    func get<Value: Decodable>(_ path: String, as type: Value.Type) throws -> Answer<Value> {
-        try exchange(HTTPRequest(method: "GET", path: path, body: nil), as: type)
+    func get<Value: Decodable>(_ path: String, as type: Value.Type) async throws -> Answer<Value> {
+        try await exchange(HTTPRequest(method: .GET, path: path, body: nil), as: type)
     }
 
     func post<Body: Encodable, Value: Decodable>(
         _ path: String, body: Body?, as type: Value.Type, timeout extra: Double = 0
-    ) throws -> Answer<Value> {
+    ) async throws -> Answer<Value> {
         let bytes = try body.map { Array(try ControlJSON.encoder().encode($0)) }
-        return try exchange(HTTPRequest(method: "POST", path: path, body: bytes), as: type, extraTimeout: extra)
+        return try await exchange(HTTPRequest(method: .POST, path: path, body: bytes), as: type, extraTimeout: extra)
     }
 
-    func delete<Value: Decodable>(_ path: String, as type: Value.Type) throws -> Answer<Value> {
-        try exchange(HTTPRequest(method: "DELETE", path: path, body: nil), as: type)
+    func delete<Value: Decodable>(_ path: String, as type: Value.Type) async throws -> Answer<Value> {
+        try await exchange(HTTPRequest(method: .DELETE, path: path, body: nil), as: type)
     }
 
     private func exchange<Value: Decodable>(
         _ request: HTTPRequest, as type: Value.Type, extraTimeout: Double = 0
-    ) throws -> Answer<Value> {
-        let client = BlockingHTTPClient(endpoint: endpoint, timeout: timeout + extraTimeout)
-        let response: HTTPResponse
+    ) async throws -> Answer<Value> {
+        let response: HTTPAnswer
         do {
-            response = try client.perform(request)
+            response = try await transport.perform(request, at: endpoint, timeout: timeout + extraTimeout)
         } catch let error as TransportError {
             throw ControlClient.failure(for: error)
         }
@@ -62,18 +62,24 @@ struct ControlClient {
         case .permissionDenied(let endpoint):
             return CLIFailure("permission denied on \(endpoint) (is this user in the simgate group?)",
                               exitCode: unreachable)
-        case .timedOut(let endpoint, let phase, let seconds):
-            return CLIFailure("simgated at \(endpoint) did not answer within \(formatSeconds(seconds)) (\(phase))",
+        case .timedOut(let endpoint, let seconds):
+            return CLIFailure("simgated at \(endpoint) did not answer within \(formatSeconds(seconds))",
                               exitCode: unreachable)
-        case .connectionLost(let endpoint, let code):
-            return CLIFailure("connection to simgated at \(endpoint) failed: \(String(cString: strerror(code)))",
-                              exitCode: unreachable)
+        case .connectionLost(let endpoint, let detail):
+            return CLIFailure("connection to simgated at \(endpoint) failed: \(detail)", exitCode: unreachable)
         case .addressTooLong(let path, let limit):
             return CLIFailure(usage: "socket path is longer than \(limit) bytes: \(path)")
-        case .hostNotFound(let host, let detail):
-            return CLIFailure("cannot resolve \(host): \(detail)", exitCode: unreachable)
-        case .malformedResponse(let endpoint, let parseError):
-            return CLIFailure("bad HTTP answer from \(endpoint): \(parseError)", exitCode: unreachable)
+        case .hostNotFound(let host):
+            return CLIFailure("cannot resolve \(host)", exitCode: unreachable)
+        case .tlsFailed(let endpoint, let detail):
+            return CLIFailure("TLS with \(endpoint) failed (\(detail)); if the daemon has its own certificate, "
+                              + "pass it with --cacert FILE or $SIMGATE_CACERT", exitCode: unreachable)
+        case .certificateUnreadable(let path, let detail):
+            return CLIFailure(usage: "cannot read --cacert \(path): \(detail)")
+        case .notHTTP(let endpoint, let detail):
+            return CLIFailure("bad HTTP answer from \(endpoint): \(detail)", exitCode: unreachable)
+        case .answerTooLarge(let endpoint, let limit):
+            return CLIFailure("the answer from \(endpoint) is over \(limit >> 20) MiB; not read", exitCode: unreachable)
         }
     }
 

@@ -24,7 +24,7 @@ struct MissedListCommand: ExecutableCommand {
     @Option(name: .long, help: ArgumentHelp("Only entries with a call since then.", valueName: "time"))
     var since: String?
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         var query: [String] = []
         if let status { query.append("status=\(status.rawValue)") }
         if let since {
@@ -34,7 +34,7 @@ struct MissedListCommand: ExecutableCommand {
             query.append("since=\(ISO8601DateFormatter().string(from: date))")
         }
         let path = MissedCallRoute.list + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
-        let answer = try connection.client(context).get(path, as: MissedCallList.self)
+        let answer = try await connection.client(context).get(path, as: MissedCallList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: MissedCallTable.render(answer.value.entries, now: context.now, timeZone: context.timeZone,
                                                           ascii: output.asciiOnly(context), maxWidth: context.tableWidth))
@@ -47,8 +47,8 @@ struct MissedShowCommand: ExecutableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "Entry ID, as `simgate missed` lists it.") var id: Int64
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(MissedCallRoute.entry(id), as: MissedCallEntry.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(MissedCallRoute.entry(id), as: MissedCallEntry.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: MissedCallTable.detail(answer.value, timeZone: context.timeZone))
     }
@@ -61,8 +61,8 @@ struct MissedClaimCommand: ExecutableCommand {
     @Argument(help: "Entry ID.") var id: Int64
     @Option(name: .long, help: ArgumentHelp("The dispatcher taking it.", valueName: "user")) var user: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(MissedCallRoute.claim(id), body: MissedCallUserRequest(user: user),
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(MissedCallRoute.claim(id), body: MissedCallUserRequest(user: user),
                                                           as: MissedCallEntry.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: "missed call \(id) (\(answer.value.caller ?? "withheld")) claimed by \(answer.value.claimedBy ?? user)\n")
@@ -77,8 +77,8 @@ struct MissedCallbackCommand: ExecutableCommand {
     @Argument(help: "Entry ID.") var id: Int64
     @Option(name: .long, help: ArgumentHelp("The dispatcher whose phone rings first.", valueName: "user")) var user: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(MissedCallRoute.callback(id), body: MissedCallUserRequest(user: user),
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(MissedCallRoute.callback(id), body: MissedCallUserRequest(user: user),
                                                           as: MissedCallCallbackAnswer.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         let entry = answer.value.entry
@@ -94,8 +94,8 @@ struct MissedCloseCommand: ExecutableCommand {
     @Option(name: .long, help: ArgumentHelp("What was done.", valueName: "text")) var note: String
     @Option(name: .long, help: ArgumentHelp("Who closes it (default: who claimed it).", valueName: "user")) var user: String?
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(MissedCallRoute.close(id), body: MissedCallCloseRequest(note: note, user: user),
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(MissedCallRoute.close(id), body: MissedCallCloseRequest(note: note, user: user),
                                                           as: MissedCallEntry.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: "missed call \(id) closed by \(answer.value.closedBy ?? "-")\n")

@@ -18,8 +18,8 @@ struct ModemShowCommand: ExecutableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "Modem ID, as `simgate modems` lists it.") var id: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(ControlRoute.modem(pathSegment(id)), as: ModemSnapshot.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(ControlRoute.modem(pathSegment(id)), as: ModemSnapshot.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: ModemDetail.render(answer.value, now: context.now, timeZone: context.timeZone,
                                                       ascii: output.asciiOnly(context)))
@@ -34,8 +34,8 @@ struct ModemResetCommand: ExecutableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "Modem ID.") var id: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(
             ControlRoute.modemReset(pathSegment(id)), body: Optional<RawATRequest>.none, as: ActionResult.self)
         if output.json {
             return CommandOutput(text: prettyJSON(answer.body), exitCode: answer.value.ok ? 0 : CLIFailure.commandFailed)
@@ -67,10 +67,10 @@ struct ModemATCommand: ExecutableCommand {
         }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let request = RawATRequest(command: command, timeoutSeconds: timeout)
         // The HTTP wait covers the modem's own timeout plus the daemon's queueing.
-        let answer = try connection.client(context).post(
+        let answer = try await connection.client(context).post(
             ControlRoute.modemAT(pathSegment(id)), body: request, as: RawATResponse.self, timeout: timeout ?? 30)
         let exitCode = ATFinal.isOK(answer.value.final) ? 0 : CLIFailure.commandFailed
         if output.json { return CommandOutput(text: prettyJSON(answer.body), exitCode: exitCode) }

@@ -13,8 +13,8 @@ struct ModemsCommand: ExecutableCommand {
     @Flag(name: .long, help: "Full IMEI, ICCID and names, whatever the width.")
     var wide = false
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(ControlRoute.modems, as: ModemList.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(ControlRoute.modems, as: ModemList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         let text = ModemTable.render(answer.value, now: context.now, ascii: output.asciiOnly(context),
                                      maxWidth: wide ? nil : context.tableWidth)

@@ -15,8 +15,8 @@ struct NumberingStatusCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(RoutingRoute.numbering, as: NumberingStatus.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(RoutingRoute.numbering, as: NumberingStatus.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: NumberingStatusText.render(answer.value, ascii: output.asciiOnly(context),
                                                               maxWidth: context.tableWidth, timeZone: context.timeZone))
@@ -30,10 +30,10 @@ struct NumberingReloadCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         var client = try connection.client(context)
         client.timeout = 600   // a full БДПН file takes seconds to minutes
-        let answer = try client.post(RoutingRoute.numberingReload, body: Optional<NumberingImportRequest>.none,
+        let answer = try await client.post(RoutingRoute.numberingReload, body: Optional<NumberingImportRequest>.none,
                                      as: NumberingReloadResult.self)
         return NumberingStatusText.result(answer, json: output.json, ascii: output.asciiOnly(context), context: context)
     }
@@ -53,14 +53,14 @@ struct NumberingImportCommand: ExecutableCommand {
     @Option(name: .long, help: "registry (Минцифры CSV), libphonenumber (carrier .txt), bdpn (Port_All/increments), csv (number,mccmnc).")
     var format: Format
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         var path = file
         if !path.hasPrefix("/") {
             path = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
         }
         var client = try connection.client(context)
         client.timeout = 600
-        let answer = try client.post(RoutingRoute.numberingImport, body: NumberingImportRequest(format: format.rawValue, path: path),
+        let answer = try await client.post(RoutingRoute.numberingImport, body: NumberingImportRequest(format: format.rawValue, path: path),
                                      as: NumberingReloadResult.self)
         return NumberingStatusText.result(answer, json: output.json, ascii: output.asciiOnly(context), context: context)
     }

@@ -18,7 +18,7 @@ struct ReportCommand: ExecutableCommand {
     @Flag(name: .long, help: "Comma-separated values, one line per bucket.") var csv = false
     @Flag(name: .long, help: "The API's JSON answer.") var json = false
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         guard !(csv && json) else { throw CLIFailure(usage: "choose one of --csv and --json") }
         let zone: TimeZone
         if let tz {
@@ -41,7 +41,7 @@ struct ReportCommand: ExecutableCommand {
         guard start < end else { throw CLIFailure(usage: "--from must be before --to") }
         let iso = ISO8601DateFormatter()
         let path = ReportRoute.report + "?from=\(iso.string(from: start))&to=\(iso.string(from: end))&tz=\(pathSegment(tz ?? zone.identifier))"
-        let answer = try connection.client(context).get(path, as: CallReport.self)
+        let answer = try await connection.client(context).get(path, as: CallReport.self)
         if json { return CommandOutput(text: prettyJSON(answer.body)) }
         if csv { return CommandOutput(text: ReportFormat.csv(answer.value)) }
         return CommandOutput(text: ReportFormat.text(answer.value, timeZone: zone))

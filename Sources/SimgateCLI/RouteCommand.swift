@@ -20,10 +20,10 @@ struct RouteExplainCommand: ExecutableCommand {
     @Option(name: .long, help: ArgumentHelp("Explain for this SIP user (applies the user's group rules and SIM groups).", valueName: "user"))
     var user: String?
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         var path = RoutingRoute.explain + "?number=" + queryValue(number)
         if let user { path += "&user=" + queryValue(user) }
-        let answer = try connection.client(context).get(path, as: RoutePlan.self)
+        let answer = try await connection.client(context).get(path, as: RoutePlan.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         var text = answer.value.explanation.text + "\n"
         if let refusal = answer.value.refusal, answer.value.explanation.normalizationError == nil,

@@ -23,8 +23,8 @@ struct SIMDisableCommand: ExecutableCommand {
         if let reason, reason.count > 200 { throw ValidationError("--reason is at most 200 characters, got \(reason.count)") }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(SIMCareRoutes.disable(pathSegment(sim)), body: SIMDisableRequest(reason: reason),
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(SIMCareRoutes.disable(pathSegment(sim)), body: SIMDisableRequest(reason: reason),
                                                          as: SIMCareInfo.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SIMCareFormat.line(answer.value))
@@ -39,8 +39,8 @@ struct SIMEnableCommand: ExecutableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "ICCID, or the id of the modem holding the SIM.") var sim: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(SIMCareRoutes.enable(pathSegment(sim)), body: Optional<SIMDisableRequest>.none,
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(SIMCareRoutes.enable(pathSegment(sim)), body: Optional<SIMDisableRequest>.none,
                                                          as: SIMCareInfo.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SIMCareFormat.line(answer.value))

@@ -16,8 +16,8 @@ struct SIPStatusCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(SIPRoute.status, as: SIPStatus.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(SIPRoute.status, as: SIPStatus.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SIPView.status(answer.value, now: context.now))
     }
@@ -29,8 +29,8 @@ struct SIPRegistrationsCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(SIPRoute.registrations, as: SIPRegistrationList.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(SIPRoute.registrations, as: SIPRegistrationList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SIPView.registrations(answer.value, now: context.now))
     }
@@ -50,9 +50,9 @@ struct SIPCallCommand: ExecutableCommand {
         guard seconds > 0, seconds <= 3600 else { throw ValidationError("--seconds must be between 0 and 3600") }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         // The call lasts `seconds` plus setup (up to 32 s of INVITE retransmissions).
-        let answer = try connection.client(context).post(SIPRoute.call, body: SIPCallRequest(to: uri, play: "tone", seconds: seconds, trunk: trunk),
+        let answer = try await connection.client(context).post(SIPRoute.call, body: SIPCallRequest(to: uri, play: "tone", seconds: seconds, trunk: trunk),
                                                          as: SIPCallResult.self, timeout: seconds + 40)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         let r = answer.value

@@ -27,8 +27,8 @@ struct SMSSendCommand: ExecutableCommand {
         if text.isEmpty { throw ValidationError("the text must not be empty") }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).post(SMSRoute.list, body: SMSSendRequest(to: to, text: text, modem: modem, iccid: sim),
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).post(SMSRoute.list, body: SMSSendRequest(to: to, text: text, modem: modem, iccid: sim),
                                                           as: SMSMessage.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         let m = answer.value
@@ -47,8 +47,8 @@ struct SMSListCommand: ExecutableCommand {
     @Option(name: .long, help: ArgumentHelp("in or out.", valueName: "direction")) var direction: SMSDirection?
     @Option(name: .long, help: ArgumentHelp("At most this many (1-1000).", valueName: "n")) var limit: Int?
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        CommandOutput(text: try run(context))
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        CommandOutput(text: try await run(context))
     }
 
     func path(_ context: CLIContext) throws -> String {
@@ -65,8 +65,8 @@ struct SMSListCommand: ExecutableCommand {
         return SMSRoute.list + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
     }
 
-    private func run(_ context: CLIContext) throws -> String {
-        let answer = try connection.client(context).get(try path(context), as: SMSList.self)
+    private func run(_ context: CLIContext) async throws -> String {
+        let answer = try await connection.client(context).get(try path(context), as: SMSList.self)
         if output.json { return prettyJSON(answer.body) }
         return SMSTable.render(answer.value.messages, now: context.now, timeZone: context.timeZone,
                                ascii: output.asciiOnly(context), maxWidth: context.tableWidth)
@@ -79,8 +79,8 @@ struct SMSShowCommand: ExecutableCommand {
     @OptionGroup var output: OutputOptions
     @Argument(help: "Message ID, as `simgate sms list` shows it.") var id: Int64
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(SMSRoute.message(id), as: SMSMessage.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(SMSRoute.message(id), as: SMSMessage.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SMSTable.detail(answer.value, timeZone: context.timeZone))
     }
@@ -93,7 +93,7 @@ struct SMSDecodeCommand: ExecutableCommand {
     @Flag(name: .customLong("no-smsc"), help: "The hex starts at the TPDU (no SMSC field).") var noSMSC = false
     @Argument(help: "The PDU in hex.") var pdu: String
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let decoded: SMSPDU
         do { decoded = try SMSPDU.decode(hex: pdu.trimmingCharacters(in: .whitespacesAndNewlines), includesSMSC: !noSMSC) } catch {
             throw CLIFailure("cannot decode the PDU: \(error)")

@@ -1,8 +1,9 @@
 // `simgate`: the admin's view of a running simgated, over its control API.
 //
 // Every command is an `ExecutableCommand`: it takes a `CLIContext` (environment, clock, time
-// zone, terminal, stdin) and returns the text and exit status. `run()` wires that to the real
-// process; tests call `CLIRunner.run(arguments:context:)` and see exactly what a user would.
+// zone, terminal, stdin) and returns the text and exit status. The `simgate` program and the
+// tests both go through `CLIRunner.run(arguments:context:)`, so tests see exactly what a user
+// would.
 import ArgumentParser
 import ControlModel
 import Foundation
@@ -14,7 +15,8 @@ public struct SimgateCommand: ParsableCommand {
         discussion: """
             Talks to simgated's control API on its unix socket: --socket, else $SIMGATE_SOCKET, \
             else /run/simgate/simgated.sock or /tmp/simgate/simgated.sock. Over TCP: --url \
-            http://host:port with --token (or $SIMGATE_TOKEN).
+            http://host:port or https://host:port with --token (or $SIMGATE_TOKEN), and --cacert \
+            (or $SIMGATE_CACERT) when the daemon's certificate is its own.
             Exit status: 0 ok, 1 the daemon or the command refused, 2 simgated not reachable.
             """,
         subcommands: [StatusCommand.self, ModemsCommand.self, ModemCommand.self, ATCommand.self, CallsCommand.self, CallCommand.self, CDRCommand.self,
@@ -42,6 +44,8 @@ public struct CLIContext: Sendable {
     public var terminalWidth: Int?
     public var fileExists: @Sendable (String) -> Bool
     public var readStandardInput: @Sendable () throws -> [UInt8]
+    /// The run's one HTTP client, made on the first request; `CLIRunner.run` shuts it down.
+    let transport = ControlTransport()
 
     public init(
         environment: [String: String], now: Date, timeZone: TimeZone, terminalWidth: Int? = nil,
@@ -79,7 +83,21 @@ public struct CLIContext: Sendable {
 
 public enum CLIRunner {
     /// Parses and runs one command line (without the program name) against `context`.
-    public static func run(arguments: [String], context: CLIContext) -> CLIOutcome {
+    public static func run(arguments: [String], context: CLIContext) async -> CLIOutcome {
+        let outcome = await outcome(arguments: arguments, context: context)
+        await context.transport.shutdown()
+        return outcome
+    }
+
+    /// The `simgate` program: runs the process's own command line and exits with its status.
+    public static func main() async -> Never {
+        let result = await run(arguments: Array(CommandLine.arguments.dropFirst()), context: .live())
+        FileHandle.standardOutput.write(Data(result.standardOutput.utf8))
+        FileHandle.standardError.write(Data(result.standardError.utf8))
+        exit(result.exitCode)
+    }
+
+    private static func outcome(arguments: [String], context: CLIContext) async -> CLIOutcome {
         do {
             let command = try SimgateCommand.parseAsRoot(arguments)
             guard let executable = command as? any ExecutableCommand else {
@@ -87,7 +105,7 @@ public enum CLIRunner {
                 return CLIOutcome(exitCode: 0, standardOutput: SimgateCommand.helpMessage(for: type(of: command)) + "\n",
                                   standardError: "")
             }
-            let output = try executable.execute(context)
+            let output = try await executable.execute(context)
             return CLIOutcome(exitCode: output.exitCode, standardOutput: output.text, standardError: output.errorText)
         } catch let failure as CLIFailure {
             return CLIOutcome(exitCode: failure.exitCode, standardOutput: "", standardError: "simgate: \(failure.message)\n")
@@ -109,22 +127,7 @@ struct CommandOutput: Equatable {
 }
 
 protocol ExecutableCommand: ParsableCommand {
-    func execute(_ context: CLIContext) throws -> CommandOutput
-}
-
-extension ExecutableCommand {
-    public func run() throws {
-        let context = CLIContext.live()
-        do {
-            let output = try execute(context)
-            FileHandle.standardOutput.write(Data(output.text.utf8))
-            if !output.errorText.isEmpty { FileHandle.standardError.write(Data(output.errorText.utf8)) }
-            if output.exitCode != 0 { throw ExitCode(output.exitCode) }
-        } catch let failure as CLIFailure {
-            FileHandle.standardError.write(Data("simgate: \(failure.message)\n".utf8))
-            throw ExitCode(failure.exitCode)
-        }
-    }
+    func execute(_ context: CLIContext) async throws -> CommandOutput
 }
 
 // MARK: - Options shared by the commands that talk to the daemon
@@ -133,16 +136,22 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("simgated's unix socket.", valueName: "path"))
     var socket: String?
 
-    @Option(name: .long, help: ArgumentHelp("Reach simgated over TCP instead, e.g. http://10.0.0.5:8080.", valueName: "url"))
+    @Option(name: .long, help: ArgumentHelp("Reach simgated over TCP instead, e.g. https://10.0.0.5:8443.", valueName: "url"))
     var url: String?
 
     @Option(name: .long, help: ArgumentHelp("Bearer token for --url (default $SIMGATE_TOKEN).", valueName: "token"))
     var token: String?
 
+    @Option(name: .long, help: ArgumentHelp("PEM certificate(s) to trust for an https --url (default $SIMGATE_CACERT).",
+                                            valueName: "file"),
+            completion: .file(extensions: ["pem", "crt"]))
+    var cacert: String?
+
     func client(_ context: CLIContext) throws -> ControlClient {
         let endpoint = try DaemonEndpoint.resolve(
-            socket: socket, url: url, token: token, environment: context.environment, fileExists: context.fileExists)
-        return ControlClient(endpoint: endpoint)
+            socket: socket, url: url, token: token, caFile: cacert,
+            environment: context.environment, fileExists: context.fileExists)
+        return ControlClient(endpoint: endpoint, transport: context.transport)
     }
 }
 

@@ -13,8 +13,8 @@ struct SimsCommand: ExecutableCommand {
     @Flag(name: .long, help: "Full ICCIDs and names, whatever the width.")
     var wide = false
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(RoutingRoute.sims, as: SIMUsageList.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(RoutingRoute.sims, as: SIMUsageList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         return CommandOutput(text: SIMUsageTable.render(answer.value, ascii: output.asciiOnly(context),
                                                         maxWidth: wide ? nil : context.tableWidth))

@@ -14,16 +14,16 @@ struct StatusCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let client = try connection.client(context)
-        let answer = try client.get(ControlRoute.status, as: DaemonStatus.self)
+        let answer = try await client.get(ControlRoute.status, as: DaemonStatus.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         var overview = StatusView.Overview()
-        overview.modems = (try? client.get(ControlRoute.modems, as: ModemList.self))?.value.modems
-        overview.calls = (try? client.get(ControlRoute.calls, as: CallList.self))?.value.calls
-        overview.missed = (try? client.get(MissedCallRoute.list + "?status=new", as: MissedCallList.self))?.value.entries
-        overview.sims = (try? client.get(RoutingRoute.sims, as: SIMUsageList.self))?.value.sims
-        overview.webhooks = (try? client.get(WebhookRoute.list, as: WebhookDeliveryList.self))?.value
+        overview.modems = (try? await client.get(ControlRoute.modems, as: ModemList.self))?.value.modems
+        overview.calls = (try? await client.get(ControlRoute.calls, as: CallList.self))?.value.calls
+        overview.missed = (try? await client.get(MissedCallRoute.list + "?status=new", as: MissedCallList.self))?.value.entries
+        overview.sims = (try? await client.get(RoutingRoute.sims, as: SIMUsageList.self))?.value.sims
+        overview.webhooks = (try? await client.get(WebhookRoute.list, as: WebhookDeliveryList.self))?.value
         return CommandOutput(text: StatusView.render(answer.value, endpoint: client.endpoint.description,
                                                      now: context.now, timeZone: context.timeZone)
                                  + StatusView.render(overview, now: context.now))

@@ -33,13 +33,13 @@ struct USSDCommand: ExecutableCommand {
         }
     }
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
         let client = try connection.client(context)
         // The daemon waits up to 30 s for the network, and a request may queue behind another.
         let answer = cancel
-            ? try client.post(ControlRoute.modemUSSDCancel(pathSegment(id)), body: Optional<USSDRequestBody>.none,
+            ? try await client.post(ControlRoute.modemUSSDCancel(pathSegment(id)), body: Optional<USSDRequestBody>.none,
                               as: USSDResultInfo.self, timeout: 75)
-            : try client.post(ControlRoute.modemUSSD(pathSegment(id)), body: USSDRequestBody(code: code, reply: reply),
+            : try await client.post(ControlRoute.modemUSSD(pathSegment(id)), body: USSDRequestBody(code: code, reply: reply),
                               as: USSDResultInfo.self, timeout: 75)
         let r = answer.value
         let failed = r.outcome == .failed

@@ -10,8 +10,8 @@ struct WebhooksCommand: ExecutableCommand {
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
 
-    func execute(_ context: CLIContext) throws -> CommandOutput {
-        let answer = try connection.client(context).get(WebhookRoute.list, as: WebhookDeliveryList.self)
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(WebhookRoute.list, as: WebhookDeliveryList.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         let list = answer.value
         let pending = list.deliveries.filter { $0.state == .pending }.count

@@ -1,2 +1,2 @@
 import SimgateCLI
-SimgateCommand.main()
+await CLIRunner.main()

@@ -104,7 +104,7 @@ extension GatewayHarness {
     }
 
     func liveCalls() async throws -> [LiveCall] {
-        let outcome = await cliOffPool(["calls", "--json"])
+        let outcome = await cli(["calls", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate calls failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(CallList.self, from: Data(outcome.standardOutput.utf8)).calls
     }
@@ -182,7 +182,7 @@ struct BridgeCallTests {
         #expect(r.calleeDialed == "+79161234567")
         #expect(r.gsmCause == "local-hangup" && r.answerAt != nil && r.billableSeconds >= 3, "\(r)")
         #expect(r.rtpIn > 100 && r.rtpOut > 100 && r.framesIn > 100 && r.framesOut > 100, "\(r)")
-        let list = await h.cliOffPool(["calls", "--json"])
+        let list = await h.cli(["calls", "--json"])
         let media = try ControlJSON.decoder().decode(CallList.self, from: Data(list.standardOutput.utf8)).media
         // The latency histograms are the daemon's own: this one call's set-up and frames.
         #expect(media?.inviteToDial.samples == 1 && (media?.rtpToPCM.samples ?? 0) > 100, "\(String(describing: media))")

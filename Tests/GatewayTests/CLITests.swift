@@ -182,11 +182,11 @@ final class CannedHTTPServer: Sendable {
 }
 
 private func withServer<T>(
-    tcp: Bool = false, _ routes: [String: [UInt8]], _ body: (CannedHTTPServer) throws -> T
-) throws -> T {
+    tcp: Bool = false, _ routes: [String: [UInt8]], _ body: (CannedHTTPServer) async throws -> T
+) async throws -> T {
     let server = try CannedHTTPServer(tcp: tcp, routes: routes)
     defer { server.stop() }
-    return try body(server)
+    return try await body(server)
 }
 
 // MARK: - The CLI against a live socket
@@ -194,9 +194,9 @@ private func withServer<T>(
 @Suite("simgate CLI against a unix-socket server")
 struct CLIEndToEndTests {
     @Test("modems: a table of every modem that fits 80 columns")
-    func modemsTable() throws {
-        let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context())
+    func modemsTable() async throws {
+        let outcome = try await withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            await CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         #expect(outcome.standardError == "")
@@ -214,11 +214,11 @@ struct CLIEndToEndTests {
     }
 
     @Test("a wider terminal keeps names, dBm and full ages")
-    func modemsOnWiderTerminal() throws {
+    func modemsOnWiderTerminal() async throws {
         var wide = context()
         wide.terminalWidth = 132
-        let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: wide)
+        let outcome = try await withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            await CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: wide)
         }
         let lines = outcome.standardOutput.split(separator: "\n").map(String.init)
         #expect(lines.allSatisfy { $0.count <= 132 })
@@ -228,10 +228,10 @@ struct CLIEndToEndTests {
     }
 
     @Test("modems --wide keeps full IMEI and ICCID; --ascii uses no UTF-8")
-    func modemsWideAndASCII() throws {
-        let (wide, ascii) = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            (CLIRunner.run(arguments: ["modems", "--wide", "--socket", server.socketPath!], context: context()),
-             CLIRunner.run(arguments: ["modems", "--ascii", "--socket", server.socketPath!], context: context()))
+    func modemsWideAndASCII() async throws {
+        let (wide, ascii) = try await withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            (await CLIRunner.run(arguments: ["modems", "--wide", "--socket", server.socketPath!], context: context()),
+             await CLIRunner.run(arguments: ["modems", "--ascii", "--socket", server.socketPath!], context: context()))
         }
         #expect(wide.standardOutput.contains("861234567123456"))
         #expect(wide.standardOutput.contains("8938003990123456789F"))
@@ -243,17 +243,17 @@ struct CLIEndToEndTests {
     }
 
     @Test("a C locale means ASCII output without --ascii")
-    func cLocaleIsASCII() throws {
-        let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context(["LANG": "C"]))
+    func cLocaleIsASCII() async throws {
+        let outcome = try await withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            await CLIRunner.run(arguments: ["modems", "--socket", server.socketPath!], context: context(["LANG": "C"]))
         }
         #expect(outcome.standardOutput.allSatisfy { $0.isASCII })
     }
 
     @Test("modems --json prints the API's JSON, which decodes back to the same list")
-    func modemsJSON() throws {
-        let outcome = try withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            CLIRunner.run(arguments: ["modems", "--json", "--socket", server.socketPath!], context: context())
+    func modemsJSON() async throws {
+        let outcome = try await withServer(["GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            await CLIRunner.run(arguments: ["modems", "--json", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         let printed = try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8))
@@ -264,23 +264,23 @@ struct CLIEndToEndTests {
         #expect(outcome.standardOutput.contains("\"/dev/ttyUSB2\""))  // no escaped slashes
     }
 
-    @Test("the request is a plain HTTP/1.1 GET with Connection: close")
-    func requestShape() throws {
+    @Test("the request is a plain HTTP/1.1 GET with a Host, JSON accepted, no token on the unix socket")
+    func requestShape() async throws {
         let server = try CannedHTTPServer(routes: ["GET /v1/status": http(200, "OK", statusJSON)])
         defer { server.stop() }
-        _ = CLIRunner.run(arguments: ["status"], context: context(["SIMGATE_SOCKET": server.socketPath!]))
+        _ = await CLIRunner.run(arguments: ["status"], context: context(["SIMGATE_SOCKET": server.socketPath!]))
         let head = try #require(server.requests.first).head
         #expect(head.hasPrefix("GET /v1/status HTTP/1.1\r\n"))
-        #expect(head.contains("\r\nConnection: close"))
         #expect(head.contains("\r\nHost: localhost"))
+        #expect(head.contains("\r\nAccept: application/json"))
         #expect(!head.contains("Authorization"))
     }
 
     @Test("status: version, uptime, config, modem count; --json round-trips")
-    func status() throws {
-        let (text, json) = try withServer(["GET /v1/status": http(200, "OK", statusJSON)]) { server in
-            (CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context()),
-             CLIRunner.run(arguments: ["status", "--json", "--socket", server.socketPath!], context: context()))
+    func status() async throws {
+        let (text, json) = try await withServer(["GET /v1/status": http(200, "OK", statusJSON)]) { server in
+            (await CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context()),
+             await CLIRunner.run(arguments: ["status", "--json", "--socket", server.socketPath!], context: context()))
         }
         #expect(text.exitCode == 0)
         #expect(text.standardOutput.hasPrefix("simgated 0.1.0: up 2h05m\n"))
@@ -293,9 +293,9 @@ struct CLIEndToEndTests {
     }
 
     @Test("simgate alone: the one-screen status with the modems by state and an alert per modem down; parts not running are left out")
-    func overview() throws {
-        let outcome = try withServer(["GET /v1/status": http(200, "OK", statusJSON), "GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
-            CLIRunner.run(arguments: [], context: context(["SIMGATE_SOCKET": server.socketPath!]))
+    func overview() async throws {
+        let outcome = try await withServer(["GET /v1/status": http(200, "OK", statusJSON), "GET /v1/modems": http(200, "OK", modemListJSON)]) { server in
+            await CLIRunner.run(arguments: [], context: context(["SIMGATE_SOCKET": server.socketPath!]))
         }
         #expect(outcome.exitCode == 0, "\(outcome.standardError)")
         let text = outcome.standardOutput
@@ -308,11 +308,11 @@ struct CLIEndToEndTests {
     }
 
     @Test("modem show: every group, wrapped to 80 columns")
-    func modemShow() throws {
+    func modemShow() async throws {
         let list = try ControlJSON.decoder().decode(ModemList.self, from: Data(modemListJSON.utf8))
         let body = String(decoding: try ControlJSON.encoder().encode(list.modems[0]), as: UTF8.self)
-        let outcome = try withServer(["GET /v1/modems/usb-123456": http(200, "OK", body)]) { server in
-            CLIRunner.run(arguments: ["modem", "show", "usb-123456", "--socket", server.socketPath!], context: context())
+        let outcome = try await withServer(["GET /v1/modems/usb-123456": http(200, "OK", body)]) { server in
+            await CLIRunner.run(arguments: ["modem", "show", "usb-123456", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 0)
         let out = outcome.standardOutput
@@ -342,7 +342,7 @@ struct CLIEndToEndTests {
     }
 
     @Test("modem at: lines and final result; exit 1 unless OK; the request carries the timeout")
-    func modemAT() throws {
+    func modemAT() async throws {
         let ok = #"{"command":"AT+CSQ","elapsedMilliseconds":41,"final":"OK","lines":["+CSQ: 20,99"]}"#
         let error = #"{"command":"AT+CLCC","elapsedMilliseconds":12,"final":"+CME ERROR: 10","lines":[]}"#
         let server = try CannedHTTPServer(routes: [
@@ -350,7 +350,7 @@ struct CLIEndToEndTests {
             "POST /v1/modems/gsm3/at": http(200, "OK", error),
         ])
         defer { server.stop() }
-        let good = CLIRunner.run(arguments: ["modem", "at", "usb-123456", "AT+CSQ", "--timeout", "5",
+        let good = await CLIRunner.run(arguments: ["modem", "at", "usb-123456", "AT+CSQ", "--timeout", "5",
                                               "--socket", server.socketPath!], context: context())
         #expect(good.exitCode == 0)
         #expect(good.standardOutput == "+CSQ: 20,99\nOK\n")
@@ -358,121 +358,123 @@ struct CLIEndToEndTests {
         #expect(sent.command == "AT+CSQ")
         #expect(sent.timeoutSeconds == 5)
 
-        let bad = CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--socket", server.socketPath!],
+        let bad = await CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--socket", server.socketPath!],
                                  context: context())
         #expect(bad.exitCode == 1)
         #expect(bad.standardOutput == "+CME ERROR: 10\n")
         #expect(bad.standardError == "simgate: AT+CLCC: +CME ERROR: 10 after 12 ms\n")
 
-        let badJSON = CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--json", "--socket", server.socketPath!],
+        let badJSON = await CLIRunner.run(arguments: ["modem", "at", "gsm3", "AT+CLCC", "--json", "--socket", server.socketPath!],
                                      context: context())
         #expect(badJSON.exitCode == 1)
         #expect(try ControlJSON.decoder().decode(RawATResponse.self, from: Data(badJSON.standardOutput.utf8)).final == "+CME ERROR: 10")
     }
 
     @Test("modem at refuses a multi-line command before contacting the daemon")
-    func modemATValidation() {
-        let outcome = CLIRunner.run(arguments: ["modem", "at", "x", "AT\rATD123;", "--socket", "/nonexistent"], context: context())
+    func modemATValidation() async {
+        let outcome = await CLIRunner.run(arguments: ["modem", "at", "x", "AT\rATD123;", "--socket", "/nonexistent"], context: context())
         #expect(outcome.exitCode == 64)
         #expect(outcome.standardError.contains("one line"))
     }
 
     @Test("modem reset: the daemon's message, exit 1 when it says no")
-    func modemReset() throws {
+    func modemReset() async throws {
         let server = try CannedHTTPServer(routes: [
             "POST /v1/modems/gsm3/reset": http(200, "OK", #"{"message":"recovery started","ok":true}"#),
             "POST /v1/modems/e1550-roof/reset": http(200, "OK", #"{"message":"modem is in a call","ok":false}"#),
         ])
         defer { server.stop() }
-        let ok = CLIRunner.run(arguments: ["modem", "reset", "gsm3", "--socket", server.socketPath!], context: context())
+        let ok = await CLIRunner.run(arguments: ["modem", "reset", "gsm3", "--socket", server.socketPath!], context: context())
         #expect(ok == CLIOutcome(exitCode: 0, standardOutput: "recovery started\n", standardError: ""))
         #expect(try #require(server.requests.first).head.contains("Content-Length: 0"))
-        let no = CLIRunner.run(arguments: ["modem", "reset", "e1550-roof", "--socket", server.socketPath!], context: context())
+        let no = await CLIRunner.run(arguments: ["modem", "reset", "e1550-roof", "--socket", server.socketPath!], context: context())
         #expect(no == CLIOutcome(exitCode: 1, standardOutput: "", standardError: "simgate: modem is in a call\n"))
     }
 
     @Test("an API error body becomes `simgate: <error>` and exit 1")
-    func apiError() throws {
-        let outcome = try withServer([
+    func apiError() async throws {
+        let outcome = try await withServer([
             "GET /v1/modems/nope": http(404, "Not Found", #"{"error":"no modem with id nope"}"#)
         ]) { server in
-            CLIRunner.run(arguments: ["modem", "show", "nope", "--socket", server.socketPath!], context: context())
+            await CLIRunner.run(arguments: ["modem", "show", "nope", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome == CLIOutcome(exitCode: 1, standardOutput: "", standardError: "simgate: no modem with id nope\n"))
     }
 
     @Test("a non-JSON error names the route and the HTTP status")
-    func plainHTTPError() throws {
-        let outcome = try withServer([
+    func plainHTTPError() async throws {
+        let outcome = try await withServer([
             "GET /v1/status": http(500, "Internal Server Error", "oops", contentType: "text/plain")
         ]) { server in
-            CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+            await CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError == "simgate: GET /v1/status: HTTP 500 Internal Server Error\n")
     }
 
     @Test("a 200 whose JSON breaks the contract says what is missing")
-    func contractViolation() throws {
-        let outcome = try withServer(["GET /v1/status": http(200, "OK", #"{"version":"0.1.0"}"#)]) { server in
-            CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+    func contractViolation() async throws {
+        let outcome = try await withServer(["GET /v1/status": http(200, "OK", #"{"version":"0.1.0"}"#)]) { server in
+            await CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
         }
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.hasPrefix("simgate: GET /v1/status: unexpected answer from simgated (missing "))
     }
 
     @Test("no socket: one clear line, exit 2")
-    func notRunning() {
+    func notRunning() async {
         let path = "/tmp/simgate-test-absent-\(UUID().uuidString.prefix(8)).sock"
-        let outcome = CLIRunner.run(arguments: ["modems", "--socket", path], context: context())
+        let outcome = await CLIRunner.run(arguments: ["modems", "--socket", path], context: context())
         #expect(outcome == CLIOutcome(exitCode: 2, standardOutput: "",
                                       standardError: "simgate: simgated is not running (no socket at \(path))\n"))
     }
 
     @Test("a stale socket file nobody listens on: exit 2, connection refused")
-    func staleSocket() throws {
+    func staleSocket() async throws {
         let path = "/tmp/simgate-test-stale-\(UUID().uuidString.prefix(8)).sock"
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         try CannedHTTPServer.bindUnix(fd, path)
         close(fd)  // the file stays, as after a daemon killed with -9
         defer { unlink(path) }
-        let outcome = CLIRunner.run(arguments: ["status", "--socket", path], context: context())
+        let outcome = await CLIRunner.run(arguments: ["status", "--socket", path], context: context())
         #expect(outcome.exitCode == 2)
         #expect(outcome.standardError == "simgate: simgated is not running (connection refused at \(path))\n")
     }
 
     @Test("--url over TCP sends the bearer token from SIMGATE_TOKEN")
-    func tcpWithToken() throws {
+    func tcpWithToken() async throws {
         let server = try CannedHTTPServer(tcp: true, routes: ["GET /v1/status": http(200, "OK", statusJSON)])
         defer { server.stop() }
-        let outcome = CLIRunner.run(arguments: ["status", "--url", "http://127.0.0.1:\(server.port)"],
+        let outcome = await CLIRunner.run(arguments: ["status", "--url", "http://127.0.0.1:\(server.port)"],
                                      context: context(["SIMGATE_TOKEN": "s3cret"]))
         #expect(outcome.exitCode == 0)
         #expect(outcome.standardOutput.contains("Control API    http://127.0.0.1:\(server.port)"))
         let head = try #require(server.requests.first).head
         #expect(head.contains("\r\nAuthorization: Bearer s3cret"))
-        #expect(head.contains("\r\nHost: 127.0.0.1:\(server.port)"))
+        #expect(head.lowercased().contains("\r\nhost: 127.0.0.1:\(server.port)"))
     }
 
     @Test("a server that accepts and never answers hits the deadline")
-    func timeout() throws {
+    func timeout() async throws {
         let path = "/tmp/simgate-test-mute-\(UUID().uuidString.prefix(8)).sock"
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         try CannedHTTPServer.bindUnix(fd, path)
         defer { close(fd); unlink(path) }
         #expect(listen(fd, 4) == 0)  // the kernel completes the connect; nobody reads
-        let client = BlockingHTTPClient(endpoint: .unixSocket(path: path), timeout: 0.2)
-        #expect(throws: TransportError.timedOut(endpoint: path, phase: "waiting for the answer", seconds: 0.2)) {
-            try client.perform(HTTPRequest(method: "GET", path: "/v1/status", body: nil))
+        let transport = ControlTransport()
+        let client = ControlClient(endpoint: .unixSocket(path: path), transport: transport, timeout: 0.2)
+        await #expect(throws: CLIFailure("simgated at \(path) did not answer within 0.2s", exitCode: 2)) {
+            _ = try await client.get("/v1/status", as: DaemonStatus.self)
         }
+        await transport.shutdown()
     }
 }
 
 @Suite("simgate at decode (offline)")
 struct ATDecodeCommandTests {
     @Test("a missing file is named")
-    func missingFile() {
-        let outcome = CLIRunner.run(arguments: ["at", "decode", "/nonexistent/at.log"], context: context())
+    func missingFile() async {
+        let outcome = await CLIRunner.run(arguments: ["at", "decode", "/nonexistent/at.log"], context: context())
         #expect(outcome == CLIOutcome(exitCode: 1, standardOutput: "",
                                       standardError: "simgate: cannot read /nonexistent/at.log: no such file\n"))
     }
@@ -480,8 +482,8 @@ struct ATDecodeCommandTests {
     // Until the lead wires ModemCore's decoder into `decodeATLog` this documents the stub; at
     // wiring, replace it with a decode of a real transcript.
     @Test("stdin is read and handed to the decoder")
-    func stdinReachesDecoder() throws {
-        let outcome = CLIRunner.run(arguments: ["at", "decode", "--command", "AT+CREG?", "--json"],
+    func stdinReachesDecoder() async throws {
+        let outcome = await CLIRunner.run(arguments: ["at", "decode", "--command", "AT+CREG?", "--json"],
                                      context: context(stdin: Array("\r\n+CREG: 2,1,\"1A2B\",\"01C3\"\r\n\r\nOK\r\n".utf8)))
         #expect(outcome.exitCode == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("+CREG"))
@@ -492,65 +494,63 @@ struct ATDecodeCommandTests {
 
 // MARK: - Pure parts
 
-@Suite("HTTP response parser")
-struct HTTPResponseParserTests {
-    @Test("Content-Length framing: incomplete, then complete")
-    func contentLength() throws {
-        let full = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}".utf8)
-        #expect(try HTTPResponseParser.parse(Array(full.prefix(30)), atEOF: false) == nil)
-        #expect(try HTTPResponseParser.parse(Array(full.dropLast(1)), atEOF: false) == nil)
-        let response = try #require(try HTTPResponseParser.parse(full, atEOF: false))
-        #expect(response.status == 200)
-        #expect(response.reason == "OK")
-        #expect(response.header("content-type") == "application/json")
-        #expect(String(decoding: response.body, as: UTF8.self) == "{\"ok\":true}")
+@Suite("simgate CLI against answers that are not the API's")
+struct CLITransportTests {
+    @Test("a chunked answer is read whole (AsyncHTTPClient does the framing)")
+    func chunked() async throws {
+        let json = statusJSON
+        let half = json.utf8.count / 2
+        let first = String(decoding: Array(json.utf8)[..<half], as: UTF8.self)
+        let second = String(decoding: Array(json.utf8)[half...], as: UTF8.self)
+        let body = String(first.utf8.count, radix: 16) + ";x=y\r\n" + first + "\r\n"
+            + String(second.utf8.count, radix: 16) + "\r\n" + second + "\r\n0\r\n\r\n"
+        let answer = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n\(body)".utf8)
+        let outcome = try await withServer(["GET /v1/status": answer]) { server in
+            await CLIRunner.run(arguments: ["status", "--json", "--socket", server.socketPath!], context: context())
+        }
+        #expect(outcome.exitCode == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.contains("\"version\""))
     }
 
-    @Test("a body without length runs to EOF")
-    func readToEOF() throws {
-        let bytes = Array("HTTP/1.0 404 Not Found\r\n\r\nnope".utf8)
-        #expect(try HTTPResponseParser.parse(bytes, atEOF: false) == nil)
-        let response = try #require(try HTTPResponseParser.parse(bytes, atEOF: true))
-        #expect(response.status == 404)
-        #expect(response.body == Array("nope".utf8))
+    @Test("something that is not HTTP (an SSH banner) is named as such, exit 2")
+    func notHTTP() async throws {
+        let outcome = try await withServer(["GET /v1/status": Array("SSH-2.0-OpenSSH_9.2\r\n\r\n".utf8)]) { server in
+            await CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+        }
+        #expect(outcome.exitCode == 2)
+        #expect(outcome.standardError.hasPrefix("simgate: bad HTTP answer from /tmp/simgate-test-"), "\(outcome.standardError)")
     }
 
-    @Test("chunked body (RFC 9112 §7.1 example shape) with extension and trailer")
-    func chunked() throws {
-        let bytes = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4;x=y\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nExpires: never\r\n\r\n".utf8)
-        #expect(try HTTPResponseParser.parse(Array(bytes.dropLast(2)), atEOF: false) == nil)
-        let response = try #require(try HTTPResponseParser.parse(bytes, atEOF: false))
-        #expect(String(decoding: response.body, as: UTF8.self) == "Wikipedia in \r\n\r\nchunks.")
+    @Test("a body cut short of its Content-Length: connection failed, exit 2")
+    func truncated() async throws {
+        let outcome = try await withServer([
+            "GET /v1/status": Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"version\"".utf8)
+        ]) { server in
+            await CLIRunner.run(arguments: ["status", "--socket", server.socketPath!], context: context())
+        }
+        #expect(outcome.exitCode == 2)
+        #expect(outcome.standardError.hasPrefix("simgate: connection to simgated at /tmp/simgate-test-"), "\(outcome.standardError)")
+        #expect(outcome.standardError.hasSuffix(": the answer was cut short\n"), "\(outcome.standardError)")
     }
 
-    @Test("malformed or cut responses throw, naming what is wrong")
-    func malformed() {
-        #expect(throws: HTTPResponseError.badStatusLine("SSH-2.0-OpenSSH_9.2")) {
-            try HTTPResponseParser.parse(Array("SSH-2.0-OpenSSH_9.2\r\n\r\n".utf8), atEOF: false)
-        }
-        #expect(throws: HTTPResponseError.truncated("body (2 of 10 bytes)")) {
-            try HTTPResponseParser.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}".utf8), atEOF: true)
-        }
-        #expect(throws: HTTPResponseError.badContentLength("-1")) {
-            try HTTPResponseParser.parse(Array("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n".utf8), atEOF: false)
-        }
-        #expect(throws: HTTPResponseError.badHeaderLine("no colon here")) {
-            try HTTPResponseParser.parse(Array("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n".utf8), atEOF: false)
-        }
-        #expect(throws: HTTPResponseError.badChunkSize("zz")) {
-            try HTTPResponseParser.parse(Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8), atEOF: false)
-        }
-        #expect(throws: HTTPResponseError.truncated("response head")) {
-            try HTTPResponseParser.parse(Array("HTTP/1.1 200 OK\r\n".utf8), atEOF: true)
-        }
+    @Test("a socket path too long for sun_path is a usage error, before any connect")
+    func longPath() async {
+        let path = "/tmp/" + String(repeating: "s", count: 120) + ".sock"
+        let outcome = await CLIRunner.run(arguments: ["status", "--socket", path], context: context())
+        #expect(outcome == CLIOutcome(exitCode: 64, standardOutput: "",
+                                      standardError: "simgate: socket path is longer than 107 bytes: \(path)\n"))
     }
 
-    @Test("a head that never ends is refused at 64 KiB")
-    func headLimit() {
-        let endless = Array("HTTP/1.1 200 OK\r\nX: ".utf8) + [UInt8](repeating: 0x61, count: 70_000)
-        #expect(throws: HTTPResponseError.headTooLarge(limit: 65_536)) {
-            try HTTPResponseParser.parse(endless, atEOF: false)
-        }
+    @Test("--cacert that cannot be read is named; --cacert without https is refused")
+    func cacertErrors() async {
+        let missing = await CLIRunner.run(arguments: ["status", "--url", "https://127.0.0.1:1", "--cacert", "/nonexistent/ca.pem"],
+                                          context: context())
+        #expect(missing.exitCode == 64)
+        #expect(missing.standardError.hasPrefix("simgate: cannot read --cacert /nonexistent/ca.pem: "), "\(missing.standardError)")
+        let plain = await CLIRunner.run(arguments: ["status", "--url", "http://127.0.0.1:1", "--cacert", "/tmp/ca.pem"],
+                                        context: context())
+        #expect(plain == CLIOutcome(exitCode: 64, standardOutput: "",
+                                    standardError: "simgate: --cacert needs an https:// --url (got \"http://127.0.0.1:1\")\n"))
     }
 }
 
@@ -578,9 +578,11 @@ struct DaemonEndpointTests {
         #expect(try DaemonEndpoint.resolve(socket: nil, url: "http://[::1]:9000", token: "flag",
                                            environment: ["SIMGATE_TOKEN": "t"], fileExists: { _ in true })
                 == .tcp(host: "::1", port: 9000, token: "flag"))
-        #expect(try DaemonEndpoint.parseURL("http://gw.local") == ("gw.local", 80))
-        #expect(throws: CLIFailure(usage: "--url must look like http://host:port (got \"https://gw:8443\")")) {
-            try DaemonEndpoint.parseURL("https://gw:8443")
+        #expect(try DaemonEndpoint.parseURL("http://gw.local") == ("gw.local", 80, false))
+        #expect(try DaemonEndpoint.parseURL("https://gw.local") == ("gw.local", 443, true))
+        #expect(try DaemonEndpoint.parseURL("HTTPS://[::1]:8443/") == ("::1", 8443, true))
+        #expect(throws: CLIFailure(usage: "--url must look like http://host:port or https://host:port (got \"ftp://gw:21\")")) {
+            try DaemonEndpoint.parseURL("ftp://gw:21")
         }
         #expect(throws: CLIFailure(usage: "--url has a bad port \"99999\"")) { try DaemonEndpoint.parseURL("http://gw:99999") }
         #expect(throws: CLIFailure(usage: "--url takes no path (got \"http://gw:80/v1\")")) { try DaemonEndpoint.parseURL("http://gw:80/v1") }

@@ -304,7 +304,7 @@ struct CallCenterTests {
 
         let alice = h.dispatcher("alice", port: port, rtpBase: 40000, ["ANSWER_AFTER": "0.5", "SECONDS": "4", "WAIT": "30"])
         try await h.waitForRegistered("alice")
-        let outcome = await h.cliOffPool(["missed", "callback", String(entry.id), "--user", "alice"])
+        let outcome = await h.cli(["missed", "callback", String(entry.id), "--user", "alice"])
         #expect(outcome.exitCode == 0, "\(outcome.standardError)")
         try await eventually("the customer answered the callback", seconds: 30) {
             try await h.liveCalls().contains { $0.direction == "outbound" && $0.state == "answered" }

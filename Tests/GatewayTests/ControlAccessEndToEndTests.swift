@@ -127,6 +127,52 @@ struct ControlAccessEndToEndTests {
         #expect(mode == 0o660)
     }
 
+    @Test("the simgate program over https: --cacert or $SIMGATE_CACERT trusts the daemon's own certificate; a token's role is kept; without the CA, one line saying what to do")
+    func simgateOverTLS() async throws {
+        let port = try unusedLoopbackPort()
+        let scratch = "/tmp/sgt-tls-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (cert, key) = try await Self.makeCertificate(in: scratch)
+        let h = try await GatewayHarness.start(modems: ["quectel1"], controlTOML: """
+            tcp_listen = "127.0.0.1:\(port)"
+            token = "\(Self.admin)"
+            operator_token = "\(Self.dispatcher)"
+            monitor_token = "\(Self.monitor)"
+            tls_certificate = "\(cert)"
+            tls_key = "\(key)"
+            """)
+        defer { Task { await h.stop() } }
+        try await h.waitUntilFree(["quectel1"])
+        let url = "https://127.0.0.1:\(port)"
+        let simgate = builtProductsDirectory().appendingPathComponent("simgate").path
+        func run(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> ProcessResult {
+            // No socket to fall back to: only --url can reach the daemon.
+            try await runProcess(simgate, arguments, environment: ["SIMGATE_SOCKET": scratch + "/none.sock", "LANG": "C"]
+                                    .merging(environment) { $1 }, directory: scratch, timeout: 30)
+        }
+
+        let modems = try await run(["modems", "--url", url, "--cacert", cert, "--token", Self.monitor])
+        #expect(modems.status == 0 && modems.stdout.contains("quectel1"), "\(modems.stderr)")
+        let fromEnvironment = try await run(["status"], ["SIMGATE_CACERT": cert, "SIMGATE_TOKEN": Self.monitor])
+        #expect(fromEnvironment.status == 2 && fromEnvironment.stderr.contains("not running"),
+                "no --url: the unix socket is asked, and it is absent: \(fromEnvironment.stderr)")
+        let status = try await run(["status", "--url", url], ["SIMGATE_CACERT": cert, "SIMGATE_TOKEN": Self.monitor])
+        #expect(status.status == 0 && status.stdout.contains("Control API    \(url)"), "\(status.stderr)")
+
+        let reset = try await run(["modem", "reset", "quectel1", "--url", url, "--cacert", cert, "--token", Self.dispatcher])
+        #expect(reset.status == 1 && reset.stderr == "simgate: an operator token may not POST /v1/modems/quectel1/reset: it needs admin\n",
+                "\(reset.stderr)")
+        let wrongToken = try await run(["modems", "--url", url, "--cacert", cert, "--token", "nonsense"])
+        #expect(wrongToken.status == 1 && wrongToken.stderr.contains("bearer token"), "\(wrongToken.stderr)")
+
+        let untrusted = try await run(["modems", "--url", url, "--token", Self.monitor])
+        #expect(untrusted.status == 2 && untrusted.stderr.hasPrefix("simgate: TLS with \(url) failed (")
+                && untrusted.stderr.hasSuffix("pass it with --cacert FILE or $SIMGATE_CACERT\n"), "\(untrusted.stderr)")
+        let plainToTLS = try await run(["modems", "--url", "http://127.0.0.1:\(port)", "--token", Self.monitor])
+        #expect(plainToTLS.status == 2, "plain HTTP to the TLS port: \(plainToTLS.stderr)")
+    }
+
     @Test("a certificate file that is not PEM stops the start with an error naming tls_certificate and the file")
     func badCertificateIsNamed() async throws {
         let port = try unusedLoopbackPort()

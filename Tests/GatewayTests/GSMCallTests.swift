@@ -12,19 +12,19 @@ extension GatewayHarness {
     func dial(_ number: String, modem: String? = nil) async throws -> LiveCall {
         var args = ["call", "dial", number, "--json"]
         if let modem { args += ["--modem", modem] }
-        let outcome = await cliOffPool(args)
+        let outcome = await cli(args)
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate call dial failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(LiveCall.self, from: Data(outcome.standardOutput.utf8))
     }
 
     func liveCall(_ id: String) async -> LiveCall? {
-        let outcome = await cliOffPool(["call", "show", id, "--json"])
+        let outcome = await cli(["call", "show", id, "--json"])
         guard outcome.exitCode == 0 else { return nil }
         return try? ControlJSON.decoder().decode(LiveCall.self, from: Data(outcome.standardOutput.utf8))
     }
 
     func records(_ extra: [String] = []) async throws -> [CallDetail] {
-        let outcome = await cliOffPool(["cdr", "--json", "--limit", "100"] + extra)
+        let outcome = await cli(["cdr", "--json", "--limit", "100"] + extra)
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate cdr failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(CDRList.self, from: Data(outcome.standardOutput.utf8)).records
     }
@@ -91,11 +91,11 @@ struct GSMCallTests {
             #expect(live.framesIn >= 50 && live.framesOut >= 50, "\(modem): \(live.framesIn)/\(live.framesOut) frames")
         }
         // `simgate calls` lists the three.
-        let table = await h.cliOffPool(["calls"])
+        let table = await h.cli(["calls"])
         #expect(table.exitCode == 0)
         for (_, call) in calls { #expect(table.standardOutput.contains(call.id), "\(table.standardOutput)") }
 
-        for (_, call) in calls { #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0) }
+        for (_, call) in calls { #expect(await h.cli(["call", "hangup", call.id]).exitCode == 0) }
         for (modem, call) in calls {
             let rows = try await h.closedRecords(of: call.id)
             let r = rows[0]
@@ -150,7 +150,7 @@ struct GSMCallTests {
         #expect(call.modemID == "huawei1")
         let answered = try await h.waitForCall(call.id, "answered on huawei2") { $0.state == "answered" }
         #expect(answered.modemID == "huawei2" && answered.attempts == 2)
-        #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
+        #expect(await h.cli(["call", "hangup", call.id]).exitCode == 0)
         let rows = try await h.closedRecords(of: call.id, attempts: 2)
         #expect(rows.map(\.modemID) == ["huawei1", "huawei2"])
         #expect(rows[0].gsmCause == "congestion" && rows[0].sipStatus == 503 && rows[0].answerAt == nil)
@@ -180,7 +180,7 @@ struct GSMCallTests {
             try await h.waitFor(modem, "free") { $0.state == .free }
             let call = try await h.dial("+79161234567", modem: modem)
             _ = try await h.waitForCall(call.id, "answered") { $0.state == "answered" }
-            let sent = await h.cliOffPool(["call", "dtmf", call.id, "0123456789*#"])
+            let sent = await h.cli(["call", "dtmf", call.id, "0123456789*#"])
             #expect(sent.exitCode == 0, "\(sent.standardError) \(sent.standardOutput)")
             // The API answers once the digits are queued; each is one AT command on the port.
             var got: [String] = []
@@ -190,7 +190,7 @@ struct GSMCallTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(got == "0123456789*#".map(String.init), "\(modem): \(got)")
-            #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
+            #expect(await h.cli(["call", "hangup", call.id]).exitCode == 0)
             _ = try await h.closedRecords(of: call.id)
         }
     }
@@ -202,7 +202,7 @@ struct GSMCallTests {
         try await h.waitFor("huawei1", "free") { $0.state == .free }
         try await h.simulator.removeSIM("huawei1")
         try await h.waitFor("huawei1", "no-sim") { $0.state == .noSIM }
-        let outcome = await h.cliOffPool(["call", "dial", "+79161234567", "--modem", "huawei1"])
+        let outcome = await h.cli(["call", "dial", "+79161234567", "--modem", "huawei1"])
         #expect(outcome.exitCode == 1)
         #expect(outcome.standardError.contains("no-sim"), "\(outcome.standardError)")
         #expect(try await h.records().isEmpty)
@@ -211,7 +211,7 @@ struct GSMCallTests {
 
 extension GatewayHarness {
     func modemsOffPool() async throws -> [ModemSnapshot] {
-        let outcome = await cliOffPool(["modems", "--json"])
+        let outcome = await cli(["modems", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)).modems
     }

@@ -170,37 +170,21 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     /// Runs `simgate ARGS` exactly as an admin would, against this daemon.
-    func cli(_ arguments: [String], stdin: [UInt8] = []) -> CLIOutcome {
+    func cli(_ arguments: [String], stdin: [UInt8] = []) async -> CLIOutcome {
         let context = CLIContext(
             environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
             terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { stdin })
-        return CLIRunner.run(arguments: arguments, context: context)
+        return await CLIRunner.run(arguments: arguments, context: context)
     }
 
-    /// `cli` on its own thread: the CLI blocks on its socket, and blocking one of the few
-    /// cooperative threads (2 on a 2-core box) can starve the daemon's own actors, which
-    /// run on that same pool in this process: the request then waits for itself.
-    func cliOffPool(_ arguments: [String]) async -> CLIOutcome {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.cli(arguments)) }
-            thread.start()
-        }
-    }
-
-    func modems() throws -> [ModemSnapshot] {
-        let outcome = cli(["modems", "--json"])
+    func modems() async throws -> [ModemSnapshot] {
+        let outcome = await cli(["modems", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modems failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)).modems
     }
 
-    func modem(_ id: String) throws -> ModemSnapshot {
-        let outcome = cli(["modem", "show", id, "--json"])
-        guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modem show \(id) failed: \(outcome.standardError)") }
-        return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
-    }
-
-    func modemOffPool(_ id: String) async throws -> ModemSnapshot {
-        let outcome = await cliOffPool(["modem", "show", id, "--json"])
+    func modem(_ id: String) async throws -> ModemSnapshot {
+        let outcome = await cli(["modem", "show", id, "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate modem show \(id) failed: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(ModemSnapshot.self, from: Data(outcome.standardOutput.utf8))
     }
@@ -211,7 +195,7 @@ final class GatewayHarness: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(seconds)
         var last: ModemSnapshot?
         while Date() < deadline {
-            if let snapshot = try? await modemOffPool(id) {
+            if let snapshot = try? await modem(id) {
                 last = snapshot
                 if condition(snapshot) { return snapshot }
             }

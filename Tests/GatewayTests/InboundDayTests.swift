@@ -110,7 +110,7 @@ struct InboundDayTests {
         #expect(Set(answeredBy.keys).isSubset(of: ["alice", "bob"]), "\(answeredBy)")
 
         // The report's numbers are the records' numbers.
-        let outcome = await h.cliOffPool(["report", "--from", "1d", "--tz", "UTC", "--json"])
+        let outcome = await h.cli(["report", "--from", "1d", "--tz", "UTC", "--json"])
         #expect(outcome.exitCode == 0, "\(outcome.standardError)")
         let report = try ControlJSON.decoder().decode(CallReport.self, from: Data(outcome.standardOutput.utf8))
         #expect(report.total.callsIn == total && report.total.answeredIn == answered.count

@@ -33,7 +33,7 @@ struct InboundRingTests {
         let entries = try await missed.list(status: nil, since: nil)
         #expect(entries.filter { $0.caller == nil }.count == 1)
 
-        let table = await h.cliOffPool(["missed"])
+        let table = await h.cli(["missed"])
         #expect(table.standardOutput.contains("+79161234567") && table.standardOutput.contains("withheld"))
 
         // A dispatcher calls the customer back, dialling the national form; the answered
@@ -41,7 +41,7 @@ struct InboundRingTests {
         try await h.waitFor("huawei1", "free again") { $0.state == .free }
         let call = try await h.dial("89161234567", modem: "huawei1")
         _ = try await h.waitForCall(call.id, "answered") { $0.state == "answered" }
-        #expect(await h.cliOffPool(["call", "hangup", call.id]).exitCode == 0)
+        #expect(await h.cli(["call", "hangup", call.id]).exitCode == 0)
         try await eventually("closed by the answered callback", seconds: 20) {
             try await missed.entry(id: first.id).status == .closed
         }

@@ -27,7 +27,7 @@ struct ModemControlPlaneTests {
             #expect(s.at.timeouts == 0)
         }
         // The table an admin reads: one line per modem, within 80 columns.
-        let table = h.cli(["modems"])
+        let table = await h.cli(["modems"])
         #expect(table.exitCode == 0)
         let lines = table.standardOutput.split(separator: "\n")
         #expect(lines.count == 4, "\(table.standardOutput)")
@@ -106,7 +106,7 @@ struct ModemControlPlaneTests {
             $0.state == .free && $0.atPort?.hasSuffix("moved.at") == true
         }
         #expect(moved.imei == first.imei)
-        let all = try h.modems()
+        let all = try await h.modems()
         #expect(all.map(\.id) == ["huawei1"], "the same modem must not appear twice: \(all.map(\.id))")
         let record = try await h.running.storage.modem(imei: first.imei ?? "")
         #expect(record?.firstSeen == firstSeen)
@@ -121,7 +121,7 @@ struct ModemControlPlaneTests {
         // Still answering: a raw command goes through and returns the modem's real answer.
         var answered = false
         for _ in 0..<20 where !answered {
-            let out = h.cli(["modem", "at", "huawei1", "AT+CGSN"])
+            let out = await h.cli(["modem", "at", "huawei1", "AT+CGSN"])
             answered = out.exitCode == 0 && out.standardOutput.contains("354099000000012")
             if !answered { try await Task.sleep(for: .milliseconds(250)) }
         }
@@ -135,19 +135,19 @@ struct ModemControlPlaneTests {
         let h = try await GatewayHarness.start(modems: ["quectel1"])
         defer { Task { await h.stop() } }
         try await h.waitFor("quectel1", "free") { $0.state == .free }
-        let csq = h.cli(["modem", "at", "quectel1", "AT+CSQ"])
+        let csq = await h.cli(["modem", "at", "quectel1", "AT+CSQ"])
         #expect(csq.exitCode == 0)
         #expect(csq.standardOutput.contains("+CSQ: 14,99"), "\(csq.standardOutput)")
-        let bad = h.cli(["modem", "at", "quectel1", "AT+NOSUCH"])
+        let bad = await h.cli(["modem", "at", "quectel1", "AT+NOSUCH"])
         #expect(bad.exitCode == 1)
-        let unknown = h.cli(["modem", "show", "nosuch"])
+        let unknown = await h.cli(["modem", "show", "nosuch"])
         #expect(unknown.exitCode == 1)
         #expect(unknown.standardError.contains("nosuch"))
         // By IMEI works as well as by name.
-        let byIMEI = try h.modem("866000000000029")
+        let byIMEI = try await h.modem("866000000000029")
         #expect(byIMEI.id == "quectel1")
 
-        let reset = h.cli(["modem", "reset", "quectel1"])
+        let reset = await h.cli(["modem", "reset", "quectel1"])
         #expect(reset.exitCode == 0, "\(reset.standardError)")
         let after = try await h.waitFor("quectel1", seconds: 15, "recovered after reset") {
             $0.state == .free && $0.at.resets >= 1

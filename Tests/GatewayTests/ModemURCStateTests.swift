@@ -131,7 +131,7 @@ struct ModemURCStateTests {
         #expect(s.at.recentUnknownLines?.map(\.line) == ["+WEIRD: 1,2"] && s.at.recentUnknownLines?.first?.count == 2)
 
         // The JSON an admin reads (`simgate modem NAME --json`, as the issue spells it) carries these keys.
-        let json = await h.cliOffPool(["modem", "raw1", "--json"]).standardOutput
+        let json = await h.cli(["modem", "raw1", "--json"]).standardOutput
         for key in ["\"signalReadings\"", "\"rsrpDBm\"", "\"registrations\"", "\"statMeaning\"", "\"ciValue\"",
                     "\"networkTime\"", "\"zoneQuarterHours\"", "\"recentUnknownLines\"", "\"sim\""] {
             #expect(json.contains(key), "missing \(key)")
@@ -144,7 +144,7 @@ struct ModemURCStateTests {
         let call = ringing.currentCalls?.first
         #expect(call?.id == 1 && call?.direction == "incoming" && call?.state == "incoming" && call?.number == "+79161234567")
         #expect(call?.source == "^DSCI")
-        let human = await h.cliOffPool(["modem", "show", "raw1"]).standardOutput
+        let human = await h.cli(["modem", "show", "raw1"]).standardOutput
         #expect(human.contains("#1 incoming incoming +79161234567"), "\(human)")
         #expect(human.contains("EPS (+CEREG)") && human.contains("rsrp -91 dBm") && human.contains("2014-08-05T04:00:21+10:00"), "\(human)")
         #expect(human.contains("2x \"+WEIRD: 1,2\""), "\(human)")

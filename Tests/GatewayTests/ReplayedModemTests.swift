@@ -49,7 +49,7 @@ struct ReplayedModemTests {
             answered = try await h.waitForAnswered(1, seconds: 20)
         } catch {
             let status = try? await h.simulator.replayStatus("huawei1")
-            let m = try? await h.modemOffPool("huawei1")
+            let m = try? await h.modem("huawei1")
             Issue.record("no answered call: replay \(status.map { "\($0)" } ?? "?"); modem \(m.map { "\($0.state) \($0.currentCalls ?? [])" } ?? "?"); records \((try? await h.records()) ?? [])")
             throw error
         }

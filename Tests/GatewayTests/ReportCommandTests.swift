@@ -19,7 +19,7 @@ struct ReportCommandTests {
                    fileExists: { FileManager.default.fileExists(atPath: $0) })
     }
 
-    @Test func printsTextCSVAndJSONForThePeriod() throws {
+    @Test func printsTextCSVAndJSONForThePeriod() async throws {
         let day = ISO8601DateFormatter().date(from: "2025-10-06T00:00:00Z")!
         let records = [
             CallRecordSummary(direction: .inbound, startedAt: day.addingTimeInterval(9 * 3600), answeredAt: day.addingTimeInterval(9 * 3600 + 5), sim: "huawei1", user: "alice"),
@@ -33,25 +33,25 @@ struct ReportCommandTests {
         defer { server.stop() }
         let ctx = context(server.socketPath!)
 
-        let text = CLIRunner.run(arguments: ["report", "--from", "2025-10-06", "--to", "2025-10-07", "--tz", "UTC"], context: ctx)
+        let text = await CLIRunner.run(arguments: ["report", "--from", "2025-10-06", "--to", "2025-10-07", "--tz", "UTC"], context: ctx)
         #expect(text.exitCode == 0, "\(text.standardError)")
         #expect(text.standardOutput.hasPrefix("calls 2025-10-06 00:00:00 - 2025-10-07 00:00:00 (UTC)\ninbound 2, answered 1, missed 1 (50.0%)"))
         #expect(text.standardOutput.contains("HOUR IN ANSWERED MISSED SHARE P50 P90 OUT\n09    2        1      1 50.0%  5s  5s   0\n"))
         #expect(text.standardOutput.contains("DISPATCHER IN ANSWERED MISSED SHARE P50 P90 OUT\nalice       1        1      0  0.0%  5s  5s   0\n"))
-        let csv = CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "UTC", "--csv"], context: ctx)
+        let csv = await CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "UTC", "--csv"], context: ctx)
         #expect(csv.standardOutput.split(separator: "\n")[1] == "total,total,2,0,1,0,1,0.5000,5.0,5.0")
-        let json = CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "UTC", "--json"], context: ctx)
+        let json = await CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "UTC", "--json"], context: ctx)
         #expect(try ControlJSON.decoder().decode(CallReport.self, from: Data(json.standardOutput.utf8)) == report)
         #expect(server.requests.count == 3)
     }
 
-    @Test func badArgumentsNeverReachTheDaemon() {
+    @Test func badArgumentsNeverReachTheDaemon() async {
         let ctx = context("/nonexistent.sock")
-        #expect(CLIRunner.run(arguments: ["report", "--from", "last week"], context: ctx).standardError
+        #expect(await CLIRunner.run(arguments: ["report", "--from", "last week"], context: ctx).standardError
             == "simgate: --from: expected 2025-03-01, 2025-03-01T08:00:00Z or an age such as 7d, got \"last week\"\n")
-        #expect(CLIRunner.run(arguments: ["report", "--from", "2025-10-08", "--to", "2025-10-01"], context: ctx).exitCode == 64)
-        #expect(CLIRunner.run(arguments: ["report", "--from", "1d", "--csv", "--json"], context: ctx).exitCode == 64)
-        #expect(CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "Mars/Base"], context: ctx).standardError
+        #expect(await CLIRunner.run(arguments: ["report", "--from", "2025-10-08", "--to", "2025-10-01"], context: ctx).exitCode == 64)
+        #expect(await CLIRunner.run(arguments: ["report", "--from", "1d", "--csv", "--json"], context: ctx).exitCode == 64)
+        #expect(await CLIRunner.run(arguments: ["report", "--from", "1d", "--tz", "Mars/Base"], context: ctx).standardError
             == "simgate: --tz: unknown time zone \"Mars/Base\"\n")
         #expect(TimeArgument.parse("2025-02-30", now: now, timeZone: .gmt) == nil)
     }

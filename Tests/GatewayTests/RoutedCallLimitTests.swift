@@ -66,7 +66,7 @@ struct RoutedCallLimitTests {
         try await h.waitFor("huawei1", "free") { $0.state == .free }
         try await h.simulator.setCallee("huawei1", CalleeRule(pattern: "+79161234567", behaviour: .answer(after: 0.3, dropAfter: nil)))
 
-        let explained = await h.run(["route", "explain", "+79161234567"]).standardOutput
+        let explained = await h.cli(["route", "explain", "+79161234567"]).standardOutput
         #expect(explained.contains("max 6 s, warning at 3 s"), "\(explained)")
 
         // The phone would hold for 20 s and waits for the far end's BYE: the cap comes first.
@@ -92,7 +92,7 @@ struct RoutedCallLimitTests {
         #expect(row.answerAt != nil && row.gsmCause == "local-hangup" && row.q850 == 16, "\(row)")
         #expect(row.gsmCauseText == "per-call limit of 6 s reached", "the CDR says why: \(row)")
         #expect((6...7).contains(row.billableSeconds), "ended at the cap: \(row.billableSeconds) s")
-        let cdr = await h.run(["cdr"]).standardOutput
+        let cdr = await h.cli(["cdr"]).standardOutput
         #expect(cdr.contains("local-hangup (per-call limit of 6 s reached)"), "simgate cdr: \(cdr)")
         try await h.waitFor("huawei1", "free") { $0.state == .free }
     }
@@ -138,10 +138,10 @@ struct RoutedCallLimitTests {
                 "\(String(describing: third.reason_header))")
         #expect(try await h.records().count == 2, "the refused call reached no modem")
 
-        let explained = await h.run(["route", "explain", "+79161234567", "--user", "alice"]).standardOutput
+        let explained = await h.cli(["route", "explain", "+79161234567", "--user", "alice"]).standardOutput
         #expect(explained.contains("Caller:   denied (SIP 403): group dispatchers: daily calls 2/2 reached"), "\(explained)")
         // Someone outside the group is not limited by it.
-        let other = await h.run(["route", "explain", "+79161234567", "--user", "bob"]).standardOutput
+        let other = await h.cli(["route", "explain", "+79161234567", "--user", "bob"]).standardOutput
         #expect(!other.contains("denied") && other.contains("huawei1"), "\(other)")
     }
 }

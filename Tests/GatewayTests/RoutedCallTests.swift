@@ -56,7 +56,7 @@ struct RoutedCallTests {
         // the router now rejects it, with the reason, and the next Beeline call goes off-net.
         var explained = ""
         for _ in 0..<50 {
-            explained = await h.run(["route", "explain", "+79030123456"]).standardOutput
+            explained = await h.cli(["route", "explain", "+79030123456"]).standardOutput
             if explained.contains("rejected: daily minutes 1/1 reached") { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -88,7 +88,7 @@ struct RoutedCallTests {
                                env: ["MODE": "call", "NUMBER": "+79161234567", "SECONDS": "8"])
         let answered = try await h.waitForAnswered(1)
         #expect(answered.first?.modemID == "huawei1", "\(answered)")
-        let explained = await h.run(["route", "explain", "+79161234568"]).standardOutput
+        let explained = await h.cli(["route", "explain", "+79161234568"]).standardOutput
         #expect(explained.contains("huawei1  250-01  rejected: modem busy"), "\(explained)")
 
         // A second MTS call meanwhile: off-net, through quectel1.

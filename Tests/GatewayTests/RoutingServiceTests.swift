@@ -224,7 +224,7 @@ struct RoutingEndToEndTests {
         defer { Task { await h.stop() } }
         try await h.waitUntilFree(["huawei1", "quectel1"])
 
-        let mts = await h.run(["route", "explain", "+7 916 123-45-67"])
+        let mts = await h.cli(["route", "explain", "+7 916 123-45-67"])
         #expect(mts.exitCode == 0, "\(mts.standardError)")
         let mtsText = mts.standardOutput
         #expect(mtsText.contains("Number:   +7 916 123-45-67 → +79161234567"), "\(mtsText)")
@@ -233,12 +233,12 @@ struct RoutingEndToEndTests {
         #expect(mtsText.contains("quectel1  250-99  accepted #2: off-net"), "\(mtsText)")
         #expect(mtsText.contains("Order:    huawei1, quectel1"), "\(mtsText)")
 
-        let beeline = await h.run(["route", "explain", "8 (903) 012-34-56"])
+        let beeline = await h.cli(["route", "explain", "8 (903) 012-34-56"])
         #expect(beeline.standardOutput.contains("Operator: Beeline (250-99), source registry"), "\(beeline.standardOutput)")
         #expect(beeline.standardOutput.contains("quectel1  250-99  accepted #1: on-net"), "\(beeline.standardOutput)")
         #expect(beeline.standardOutput.contains("Order:    quectel1, huawei1"), "\(beeline.standardOutput)")
 
-        let json = await h.run(["route", "explain", "+79161234567", "--json"])
+        let json = await h.cli(["route", "explain", "+79161234567", "--json"])
         let plan = try ControlJSON.decoder().decode(RoutePlan.self, from: Data(json.standardOutput.utf8))
         #expect(plan.refusal == nil)
         #expect(plan.candidates.map(\.id) == ["huawei1", "quectel1"])
@@ -250,7 +250,7 @@ struct RoutingEndToEndTests {
         try await h.running.routing.recordCallStart(iccid: quectelICCID, user: nil, at: Date())
         try await h.running.routing.recordCallEnd(
             iccid: quectelICCID, user: nil, billedSeconds: h.running.routing.billedSeconds(iccid: quectelICCID, callSeconds: 42), at: Date())
-        let limited = await h.run(["route", "explain", "89030123456"])
+        let limited = await h.cli(["route", "explain", "89030123456"])
         #expect(limited.standardOutput.contains("quectel1  250-99  rejected: daily minutes 1/1 reached"), "\(limited.standardOutput)")
         #expect(limited.standardOutput.contains("Order:    huawei1"), "\(limited.standardOutput)")
         let direct = await h.running.routing.plan(dialled: "+79030123456", user: nil, now: Date())
@@ -262,7 +262,7 @@ struct RoutingEndToEndTests {
         #expect(smsRoute.options.map(\.modemID).sorted() == ["huawei1", "quectel1"])
         #expect(smsRoute.options.filter(\.onNet).map(\.modemID) == ["huawei1"])
 
-        let sims = await h.run(["sims"])
+        let sims = await h.cli(["sims"])
         #expect(sims.exitCode == 0, "\(sims.standardError)")
         let lines = sims.standardOutput.split(separator: "\n")
         for line in lines { #expect(line.count <= 80, "too wide: \(line)") }
@@ -271,7 +271,7 @@ struct RoutingEndToEndTests {
         #expect(huaweiLine.contains("MTS"))
         #expect(quectelLine.contains("Beeline"))
         #expect(quectelLine.contains("1/1"), "minutes today against the limit: \(quectelLine)")
-        let list = try ControlJSON.decoder().decode(SIMUsageList.self, from: Data(await h.run(["sims", "--json"]).standardOutput.utf8))
+        let list = try ControlJSON.decoder().decode(SIMUsageList.self, from: Data(await h.cli(["sims", "--json"]).standardOutput.utf8))
         #expect(list.sims.map(\.operatorName) == ["MTS", "Beeline"])
         #expect(list.sims.map(\.mccmnc) == ["250-01", "250-99"])
         #expect(list.sims.last?.callsToday == 1)
@@ -279,30 +279,21 @@ struct RoutingEndToEndTests {
         #expect(list.sims.last?.minutesPerDay == 1)
         #expect(list.sims.map(\.smsToday) == [0, 0])
 
-        let status = await h.run(["numbering", "status"])
+        let status = await h.cli(["numbering", "status"])
         #expect(status.standardOutput.contains("16629 registry ranges"), "\(status.standardOutput)")
         for line in status.standardOutput.split(separator: "\n") { #expect(line.count <= 80, "too wide: \(line)") }
-        let reload = await h.run(["numbering", "reload", "--json"])
+        let reload = await h.cli(["numbering", "reload", "--json"])
         #expect(reload.exitCode == 0)
         #expect(try ControlJSON.decoder().decode(NumberingReloadResult.self, from: Data(reload.standardOutput.utf8)).ok)
     }
 }
 
 extension GatewayHarness {
-    /// `cli` on a Dispatch thread: the CLI blocks on its socket, and a blocked cooperative
-    /// thread is one the daemon's handlers cannot use (two suites doing that at once on a
-    /// 2-core box starve the daemon until the CLI times out).
-    func run(_ arguments: [String]) async -> CLIOutcome {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.cli(arguments)) }
-        }
-    }
-
     /// Polls (every 100 ms, at most 15 s) until every named modem is free.
     func waitUntilFree(_ ids: [String]) async throws {
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
-            let outcome = await run(["modems", "--json"])
+            let outcome = await cli(["modems", "--json"])
             if let list = try? ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)),
                ids.allSatisfy({ id in list.modems.contains { $0.id == id && $0.state == .free } }) {
                 return

@@ -35,14 +35,14 @@ struct SIMCareBySMSEndToEndTests {
         // The check at start texts BAL to 777 through the Vodafone SIM and reads the reply.
         var shown = ""
         try await eventually("the balance read from the reply SMS", seconds: 20) {
-            shown = await h.run(["balance", "vodafone1"]).standardOutput
+            shown = await h.cli(["balance", "vodafone1"]).standardOutput
             return shown.contains("33.59")
         }
         #expect(shown.contains("Unused Credit: $33.59") && !shown.contains("LOW"), "\(shown)")
         let sent = await h.simulator.execute("sms-sent vodafone1")
         #expect(sent.contains("\"destination\":\"777\"") && sent.contains("\"text\":\"BAL\""), "the request reached the modem: \(sent)")
         #expect(await h.simulator.execute("sms-sent quectel1").contains("[]"), "nothing through the other SIM")
-        let sims = await h.run(["sims", "--wide"]).standardOutput
+        let sims = await h.cli(["sims", "--wide"]).standardOutput
         #expect(sims.contains("33.59") && !sims.contains("Out of routing"), "\(sims)")
         // Both SMS are in the history, like any other.
         let list = try await h.smsList()
@@ -51,10 +51,10 @@ struct SIMCareBySMSEndToEndTests {
 
         // Credit used up: a refresh reads 2.00 from the next reply, below 5.
         _ = await h.simulator.execute("ussd vodafone1 balance 2.00")
-        let refreshed = await h.run(["balance", "vodafone1", "--refresh"])
+        let refreshed = await h.cli(["balance", "vodafone1", "--refresh"])
         #expect(refreshed.exitCode == 0 && refreshed.standardOutput.contains("2.00") && refreshed.standardOutput.contains("LOW"),
                 "\(refreshed)")
-        let after = await h.run(["sims", "--wide"]).standardOutput
+        let after = await h.cli(["sims", "--wide"]).standardOutput
         #expect(after.contains("Out of routing") && after.contains("below min_balance 5.00"), "\(after)")
         try await eventually("sim.low_balance webhook", seconds: 20) {
             receiver.requests.contains { $0.headers["x-simgate-event"] == "sim.low_balance" }
@@ -78,7 +78,7 @@ struct SIMCareBySMSEndToEndTests {
         try await eventually("the request SMS went out", seconds: 15) {
             await h.simulator.execute("sms-sent quectel1").contains("\"destination\":\"0611\"")
         }
-        let shown = await h.run(["balance", "--json"])
+        let shown = await h.cli(["balance", "--json"])
         let list = try ControlJSON.decoder().decode(SIMBalanceList.self, from: Data(shown.standardOutput.utf8))
         let b = try #require(list.balances.first)
         #expect(b.amount == nil && b.request == "SMS \"BALANCE\" → 0611", "\(b)")
@@ -109,7 +109,7 @@ struct SIMCareBySMSEndToEndTests {
         #expect(sent.modem == "quectel1" && sent.attempts == 2, "\(sent)")
         #expect(await h.simulator.execute("sms-sent huawei1").contains("\"cmsError\":8"))
 
-        let sims = await h.run(["sims"]).standardOutput
+        let sims = await h.cli(["sims"]).standardOutput
         #expect(sims.contains("Out of routing") && sims.contains("SMS refused: +CMS ERROR: 8 (operator determined barring)"), "\(sims)")
         try await eventually("sim.quarantined webhook", seconds: 15) {
             receiver.requests.contains { $0.headers["x-simgate-event"] == "sim.quarantined" }
@@ -118,7 +118,7 @@ struct SIMCareBySMSEndToEndTests {
         let body = String(decoding: hook.body, as: UTF8.self)
         #expect(body.contains("operator determined barring") && body.contains("huawei1"), "\(body)")
         // Calls skip it too: the router says why.
-        let explained = await h.run(["route", "explain", "+79161234567"]).standardOutput
+        let explained = await h.cli(["route", "explain", "+79161234567"]).standardOutput
         #expect(explained.contains("quarantined (SMS refused: +CMS ERROR: 8"), "\(explained)")
     }
 }

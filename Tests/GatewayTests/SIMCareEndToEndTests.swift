@@ -59,10 +59,10 @@ struct SIMCareEndToEndTests {
         }
         var explained = ""
         try await eventually("huawei1 quarantined", seconds: 10) {
-            explained = await h.run(["route", "explain", Self.mtsNumber]).standardOutput
+            explained = await h.cli(["route", "explain", Self.mtsNumber]).standardOutput
             return explained.contains("quarantined (2 calls in a row failed: network out of order)")
         }
-        let sims = await h.run(["sims"]).standardOutput
+        let sims = await h.cli(["sims"]).standardOutput
         #expect(sims.contains("Out of routing") && sims.contains("quarantined (2 calls in a row failed"), "\(sims)")
         try await eventually("sim.quarantined webhook", seconds: 10) {
             receiver.requests.contains { $0.headers["x-simgate-event"] == "sim.quarantined" }
@@ -79,12 +79,12 @@ struct SIMCareEndToEndTests {
         // its trial call gets through, which puts it back for good.
         _ = await h.simulator.execute("sim huawei1 normal")
         try await eventually("cool-down over", seconds: 15) {
-            !(await h.run(["route", "explain", Self.mtsNumber]).standardOutput.contains("quarantined"))
+            !(await h.cli(["route", "explain", Self.mtsNumber]).standardOutput.contains("quarantined"))
         }
         let trial = try await Self.call(h, port: port)
         #expect(trial.map(\.modemID) == ["huawei1"], "the trial call uses the MTS SIM: \(trial)")
         try await eventually("in service after the trial", seconds: 10) {
-            let shown = await h.run(["sim", "enable", "--json", "huawei1"])
+            let shown = await h.cli(["sim", "enable", "--json", "huawei1"])
             return shown.standardOutput.contains("\"state\" : \"in-service\"")
         }
         #expect(receiver.requests.filter { $0.headers["x-simgate-event"] == "sim.quarantined" }.count == 1,
@@ -96,25 +96,25 @@ struct SIMCareEndToEndTests {
         let h = try await GatewayHarness.start(modems: ["huawei1", "quectel1"], extraTOML: Self.routing)
         defer { Task { await h.stop() } }
         try await h.waitUntilFree(["huawei1", "quectel1"])
-        let disabled = await h.run(["sim", "disable", "huawei1", "--reason", "blocked by MTS, ticket 4411"])
+        let disabled = await h.cli(["sim", "disable", "huawei1", "--reason", "blocked by MTS, ticket 4411"])
         #expect(disabled.exitCode == 0 && disabled.standardOutput.contains("disabled"), "\(disabled)")
-        let explained = await h.run(["route", "explain", Self.mtsNumber]).standardOutput
+        let explained = await h.cli(["route", "explain", Self.mtsNumber]).standardOutput
         #expect(explained.contains("out of service: disabled by admin: blocked by MTS, ticket 4411"), "\(explained)")
 
         try await Task.sleep(for: .milliseconds(200))
         await h.stopDaemon()
         try await h.startDaemon()
         try await h.waitUntilFree(["huawei1", "quectel1"])
-        let again = await h.run(["route", "explain", Self.mtsNumber]).standardOutput
+        let again = await h.cli(["route", "explain", Self.mtsNumber]).standardOutput
         #expect(again.contains("disabled by admin: blocked by MTS"), "kept across the restart: \(again)")
 
-        let enabled = await h.run(["sim", "enable", "huawei1"])
+        let enabled = await h.cli(["sim", "enable", "huawei1"])
         #expect(enabled.exitCode == 0 && enabled.standardOutput.contains("in routing"), "\(enabled)")
-        #expect(!(await h.run(["route", "explain", Self.mtsNumber]).standardOutput.contains("out of service")))
+        #expect(!(await h.cli(["route", "explain", Self.mtsNumber]).standardOutput.contains("out of service")))
 
-        let unknown = await h.run(["sim", "disable", "nosuchmodem"])
+        let unknown = await h.cli(["sim", "disable", "nosuchmodem"])
         #expect(unknown.exitCode == 1 && unknown.standardError.contains("no SIM 'nosuchmodem'"), "\(unknown)")
-        let missing = await h.run(["sim", "disable"])
+        let missing = await h.cli(["sim", "disable"])
         #expect(missing.exitCode != 0 && missing.standardError.contains("Missing expected argument"), "\(missing)")
     }
 
@@ -128,13 +128,13 @@ struct SIMCareEndToEndTests {
         try await h.waitUntilFree(["huawei1", "quectel1"])
         _ = await h.simulator.execute("register huawei1 denied")
         try await eventually("huawei1 quarantined for the denial", seconds: 15) {
-            await h.run(["route", "explain", Self.mtsNumber]).standardOutput.contains("quarantined (registration denied)")
+            await h.cli(["route", "explain", Self.mtsNumber]).standardOutput.contains("quarantined (registration denied)")
         }
-        let sims = await h.run(["sims"]).standardOutput
+        let sims = await h.cli(["sims"]).standardOutput
         #expect(sims.contains("quarantined (registration denied) until"), "\(sims)")
         _ = await h.simulator.execute("register huawei1 home")
         try await eventually("huawei1 offered again", seconds: 20) {
-            let explained = await h.run(["route", "explain", Self.mtsNumber]).standardOutput
+            let explained = await h.cli(["route", "explain", Self.mtsNumber]).standardOutput
             return !explained.contains("quarantined") && !explained.contains("not registered")
         }
     }
@@ -158,7 +158,7 @@ struct SIMCareEndToEndTests {
             try await h.simulator.setCallee(m, CalleeRule(pattern: Self.mtsNumber, behaviour: .answer(after: 0.3, dropAfter: nil)))
         }
         try await eventually("huawei1 out of routing", seconds: 20) {
-            await h.run(["route", "explain", Self.mtsNumber]).standardOutput.contains("below min_balance 50.00")
+            await h.cli(["route", "explain", Self.mtsNumber]).standardOutput.contains("below min_balance 50.00")
         }
         let attempts = try await Self.call(h, port: port)
         #expect(attempts.map(\.modemID) == ["quectel1"], "the MTS SIM, out of money, is not tried: \(attempts)")

@@ -38,7 +38,7 @@ struct SIMPINEndToEndTests {
             pin = try await Self.pinState(h, "quectel1")
             #expect(pin.cpinAttempts == 1 && pin.pinTriesLeft == 2, "restart \(restart): no second AT+CPIN: \(pin)")
         }
-        let shown = await h.run(["modem", "show", "quectel1"])
+        let shown = await h.cli(["modem", "show", "quectel1"])
         #expect(shown.standardOutput.contains("refused before"), "\(shown.standardOutput)")
     }
 }

@@ -83,16 +83,16 @@ struct SIPTrunkAndCLITests {
         defer { Task { await gw.stop() } }
         let socket = "\(gw.directory)/c.sock"
         let context = CLIContext(environment: [:], now: Date(), timeZone: TimeZone(identifier: "UTC")!, fileExists: { FileManager.default.fileExists(atPath: $0) })
-        let outcome = await Task.detached { CLIRunner.run(arguments: ["sip", "status", "--socket", socket], context: context) }.value
+        let outcome = await Task.detached { await CLIRunner.run(arguments: ["sip", "status", "--socket", socket], context: context) }.value
         #expect(outcome.exitCode == 0, "\(outcome.standardError)")
         #expect(outcome.standardOutput.contains("udp:127.0.0.1:\(gw.udpPort)"))
         #expect(outcome.standardOutput.contains("test extension *43"))
-        let json = await Task.detached { CLIRunner.run(arguments: ["sip", "status", "--socket", socket, "--json"], context: context) }.value
+        let json = await Task.detached { await CLIRunner.run(arguments: ["sip", "status", "--socket", socket, "--json"], context: context) }.value
         let status = try ControlJSON.decoder().decode(SIPStatus.self, from: Data(json.standardOutput.utf8))
         #expect(status.listeners.map(\.port).contains(gw.tcpPort))
-        let regs = await Task.detached { CLIRunner.run(arguments: ["sip", "registrations", "--socket", socket], context: context) }.value
+        let regs = await Task.detached { await CLIRunner.run(arguments: ["sip", "registrations", "--socket", socket], context: context) }.value
         #expect(regs.standardOutput == "No SIP registrations.\n")
-        let regsJSON = await Task.detached { CLIRunner.run(arguments: ["sip", "registrations", "--socket", socket, "--json"], context: context) }.value
+        let regsJSON = await Task.detached { await CLIRunner.run(arguments: ["sip", "registrations", "--socket", socket, "--json"], context: context) }.value
         #expect(try ControlJSON.decoder().decode(SIPRegistrationList.self, from: Data(regsJSON.standardOutput.utf8)).registrations.isEmpty)
     }
 

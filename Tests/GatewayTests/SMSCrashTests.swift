@@ -37,14 +37,10 @@ struct SMSCrashTests {
     }
 
     func cli(_ socket: String, _ arguments: [String]) async -> CLIOutcome {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let context = CLIContext(
-                    environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
-                    terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { [] })
-                continuation.resume(returning: CLIRunner.run(arguments: arguments, context: context))
-            }
-        }
+        let context = CLIContext(
+            environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
+            terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { [] })
+        return await CLIRunner.run(arguments: arguments, context: context)
     }
 
     func waitFree(_ socket: String, _ modem: String, seconds: Double = 20) async throws {

@@ -30,7 +30,7 @@ struct SMSEndToEndTests {
         #expect(all.count == 1, "the duplicate part made no second message: \(all.map(\.id))")
         try await h.waitForEmptySIM("huawei1")
 
-        let shown = await h.run(["sms", "show", String(message.id)])
+        let shown = await h.cli(["sms", "show", String(message.id)])
         #expect(shown.exitCode == 0, "\(shown.standardError)")
         #expect(shown.standardOutput.contains("Такси к подъезду"), "\(shown.standardOutput)")
     }
@@ -93,7 +93,7 @@ struct SMSEndToEndTests {
         let parts = try await [h.smsShow(second.id), h.smsShow(third.id)].map { try #require($0.parts?.first?.sentAt) }
         #expect(parts[1].timeIntervalSince(parts[0]) >= 1.9, "two sends on quectel1 are min_interval apart: \(parts)")
 
-        let sims = await h.run(["sims", "--json"])
+        let sims = await h.cli(["sims", "--json"])
         let list = try ControlJSON.decoder().decode(SIMUsageList.self, from: Data(sims.standardOutput.utf8))
         #expect(list.sims.first { $0.modemID == "huawei1" }?.smsToday == 1, "\(sims.standardOutput)")
         #expect(list.sims.first { $0.modemID == "quectel1" }?.smsToday == 2, "\(sims.standardOutput)")
@@ -126,7 +126,7 @@ struct SMSEndToEndTests {
         let bad = try await h.sendSMS(to: "+79161230000", text: "x")
         let failed = try await h.waitForSMS("the SMS to a dead number failed") { $0.id == bad.id && $0.state == .failed }
         #expect(failed.attempts == 1 && failed.lastCMS == 1, "\(failed)")
-        let shown = await h.run(["sms", "show", String(bad.id)])
+        let shown = await h.cli(["sms", "show", String(bad.id)])
         #expect(shown.standardOutput.contains("failed"), "\(shown.standardOutput)")
     }
 
@@ -171,10 +171,10 @@ struct SMSEndToEndTests {
     func badSendRequest() async throws {
         let h = try await GatewayHarness.start(modems: ["huawei1"])
         defer { Task { await h.stop() } }
-        let empty = await h.run(["sms", "send", "--to", "", "hello"])
+        let empty = await h.cli(["sms", "send", "--to", "", "hello"])
         #expect(empty.exitCode != 0)
         #expect(empty.standardError.contains("to"), "\(empty.standardError)")
-        let both = await h.run(["sms", "send", "--to", "+79161234567", "--modem", "huawei1", "--sim", "897010", "hi"])
+        let both = await h.cli(["sms", "send", "--to", "+79161234567", "--modem", "huawei1", "--sim", "897010", "hi"])
         #expect(both.exitCode != 0 && both.standardError.contains("--modem or --sim"), "\(both.standardError)")
         #expect(try await h.smsList().isEmpty)
     }
@@ -182,19 +182,19 @@ struct SMSEndToEndTests {
 
 extension GatewayHarness {
     func smsList() async throws -> [SMSMessage] {
-        let outcome = await run(["sms", "list", "--json"])
+        let outcome = await cli(["sms", "list", "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate sms list: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(SMSList.self, from: Data(outcome.standardOutput.utf8)).messages
     }
 
     func smsShow(_ id: Int64) async throws -> SMSMessage {
-        let outcome = await run(["sms", "show", String(id), "--json"])
+        let outcome = await cli(["sms", "show", String(id), "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate sms show \(id): \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(SMSMessage.self, from: Data(outcome.standardOutput.utf8))
     }
 
     func sendSMS(to: String, text: String) async throws -> SMSMessage {
-        let outcome = await run(["sms", "send", "--to", to, text, "--json"])
+        let outcome = await cli(["sms", "send", "--to", to, text, "--json"])
         guard outcome.exitCode == 0 else { throw HarnessError(description: "simgate sms send: \(outcome.standardError)") }
         return try ControlJSON.decoder().decode(SMSMessage.self, from: Data(outcome.standardOutput.utf8))
     }

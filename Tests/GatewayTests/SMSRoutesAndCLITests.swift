@@ -107,33 +107,33 @@ struct SMSRoutesAndCLITests {
         defer { server.stop() }
         let socket = server.socketPath!
 
-        let sent = CLIRunner.run(arguments: ["sms", "send", "--to", "+79161234567", "--socket", socket, "hello there"], context: cliContext())
+        let sent = await CLIRunner.run(arguments: ["sms", "send", "--to", "+79161234567", "--socket", socket, "hello there"], context: cliContext())
         #expect(sent.exitCode == 0, "\(sent.standardError)")
         #expect(sent.standardOutput == "sms \(id) queued: 1 part to +79161234567\n")
         let body = try #require(server.requests.first?.body)
         #expect(try ControlJSON.decoder().decode(SMSSendRequest.self, from: Data(body)) == SMSSendRequest(to: "+79161234567", text: "hello there"))
 
-        let table = CLIRunner.run(arguments: ["sms", "list", "--direction", "out", "--socket", socket], context: cliContext())
+        let table = await CLIRunner.run(arguments: ["sms", "list", "--direction", "out", "--socket", socket], context: cliContext())
         #expect(table.exitCode == 0, "\(table.standardError)")
         let lines = table.standardOutput.split(separator: "\n")
         #expect(lines.count == 2 && lines[0].hasPrefix("ID DIR STATE"))
         #expect(lines[1].contains("out") && lines[1].contains("queued") && lines[1].contains("hello there"))
         #expect(lines.allSatisfy { $0.count <= 80 })
 
-        let detail = CLIRunner.run(arguments: ["sms", "show", String(id), "--socket", socket], context: cliContext())
+        let detail = await CLIRunner.run(arguments: ["sms", "show", String(id), "--socket", socket], context: cliContext())
         #expect(detail.standardOutput.hasPrefix("sms \(id): to +79161234567\nstate:     queued\ncreated:   2025-03-01T15:00:00+03:00\n"))
         #expect(detail.standardOutput.contains("  part 1: queued"))
 
-        #expect(CLIRunner.run(arguments: ["sms", "send", "--to", "1", "--modem", "a", "--sim", "b", "--socket", socket, "x"],
+        #expect(await CLIRunner.run(arguments: ["sms", "send", "--to", "1", "--modem", "a", "--sim", "b", "--socket", socket, "x"],
                               context: cliContext()).exitCode == 64)
-        #expect(CLIRunner.run(arguments: ["sms", "list", "--direction", "up", "--socket", socket], context: cliContext()).exitCode == 64)
+        #expect(await CLIRunner.run(arguments: ["sms", "list", "--direction", "up", "--socket", socket], context: cliContext()).exitCode == 64)
     }
 
-    @Test func cliDecodesAPDUOffline() throws {
+    @Test func cliDecodesAPDUOffline() async throws {
         // A UCS2 DELIVER as a network would send it (SMSCore encodes what a modem would print).
         let time = SMSTimestamp(year: 2025, month: 3, day: 1, hour: 15, minute: 0, second: 0, utcOffsetMinutes: 180)
         let hex = SMSSegmenter.deliver("Привет", from: SMSAddress("+79161112233"), time: time, reference: 0)[0].hex
-        let text = CLIRunner.run(arguments: ["sms", "decode", hex], context: cliContext())
+        let text = await CLIRunner.run(arguments: ["sms", "decode", hex], context: cliContext())
         #expect(text.exitCode == 0, "\(text.standardError)")
         #expect(text.standardOutput == """
             type:      SMS-DELIVER
@@ -144,12 +144,12 @@ struct SMSRoutesAndCLITests {
             text:      Привет
 
             """)
-        let json = CLIRunner.run(arguments: ["sms", "decode", "--json", hex], context: cliContext())
+        let json = await CLIRunner.run(arguments: ["sms", "decode", "--json", hex], context: cliContext())
         #expect(json.standardOutput.contains("\"text\" : \"Привет\"") && json.standardOutput.contains("\"type\" : \"SMS-DELIVER\""))
-        let report = CLIRunner.run(arguments: ["sms", "decode", HexText.string(statusReportPDU(mr: 7, to: "+79161234567", status: 0))],
+        let report = await CLIRunner.run(arguments: ["sms", "decode", HexText.string(statusReportPDU(mr: 7, to: "+79161234567", status: 0))],
                                    context: cliContext())
         #expect(report.standardOutput.contains("mr:        7") && report.standardOutput.contains("status:    0x00 delivered: received by SME"))
-        let bad = CLIRunner.run(arguments: ["sms", "decode", "0004"], context: cliContext())
+        let bad = await CLIRunner.run(arguments: ["sms", "decode", "0004"], context: cliContext())
         #expect(bad.exitCode == 1 && bad.standardError.hasPrefix("simgate: cannot decode the PDU: octet"))
     }
 

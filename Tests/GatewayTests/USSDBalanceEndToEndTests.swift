@@ -17,34 +17,34 @@ struct USSDBalanceEndToEndTests {
         try await h.waitUntilFree(["huawei1", "quectel1"])
         _ = await h.simulator.execute("ussd huawei1 balance 2220,76")
 
-        let balance = await h.run(["ussd", "huawei1", "*100#"])
+        let balance = await h.cli(["ussd", "huawei1", "*100#"])
         #expect(balance.exitCode == 0, "\(balance.standardError)")
         #expect(balance.standardOutput == "Баланс:2220,76р\n", "\(balance.standardOutput)")
         let log = await h.simulator.execute("ussd huawei1 log")
         #expect(log.contains("AA180C3602"), "the Huawei was sent *100# as packed 7-bit hex: \(log)")
 
-        let json = await h.run(["ussd", "huawei1", "*100#", "--json"])
+        let json = await h.cli(["ussd", "huawei1", "*100#", "--json"])
         let result = try ControlJSON.decoder().decode(USSDResultInfo.self, from: Data(json.standardOutput.utf8))
         #expect(result.outcome == .reply && result.status == 0 && result.text == "Баланс:2220,76р", "\(result)")
 
         // quectel1 is on Beeline (250-99): *111# is a menu; choosing 2 opens the tariffs menu.
-        let menu = await h.run(["ussd", "quectel1", "*111#"])
+        let menu = await h.cli(["ussd", "quectel1", "*111#"])
         #expect(menu.exitCode == 0 && menu.standardError.contains("--reply"), "\(menu)")
         #expect(menu.standardOutput.contains("1") && menu.standardOutput.contains("2"), "\(menu.standardOutput)")
-        let second = await h.run(["ussd", "quectel1", "--reply", "2"])
+        let second = await h.cli(["ussd", "quectel1", "--reply", "2"])
         #expect(second.exitCode == 0 && second.standardOutput.lowercased().contains("tarif"), "\(second)")
-        let cancelled = await h.run(["ussd", "quectel1", "--cancel"])
+        let cancelled = await h.cli(["ussd", "quectel1", "--cancel"])
         #expect(cancelled.exitCode == 0 && cancelled.standardOutput == "USSD session cancelled\n", "\(cancelled)")
         let qlog = await h.simulator.execute("ussd quectel1 log")
         #expect(qlog.contains("*111#") && qlog.contains("\"2\""), "\(qlog)")
         // Nothing open any more: a reply is refused with the reason.
-        let late = await h.run(["ussd", "quectel1", "--reply", "1"])
+        let late = await h.cli(["ussd", "quectel1", "--reply", "1"])
         #expect(late.exitCode != 0 && late.standardError.contains("no USSD menu is open"), "\(late)")
 
         // Bad input never reaches the modem.
-        let bad = await h.run(["ussd", "huawei1", "100"])
+        let bad = await h.cli(["ussd", "huawei1", "100"])
         #expect(bad.exitCode != 0 && bad.standardError.contains("not a USSD code"), "\(bad)")
-        let none = await h.run(["ussd", "nosuch", "*100#"])
+        let none = await h.cli(["ussd", "nosuch", "*100#"])
         #expect(none.exitCode != 0 && none.standardError.contains("no modem"), "\(none)")
     }
 
@@ -55,7 +55,7 @@ struct USSDBalanceEndToEndTests {
         try await h.waitUntilFree(["quectel1"])
         _ = await h.simulator.execute("ussd quectel1 silent on")
         let started = Date()
-        let r = await h.run(["ussd", "quectel1", "*102#"])
+        let r = await h.cli(["ussd", "quectel1", "*102#"])
         #expect(r.exitCode != 0 && r.standardError.contains("no USSD reply"), "\(r)")
         #expect(Date().timeIntervalSince(started) >= 29, "waited for the network's 30 s")
         try await eventually("AT+CUSD=2 reached the modem", seconds: 5) {
@@ -85,22 +85,22 @@ struct USSDBalanceEndToEndTests {
         // The first check runs at start; `simgate sims` shows the amount and its age.
         var sims = ""
         try await eventually("the balance in simgate sims", seconds: 15) {
-            sims = await h.run(["sims", "--wide"]).standardOutput
+            sims = await h.cli(["sims", "--wide"]).standardOutput
             return sims.contains("150.00 RUB")
         }
         #expect(!sims.contains("Out of routing"), "\(sims)")
-        let explainedBefore = await h.run(["route", "explain", "+79161234567"]).standardOutput
+        let explainedBefore = await h.cli(["route", "explain", "+79161234567"]).standardOutput
         #expect(explainedBefore.contains("huawei1") && !explainedBefore.contains("out of service"), "\(explainedBefore)")
 
         // The operator bills it below 50: the next scheduled check (5 s) takes it out of routing.
         _ = await h.simulator.execute("ussd huawei1 balance 12,50")
         var explained = ""
         try await eventually("huawei1 out of routing", seconds: 20) {
-            explained = await h.run(["route", "explain", "+79161234567"]).standardOutput
+            explained = await h.cli(["route", "explain", "+79161234567"]).standardOutput
             return explained.contains("out of service: balance 12.50 RUB below min_balance 50.00")
         }
         #expect(explained.contains("quectel1"), "the MTS number now leaves through quectel1: \(explained)")
-        sims = await h.run(["sims", "--wide"]).standardOutput
+        sims = await h.cli(["sims", "--wide"]).standardOutput
         #expect(sims.contains("!12.50 RUB") && sims.contains("Out of routing"), "\(sims)")
         try await eventually("sim.low_balance webhook", seconds: 20) {
             receiver.requests.contains { $0.headers["x-simgate-event"] == "sim.low_balance" }
@@ -111,14 +111,14 @@ struct USSDBalanceEndToEndTests {
 
         // `simgate balance` shows it, with the operator's reply; a refresh after a top-up
         // brings the SIM back at once, and the low-balance webhook fired only once.
-        let shown = await h.run(["balance", "huawei1"])
+        let shown = await h.cli(["balance", "huawei1"])
         #expect(shown.exitCode == 0 && shown.standardOutput.contains("12.50 RUB") && shown.standardOutput.contains("LOW"), "\(shown)")
         #expect(shown.standardOutput.contains("Баланс:12,50р"), "\(shown.standardOutput)")
         _ = await h.simulator.execute("ussd huawei1 balance 300,00")
-        let refreshed = await h.run(["balance", "huawei1", "--refresh"])
+        let refreshed = await h.cli(["balance", "huawei1", "--refresh"])
         #expect(refreshed.exitCode == 0 && refreshed.standardOutput.contains("300.00 RUB") && !refreshed.standardOutput.contains("LOW"),
                 "\(refreshed)")
-        let back = await h.run(["route", "explain", "+79161234567"]).standardOutput
+        let back = await h.cli(["route", "explain", "+79161234567"]).standardOutput
         #expect(!back.contains("out of service"), "\(back)")
         #expect(receiver.requests.filter { $0.headers["x-simgate-event"] == "sim.low_balance" }.count == 1)
     }
@@ -133,10 +133,10 @@ struct USSDBalanceEndToEndTests {
             """)
         defer { Task { await h.stop() } }
         try await h.waitUntilFree(["huawei1"])
-        let r = await h.run(["balance", "huawei1", "--refresh"])
+        let r = await h.cli(["balance", "huawei1", "--refresh"])
         #expect(r.exitCode == 0, "\(r)")
         #expect(r.standardOutput.contains("unknown") && r.standardOutput.contains("not read"), "\(r.standardOutput)")
-        let explained = await h.run(["sims"]).standardOutput
+        let explained = await h.cli(["sims"]).standardOutput
         #expect(!explained.contains("Out of routing"), "an unreadable reply takes no SIM out of routing: \(explained)")
     }
 
@@ -149,9 +149,9 @@ struct USSDBalanceEndToEndTests {
             """, withoutCNUM: ["huawei1"])
         defer { Task { await h.stop() } }
         try await h.waitUntilFree(["huawei1"])
-        var snapshot = try await h.modemOffPool("huawei1")
+        var snapshot = try await h.modem("huawei1")
         try await eventually("the number learned by USSD", seconds: 15) {
-            snapshot = try await h.modemOffPool("huawei1")
+            snapshot = try await h.modem("huawei1")
             return snapshot.msisdn != nil
         }
         #expect(snapshot.msisdn == "+79160000002", "MTS's \"Ваш номер 79160000002\" read as the SIM's number: \(snapshot.msisdn ?? "-")")
@@ -164,7 +164,7 @@ struct USSDBalanceEndToEndTests {
         try await h.startDaemon()
         try await h.waitUntilFree(["huawei1"])
         try await eventually("the remembered number", seconds: 10) {
-            try await h.modemOffPool("huawei1").msisdn == "+79160000002"
+            try await h.modem("huawei1").msisdn == "+79160000002"
         }
         try await Task.sleep(for: .seconds(2))
         let again = await h.simulator.execute("ussd huawei1 log")

@@ -53,7 +53,7 @@ public struct ControlAccess: RouterMiddleware, Sendable {
         let method = HTTPMethod(rawValue: request.method.rawValue)
         let needed = Self.requiredRole(method: method, path: request.uri.path.split(separator: "/").map(String.init))
         guard role >= needed else {
-            return ControlResponse.error(.forbidden, "a \(role.rawValue) token may not \(method) \(request.uri.path): it needs \(needed.rawValue)").hummingbird
+            return ControlResponse.error(.forbidden, "\(role == .operator || role == .admin ? "an" : "a") \(role.rawValue) token may not \(method) \(request.uri.path): it needs \(needed.rawValue)").hummingbird
         }
         return try await next(request, context)
     }
