@@ -216,6 +216,7 @@ extension InboundConfig {
             w.tableArray("webhook")
             w.string("name", h.name)
             w.string("url", h.url)
+            w.string("ca_file", h.caFile)
             w.secret("secret", h.secret)
             if !h.events.isEmpty { w.strings("events", h.events) }
             w.number("timeout", h.timeoutSeconds)

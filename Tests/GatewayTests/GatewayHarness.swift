@@ -133,8 +133,13 @@ final class GatewayHarness: @unchecked Sendable {
         toml += "\n" + tail + "\n"
         let configPath = directory + "/simgate.toml"
         try toml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let config = try GatewayConfig.load(path: configPath)
-        let running = try await Daemon(config: config, configPath: configPath).start()
+        let running: RunningDaemon
+        do {
+            running = try await Daemon(config: try GatewayConfig.load(path: configPath), configPath: configPath).start()
+        } catch {
+            await simulator.stop()  // a start that fails (the tests of bad configs) leaves no modems behind
+            throw error
+        }
         return GatewayHarness(directory: directory, simulator: simulator, running: running,
                               socket: directory + "/simgated.sock", configPath: configPath)
     }

@@ -126,7 +126,7 @@ struct WebhookDeliveryTests {
         let port = try await receiver.start()
         let storage = try Storage.inMemory()
         let hooks = [hook(port: port), hook(port: port, events: ["call.missed"]).renamed("bot")]
-        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks, group: MultiThreadedEventLoopGroup.singleton,
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks,
                                            logger: Logger(label: "test"), idlePollSeconds: 0.05)
         await worker.start()
         let service = MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: hooks), onEnqueued: { worker.wake() })
@@ -165,7 +165,7 @@ struct WebhookDeliveryTests {
 
         let storage = try Storage.inMemory()
         let hooks = [hook(port: port)]
-        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks, group: MultiThreadedEventLoopGroup.singleton,
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks,
                                            logger: Logger(label: "test"), idlePollSeconds: 0.05)
         await worker.start()
         let service = MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: hooks), onEnqueued: { worker.wake() })
@@ -198,7 +198,7 @@ struct WebhookDeliveryTests {
         let port = try await receiver.start()
         let storage = try Storage.inMemory()
         let hooks = [hook(port: port, maxAttempts: 3)]
-        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks, group: MultiThreadedEventLoopGroup.singleton,
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks,
                                            logger: Logger(label: "test"), idlePollSeconds: 0.05)
         await worker.start()
         let event = try WebhookEvent(type: .callRinging, occurredAt: Date(),
@@ -224,5 +224,92 @@ extension WebhookConfig {
         var c = self
         c.name = name
         return c
+    }
+}
+
+/// scripts/webhook-sink.py over HTTPS (Python's ssl, i.e. OpenSSL) with a throwaway
+/// certificate: a TLS server simgate did not write.
+private final class HTTPSSink {
+    let process = Process()
+    let log: String
+    let port: Int
+
+    init(directory: String, cert: String, key: String, secret: String) async throws {
+        port = try unusedLoopbackPort()
+        log = directory + "/sink.log"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [root.path + "/scripts/webhook-sink.py", "127.0.0.1:\(port)", secret, log, "--cert", cert, "--key", key]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        try await eventually("the sink listens") { self.lines.first?.hasPrefix("# listening on https://") == true }
+    }
+
+    var lines: [String] {
+        ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// SIGKILL, no waiting: Foundation's waitUntilExit spins forever off the main thread here.
+    func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+}
+
+@Suite("Webhooks over https (AsyncHTTPClient against Python's OpenSSL server)", .serialized, .timeLimit(.minutes(2)))
+struct WebhookHTTPSTests {
+    @Test("with ca_file the receiver's own certificate is trusted: every event arrives signed; without it, each attempt fails as TLS and stays queued")
+    func httpsWithAndWithoutTheCA() async throws {
+        let scratch = "/tmp/sgt-whs-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (cert, key) = try await ControlAccessEndToEndTests.makeCertificate(in: scratch)
+        let sink = try await HTTPSSink(directory: scratch, cert: cert, key: key, secret: secret)
+        defer { sink.stop() }
+        func httpsHook(_ name: String, caFile: String?) -> WebhookConfig {
+            WebhookConfig(name: name, url: "https://127.0.0.1:\(sink.port)/hooks", host: "127.0.0.1", port: sink.port,
+                          path: "/hooks", tls: true, caFile: caFile, secret: SecretString(secret), events: ["call.missed"],
+                          timeoutSeconds: 5, maxAttempts: 50, retryInitialSeconds: 0.05, retryMaxSeconds: 0.2)
+        }
+        let hooks = [httpsHook("trusting", caFile: cert), httpsHook("system-roots", caFile: nil)]
+        let storage = try Storage.inMemory()
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: hooks, logger: Logger(label: "test"), idlePollSeconds: 0.05)
+        await worker.start()
+        let service = MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: hooks), onEnqueued: { worker.wake() })
+        let t = Date(timeIntervalSince1970: 1_760_000_000)
+        for i in 0..<3 {
+            try await service.record(MissedCall(caller: "+7916555000\(i)", sim: "huawei1", startedAt: t, endedAt: t.addingTimeInterval(9),
+                                                reason: .rangOut))
+        }
+        try await eventually("3 deliveries to the trusting webhook") {
+            try await storage.read { tx in try tx.webhookDeliveryCount(state: .delivered) } == 3
+        }
+        try await eventually("the system-roots webhook has failed twice per event") {
+            let items = try await storage.read { tx in try tx.webhookDeliveries(states: [.pending, .failed], limit: 10) }
+            return items.count == 3 && items.allSatisfy { $0.attempts >= 2 }
+        }
+        await worker.stop()
+        let events = sink.lines.filter { !$0.hasPrefix("#") }
+        #expect(events.count == 3, "\(events)")
+        #expect(events.allSatisfy { $0.contains(" call.missed signed ") }, "\(events)")
+        let waiting = try await storage.read { tx in try tx.webhookDeliveries(states: [.pending, .failed], limit: 10) }
+        #expect(waiting.allSatisfy { $0.webhook == "system-roots" && $0.state == .pending
+                                     && $0.lastError?.hasPrefix("TLS failed: ") == true }, "\(waiting.map { $0.lastError ?? "" })")
+    }
+
+    @Test("a ca_file that is not PEM stops the daemon's start, naming the webhook and the file")
+    func unreadableCAStopsTheStart() async throws {
+        let scratch = "/tmp/sgt-whs-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        try "not a certificate\n".write(toFile: scratch + "/ca.pem", atomically: true, encoding: .utf8)
+        await #expect {
+            _ = try await GatewayHarness.start(modems: ["quectel1"], extraTOML: """
+                [[webhook]]
+                name = "crm"
+                url = "https://127.0.0.1:9/hooks"
+                ca_file = "\(scratch)/ca.pem"
+                secret = "\(secret)"
+                """)
+        } throws: { error in
+            "\(error)".hasPrefix("webhook crm: cannot read ca_file \(scratch)/ca.pem: ")
+        }
     }
 }

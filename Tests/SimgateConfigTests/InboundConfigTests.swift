@@ -60,20 +60,36 @@ struct InboundConfigTests {
         #expect(config.inbound.rule(forSIM: ["quectel1"]) == nil)
     }
 
-    @Test func httpsAndBadWebhooksAreRefusedWithLines() {
+    @Test func badWebhooksAreRefusedWithLines() {
         #expect(problems("""
             [[webhook]]
-            url = "https://crm.example.com/hook"
+            url = "http://crm.example.com/hook"
+            ca_file = "/etc/simgate/ca.pem"
             secret = "short"
             events = ["call.rang"]
             """) == [
-            "simgate.toml:2: webhook[0].url: https is not supported yet: deliver over http to a TLS-terminating proxy on this host (stunnel, nginx) and let it forward to https://crm.example.com/hook",
-            "simgate.toml:3: webhook[0].secret: too short: use at least 16 characters (e.g. openssl rand -hex 16)",
-            "simgate.toml:4: webhook[0].events[0]: unknown event \"call.rang\"; known: call.ringing, call.answered, call.ended, call.missed, missed.updated, sms.received, sms.status",
+            "simgate.toml:3: webhook[0].ca_file: only an https url uses ca_file",
+            "simgate.toml:4: webhook[0].secret: too short: use at least 16 characters (e.g. openssl rand -hex 16)",
+            "simgate.toml:5: webhook[0].events[0]: unknown event \"call.rang\"; known: call.ringing, call.answered, call.ended, call.missed, missed.updated, sms.received, sms.status",
         ])
         #expect(problems("[[webhook]]\nurl = \"ftp://x/y\"\nsecret = \"0123456789abcdef\"\n")
-            == ["simgate.toml:2: webhook[0].url: unsupported scheme \"ftp\" (expected http://host[:port]/path)"])
+            == ["simgate.toml:2: webhook[0].url: unsupported scheme \"ftp\" (expected http[s]://host[:port]/path)"])
+        #expect(problems("[[webhook]]\nurl = \"https://x/\"\nca_file = \"ca.pem\"\nsecret = \"0123456789abcdef\"\n")
+            == ["simgate.toml:3: webhook[0].ca_file: must be an absolute path"])
         #expect(problems("[[webhook]]\nurl = \"http://x/\"\n") == ["simgate.toml:1: webhook[0].secret: missing required key"])
+    }
+
+    @Test func httpsWebhookDefaultsTo443AndKeepsItsCA() throws {
+        let config = try GatewayConfig.parse(text: """
+            [[webhook]]
+            url = "https://crm.example.com/simgate?key=1"
+            ca_file = "/etc/simgate/crm-ca.pem"
+            secret = "0123456789abcdef"
+            """)
+        let hook = try #require(config.inbound.webhooks.first)
+        #expect(hook.tls && hook.host == "crm.example.com" && hook.port == 443 && hook.path == "/simgate?key=1")
+        #expect(hook.caFile == "/etc/simgate/crm-ca.pem")
+        #expect(config.redactedDescription.contains("ca_file = \"/etc/simgate/crm-ca.pem\""))
     }
 
     @Test func referencesMustExistAndNamesBeUnique() {

@@ -16,8 +16,18 @@ public struct InboundServices: Sendable {
     var ringRecorder: InboundRingRecorder?
 
     /// With `pool`, every unanswered inbound ring on its modems becomes a missed-call entry.
-    static func start(config: InboundConfig, storage: Storage, pool: ModemPool?, group: EventLoopGroup, logger: Logger) async -> InboundServices {
-        let worker = WebhookDeliveryWorker(storage: storage, webhooks: config.webhooks, group: group, logger: logger)
+    /// Reads each https webhook's `ca_file`, so a bad one stops the start (naming the webhook
+    /// and the file) instead of failing every delivery later.
+    static func checkWebhookTrust(_ config: InboundConfig) throws {
+        for hook in config.webhooks where hook.tls {
+            do { _ = try WebhookHTTPClient.clients.client(caFile: hook.caFile) } catch {
+                throw ControlServerError("webhook \(hook.name): \(error)")
+            }
+        }
+    }
+
+    static func start(config: InboundConfig, storage: Storage, pool: ModemPool?, logger: Logger) async -> InboundServices {
+        let worker = WebhookDeliveryWorker(storage: storage, webhooks: config.webhooks, logger: logger)
         let outbox = WebhookOutbox(webhooks: config.webhooks)
         let missed = MissedCallService(storage: storage, outbox: outbox, onEnqueued: { worker.wake() })
         let holdAudio = HoldAudioLibrary(config: config)

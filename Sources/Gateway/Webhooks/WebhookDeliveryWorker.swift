@@ -8,14 +8,12 @@
 // again; X-Simgate-Delivery carries the event id to deduplicate by.
 import Foundation
 import Logging
-import NIOCore
 import SimgateConfig
 import Storage
 
 public actor WebhookDeliveryWorker {
     let storage: Storage
     let webhooks: [String: WebhookConfig]
-    let group: EventLoopGroup
     let logger: Logger
     let clock: @Sendable () -> Date
     let random: @Sendable () -> Double
@@ -29,13 +27,13 @@ public actor WebhookDeliveryWorker {
     private var waiter: CheckedContinuation<Void, Never>?
     private var woken = false
 
-    public init(storage: Storage, webhooks: [WebhookConfig], group: EventLoopGroup, logger: Logger,
+    public init(storage: Storage, webhooks: [WebhookConfig], logger: Logger,
                 clock: @escaping @Sendable () -> Date = Date.init,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
                 batchSize: Int = 64, idlePollSeconds: Double = 5) {
         self.storage = storage
         self.webhooks = Dictionary(webhooks.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        self.group = group; self.logger = logger; self.clock = clock; self.random = random
+        self.logger = logger; self.clock = clock; self.random = random
         self.batchSize = batchSize; self.idlePollSeconds = idlePollSeconds
     }
 
@@ -124,8 +122,7 @@ public actor WebhookDeliveryWorker {
         ]
         let outcome: String?
         do {
-            let status = try await WebhookHTTPClient.post(host: hook.host, port: hook.port, path: hook.path, headers: headers,
-                                                          body: item.body, timeoutSeconds: hook.timeoutSeconds, group: group)
+            let status = try await WebhookHTTPClient.post(to: hook, headers: headers, body: item.body)
             outcome = (200..<300).contains(status) ? nil : "HTTP \(status)"
         } catch {
             outcome = "\(error)"

@@ -1,113 +1,103 @@
-// One HTTP/1.1 POST over SwiftNIO's client pipeline, bounded by a single deadline.
-//
-// Pipeline: NIOHTTP1's request encoder and response decoder → `WebhookResponseHandler`,
-// which waits for the whole response (the status is all we need; the body is discarded,
-// up to the decoder's limits) and fails on timeout or early close.
+// One webhook POST with AsyncHTTPClient: http or https (system roots, or the webhook's
+// `ca_file`), bounded by one deadline, redirects not followed, the answer's body read and
+// dropped (only the status counts).
+import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
+import SimgateConfig
 
 public enum WebhookHTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case timedOut(seconds: Double)
     case connectionClosed
     case connect(String)
+    case tls(String)
+    case caFileUnreadable(path: String, detail: String)
 
     public var description: String {
         switch self {
         case .timedOut(let s): "no complete answer within \(s) s"
         case .connectionClosed: "connection closed before a complete answer"
         case .connect(let m): "cannot connect: \(m)"
+        case .tls(let m): "TLS failed: \(m)"
+        case .caFileUnreadable(let path, let detail): "cannot read ca_file \(path): \(detail)"
         }
     }
 }
 
 enum WebhookHTTPClient {
-    /// POSTs `body` and returns the response status code.
-    static func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8],
-                     timeoutSeconds: Double, group: EventLoopGroup) async throws -> Int {
-        let loop = group.next()
-        let promise = loop.makePromise(of: Int.self)
-        let timeout = TimeAmount.nanoseconds(Int64(timeoutSeconds * 1_000_000_000))
-        let channel: Channel
+    /// POSTs `body` to `hook` and returns the response status code.
+    static func post(to hook: WebhookConfig, headers: [(String, String)], body: [UInt8]) async throws -> Int {
+        let client = try clients.client(caFile: hook.tls ? hook.caFile : nil)
+        let host = hook.host.contains(":") ? "[\(hook.host)]" : hook.host
+        var request = HTTPClientRequest(url: "\(hook.tls ? "https" : "http")://\(host):\(hook.port)\(hook.path)")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(timeout)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(
-                            WebhookResponseHandler(promise: promise, timeout: timeout, timeoutSeconds: timeoutSeconds))
-                    }
-                }
-                .connect(host: host, port: port).get()
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(hook.timeoutSeconds * 1000)))
+            for try await _ in response.body {}
+            return Int(response.status.code)
         } catch {
-            promise.fail(WebhookHTTPError.connect("\(error)"))
-            throw WebhookHTTPError.connect("\(error)")
-        }
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
-        head.headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")
-        head.headers.add(name: "Content-Type", value: "application/json")
-        head.headers.add(name: "Content-Length", value: String(body.count))
-        head.headers.add(name: "Connection", value: "close")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
-        var buffer = channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        defer { channel.close(promise: nil) }
-        return try await promise.futureResult.get()
-    }
-}
-
-/// Completes the promise once: with the status at the response's end, or with an error on
-/// timeout, read error or close. Runs on the channel's event loop only.
-final class WebhookResponseHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private let promise: EventLoopPromise<Int>
-    private let timeout: TimeAmount
-    private let timeoutSeconds: Double
-    private var status: Int?
-    private var done = false
-    private var timer: Scheduled<Void>?
-
-    init(promise: EventLoopPromise<Int>, timeout: TimeAmount, timeoutSeconds: Double) {
-        self.promise = promise; self.timeout = timeout; self.timeoutSeconds = timeoutSeconds
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) {
-            let (handler, context) = bound.value
-            handler.finish(.failure(WebhookHTTPError.timedOut(seconds: handler.timeoutSeconds)))
-            context.close(promise: nil)
+            throw describe(error, timeout: hook.timeoutSeconds)
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head): status = Int(head.status.code)
-        case .body: break
-        case .end: if let status { finish(.success(status)) }
+    static func describe(_ error: any Error, timeout: Double) -> WebhookHTTPError {
+        if let client = error as? HTTPClientError {
+            switch client {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .tlsHandshakeTimeout:
+                return .timedOut(seconds: timeout)
+            case .remoteConnectionClosed: return .connectionClosed
+            default: return .connect("\(client)")
+            }
         }
+        if let io = error as? IOError { return .connect(String(cString: strerror(io.errnoCode))) }
+        if let connection = error as? NIOConnectionError {
+            if let io = connection.connectionErrors.lazy.compactMap({ $0.error as? IOError }).first {
+                return .connect(String(cString: strerror(io.errnoCode)))
+            }
+            return .connect("cannot resolve \(connection.host)")
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return .tls("\(error)") }
+        return .connect("\(error)")
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(.failure(WebhookHTTPError.connectionClosed))
-        context.fireChannelInactive()
-    }
+    /// One client per trust store, for the life of the process: webhooks are read once at
+    /// start, so this holds one or two clients, and their connections are kept alive between
+    /// deliveries. (An HTTPClient must be shut down before it is freed; these never are.)
+    static let clients = Clients()
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        finish(.failure(WebhookHTTPError.connect("\(error)")))
-        context.close(promise: nil)
-    }
+    final class Clients: Sendable {
+        private let byCAFile = NIOLockedValueBox<[String: HTTPClient]>([:])
 
-    private func finish(_ result: Result<Int, Error>) {
-        guard !done else { return }
-        done = true
-        timer?.cancel()
-        promise.completeWith(result)
+        func client(caFile: String?) throws -> HTTPClient {
+            let key = caFile ?? ""
+            if let existing = byCAFile.withLockedValue({ $0[key] }) { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            configuration.httpVersion = .http1Only
+            // A receiver that is down fails the attempt now; the outbox schedules the retry.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            if let caFile {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                do {
+                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+                } catch {
+                    throw WebhookHTTPError.caFileUnreadable(path: caFile, detail: "\(error)")
+                }
+                configuration.tlsConfiguration = tls
+            }
+            return byCAFile.withLockedValue { table in
+                if let existing = table[key] { return existing }
+                let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+                table[key] = made
+                return made
+            }
+        }
     }
 }
