@@ -76,21 +76,25 @@ struct DaemonProcessTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let socket = dir + "/simgated.sock"
-        try """
-            [daemon]
-            state_dir = "\(dir)/state"
-            log_level = "info"
+        func writeConfig(logLevel: String = "info", pollInterval: Int = 1, broken: Bool = false) throws {
+            try """
+                [daemon]
+                state_dir = "\(dir)/state"
+                log_level = "\(logLevel)"
 
-            [control]
-            socket = "\(socket)"
+                [control]
+                socket = "\(socket)"
 
-            [modems]
-            discover = false
+                [modems]
+                discover = false
+                poll_interval = \(broken ? "\"often\"" : String(pollInterval))
 
-            [routing]
-            home_country = "ru"
-            registry = ["\(root.path)/data/numbering/rossvyaz/DEF-9xx.csv"]
-            """.write(toFile: dir + "/simgate.toml", atomically: true, encoding: .utf8)
+                [routing]
+                home_country = "ru"
+                registry = ["\(root.path)/data/numbering/rossvyaz/DEF-9xx.csv"]
+                """.write(toFile: dir + "/simgate.toml", atomically: true, encoding: .utf8)
+        }
+        try writeConfig()
         let daemon = Process()
         daemon.executableURL = builtProductsDirectory().appendingPathComponent("simgated")
         daemon.arguments = ["--config", dir + "/simgate.toml"]
@@ -109,8 +113,37 @@ struct DaemonProcessTests {
         kill(daemon.processIdentifier, SIGHUP)
         try await eventually("numbering reloaded on SIGHUP", seconds: 20) { logText().contains("reason=SIGHUP") }
         #expect(daemon.isRunning, "SIGHUP must not stop the daemon: \(logText())")
+        #expect(!logText().contains("only a restart applies"), "an unchanged file asks for no restart: \(logText())")
         let status = try await runProgram("simgate", ["status", "--socket", socket, "--json"])
         #expect(status.status == 0 && status.stdout.contains("\"version\""), "\(status.stdout) \(status.stderr)")
+
+        // A quieter log level applies at once; a changed [modems] waits for a restart, and says so.
+        try writeConfig(logLevel: "warning", pollInterval: 5)
+        kill(daemon.processIdentifier, SIGHUP)
+        try await eventually("the reload names what waits for a restart", seconds: 20) {
+            logText().contains("config changed where only a restart applies it")
+        }
+        let lines = logText().split(separator: "\n")
+        #expect(lines.contains { $0.contains("log level changed") && $0.contains("level=warning") }, "\(logText())")
+        #expect(lines.contains { $0.contains("only a restart applies") && $0.contains("sections=[modems]") }, "\(logText())")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(logText().components(separatedBy: "numbering data loaded").count - 1 == 2,
+                "at warning, the second SIGHUP's numbering notice is not logged: \(logText())")
+
+        // A broken file changes nothing; the daemon answers on.
+        try writeConfig(logLevel: "warning", pollInterval: 5, broken: true)
+        kill(daemon.processIdentifier, SIGHUP)
+        try await eventually("the broken file is named", seconds: 20) { logText().contains("config file has errors; nothing changed") }
+        #expect(logText().contains("modems.poll_interval"), "the error names the key: \(logText())")
+        let still = try await runProgram("simgate", ["status", "--socket", socket, "--json"])
+        #expect(still.status == 0, "\(still.stderr)")
+
+        // Back to info, which is said at info.
+        try writeConfig(logLevel: "info", pollInterval: 5)
+        kill(daemon.processIdentifier, SIGHUP)
+        try await eventually("back at info", seconds: 20) {
+            logText().split(separator: "\n").contains { $0.contains("log level changed") && $0.contains("level=info") }
+        }
 
         kill(daemon.processIdentifier, SIGTERM)
         try await eventually("simgated exits after SIGTERM", seconds: 20) { !daemon.isRunning }

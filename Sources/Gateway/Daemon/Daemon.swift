@@ -18,19 +18,21 @@ public final class Daemon: Sendable {
     let config: GatewayConfig
     let configPath: String
     let logger: Logger
+    /// `[daemon] log_level`, changed on SIGHUP (ConfigReload.swift).
+    let logLevel: LiveLogLevel
     let startedAt = Date()
 
     public init(config: GatewayConfig, configPath: String) throws {
         self.config = config
         self.configPath = configPath
-        var logger = Logger(label: "simgated")
-        logger.logLevel = Logger.Level(rawValue: config.daemon.logLevel.rawValue) ?? .info
-        self.logger = logger
+        let live = LiveLogLevel(Logger.Level(rawValue: config.daemon.logLevel.rawValue) ?? .info)
+        logLevel = live
+        logger = Logger(label: "simgated") { label in LiveLevelLogHandler(inner: Logger(label: label).handler, live: live) }
     }
 
     /// Runs until SIGTERM or SIGINT, under swift-service-lifecycle: the signal starts a
     /// graceful shutdown (control API closed first, calls hung up, modems closed last);
-    /// SIGHUP reloads the numbering data without dropping a call.
+    /// SIGHUP re-reads the config file (`reload`).
     public func run() async throws {
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: GatewayService(daemon: self))],
@@ -61,7 +63,7 @@ public final class Daemon: Sendable {
                 }
                 tasks.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                        await running.routing.numbering.reload(reason: "SIGHUP")
+                        await daemon.reload(running, reason: "SIGHUP")
                     }
                 }
                 try? await gracefulShutdown()
@@ -73,8 +75,34 @@ public final class Daemon: Sendable {
         }
     }
 
+    /// Reads the config file again: applies the log level and reloads the numbering data;
+    /// names, in one warning, the sections that changed but wait for a restart. A file with
+    /// errors changes nothing (the numbering data is still re-read: its files may be new).
+    func reload(_ running: RunningDaemon, reason: String) async {
+        do {
+            let file = try GatewayConfig.load(path: configPath)
+            let level = Logger.Level(rawValue: file.daemon.logLevel.rawValue) ?? .info
+            if level != logLevel.level {
+                // Said under the more talkative of the two levels, so the line is not lost.
+                let louder = level < logLevel.level
+                if louder { logLevel.level = level }
+                logger.notice("log level changed", metadata: ["level": "\(level)", "reason": "\(reason)"])
+                if !louder { logLevel.level = level }
+            }
+            let waiting = ConfigReload.sectionsNeedingRestart(running: config, file: file)
+            if !waiting.isEmpty {
+                logger.warning("config changed where only a restart applies it; running on as started",
+                               metadata: ["sections": "\(waiting.joined(separator: "; "))", "reason": "\(reason)"])
+            }
+        } catch {
+            logger.error("config file has errors; nothing changed", metadata: ["path": "\(configPath)", "error": "\(error)", "reason": "\(reason)"])
+        }
+        await running.routing.numbering.reload(reason: reason)
+    }
+
     /// Opens the database, starts the modems and the control API, and returns at once.
     public func start(group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RunningDaemon {
+        try InboundServices.checkWebhookTrust(config.inbound)
         let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
         logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
 
@@ -108,7 +136,7 @@ public final class Daemon: Sendable {
             for m in config.modems { if let u = m.inboundUser { inbound.byModem[m.id] = u } }
             await calls.connect(sip: sip, inbound: inbound, rtpPorts: sipConfig.rtpPortMin...sipConfig.rtpPortMax)
         }
-        let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, group: group, logger: logger)
+        let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, logger: logger)
         await calls.setAnsweredOutboundHandler { [missed = inbound.missedCalls] number in
             _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
         }
@@ -118,7 +146,7 @@ public final class Daemon: Sendable {
         if sip != nil {
             let c = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
                                       storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
-                                      logger: logger)
+                                      logger: logger, metrics: metrics)
             await calls.setCallCenter(c, config: config.inbound, holdAudio: inbound.holdAudio)
             let rules = config.inbound
             await inbound.ringRecorder?.leaveToCallCenter { modem in
