@@ -365,6 +365,13 @@ struct CallCenterTests {
         let outbound = try await h.closedRecords(count: 2, seconds: 20).filter { $0.direction == "outbound" }
         #expect(outbound.count == 1 && outbound[0].calleeDialed == "+79031110006" && outbound[0].sipUser == "alice"
                 && outbound[0].answerAt != nil, "\(outbound)")
+        // The same story in /metrics, as prometheus_client reads it.
+        let scrape = try await Scrape.fetch(h.socket, directory: h.directory)
+        #expect(scrape.value("simgate_callbacks_total", ["kind": "recall", "outcome": "dispatcher-no-answer"]) == 1)
+        #expect(scrape.value("simgate_callbacks_total", ["kind": "recall", "outcome": "connected"]) == 1)
+        #expect(scrape.value("simgate_recalls_finished_total", ["result": "reached"]) == 1)
+        #expect(scrape.value("simgate_recalls_finished_total", ["result": "gave_up"]) == 0)
+        #expect(scrape.value("simgate_callbacks_total", ["kind": "manual", "outcome": "connected"]) == 0)
     }
 
     @Test("an external number in a ring group is dialled through another SIM; the two modems hear each other; the caller hanging up ends both")

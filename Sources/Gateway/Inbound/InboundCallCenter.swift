@@ -49,12 +49,14 @@ public actor InboundCallCenter {
     private var loop: Task<Void, Never>?
     private var waiter: CheckedContinuation<Void, Never>?
     private var woken = false
+    private let metrics: GatewayMetrics?
 
     public init(config: InboundConfig, legs: any InboundCallLegs, dialer: any CallbackDialer, missedCalls: MissedCallService,
                 storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void = {},
-                clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "simgate.inbound")) {
+                clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "simgate.inbound"),
+                metrics: GatewayMetrics? = nil) {
         self.config = config; self.legs = legs; self.dialer = dialer; self.missedCalls = missedCalls; self.storage = storage
-        self.outbox = outbox; self.wakeWebhooks = wakeWebhooks; self.clock = clock; self.logger = logger
+        self.outbox = outbox; self.wakeWebhooks = wakeWebhooks; self.clock = clock; self.logger = logger; self.metrics = metrics
         distributor = InboundDistributor(config: config)
     }
 
@@ -243,8 +245,10 @@ public actor InboundCallCenter {
                                           customer: plan.customer, preferredSIM: plan.sim)
             dialling[task.id] = Task { await self.dial(request, recallAttempt: attempt) }
         case .succeeded(let id, let attempts):
+            metrics?.count("simgate_recalls_finished_total", [("result", "reached")])
             logger.info("recall reached the customer", metadata: ["entry": "\(id)", "attempts": "\(attempts)"])
         case .gaveUp(let id, let attempts):
+            metrics?.count("simgate_recalls_finished_total", [("result", "gave_up")])
             logger.notice("recall gave up; the entry stays open", metadata: ["entry": "\(id)", "attempts": "\(attempts)"])
         }
     }
@@ -252,6 +256,7 @@ public actor InboundCallCenter {
     /// Dials one callback through the bridge and records how it went.
     private func dial(_ request: CallbackRequest, recallAttempt: Int?) async {
         let outcome = await dialer.dial(request)
+        metrics?.count("simgate_callbacks_total", [("kind", recallAttempt == nil ? "manual" : "recall"), ("outcome", outcome.rawValue)])
         do {
             try await missedCalls.recordCallbackAttempt(taskID: request.taskID, outcome: outcome, final: true)
         } catch {

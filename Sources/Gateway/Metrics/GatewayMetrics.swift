@@ -1,7 +1,8 @@
 // The daemon's metrics, in Prometheus text on GET /metrics (MetricsExporter.swift). Two kinds:
 // - events, counted where they happen through swift-metrics (`count`): SIP requests by method
 //   and responses by code, calls by direction and outcome, call attempts by cause, the RTP
-//   received from phones (packets, losses, a jitter histogram);
+//   received from phones (packets, losses, a jitter histogram), callbacks by kind (manual or
+//   recall) and outcome, recalls finished (reached the customer or gave up);
 // - state, read when Prometheus scrapes from the snapshots `simgate` shows (modems, SIMs, SIP,
 //   missed calls, webhook outbox): nothing on the hot paths keeps it twice.
 //
@@ -39,6 +40,12 @@ public final class GatewayMetrics: Sendable {
         sipRequests = Dictionary(uniqueKeysWithValues: (Self.sipMethods + ["other"]).map { method in
             (method, CoreMetrics.Counter(label: "simgate_sip_requests_received_total", dimensions: [("method", method)], factory: factory))
         })
+        // Callbacks are rare: their series exist from the start at 0, so a dashboard's
+        // increase() has a baseline and an alert on "no recall ever reached anyone" can fire.
+        for kind in ["manual", "recall"] {
+            for outcome in CallbackOutcome.allCases { count("simgate_callbacks_total", [("kind", kind), ("outcome", outcome.rawValue)], by: 0) }
+        }
+        for result in ["reached", "gave_up"] { count("simgate_recalls_finished_total", [("result", result)], by: 0) }
     }
 
     /// Adds `n` to the counter `name` with `labels` (same names, same order each time).
