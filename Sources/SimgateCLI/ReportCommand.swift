@@ -17,6 +17,7 @@ struct ReportCommand: ExecutableCommand {
     var tz: String?
     @Flag(name: .long, help: "Comma-separated values, one line per bucket.") var csv = false
     @Flag(name: .long, help: "The API's JSON answer.") var json = false
+    @Flag(name: .long, help: "Only ASCII in the peak-hours chart (default when the locale is not UTF-8).") var ascii = false
 
     func execute(_ context: CLIContext) async throws -> CommandOutput {
         guard !(csv && json) else { throw CLIFailure(usage: "choose one of --csv and --json") }
@@ -44,6 +45,6 @@ struct ReportCommand: ExecutableCommand {
         let answer = try await connection.client(context).get(path, as: CallReport.self)
         if json { return CommandOutput(text: prettyJSON(answer.body)) }
         if csv { return CommandOutput(text: ReportFormat.csv(answer.value)) }
-        return CommandOutput(text: ReportFormat.text(answer.value, timeZone: zone))
+        return CommandOutput(text: ReportFormat.text(answer.value, timeZone: zone, ascii: ascii || !context.localeIsUTF8))
     }
 }

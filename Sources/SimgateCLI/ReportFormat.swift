@@ -22,13 +22,42 @@ enum ReportFormat {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The widest bar: the busiest hour. 40 columns leave room for the hour and the count in
+    /// an 80-column terminal.
+    static let chartWidth = 40
+
+    /// The day's shape at a glance: one bar per hour from the first busy hour to the last (quiet
+    /// hours between stay as empty rows), answered, missed and outbound calls in their own
+    /// shade, scaled to the busiest hour. Parts are rounded on their running sums, so a bar's
+    /// length is its hour's total, rounded, and tiny parts never vanish into a neighbour.
+    static func peakHours(_ hours: [CallReportBucket], ascii: Bool) -> String {
+        func total(_ b: CallReportBucket) -> Int { b.callsIn + b.callsOut }
+        guard let first = hours.firstIndex(where: { total($0) > 0 }),
+              let last = hours.lastIndex(where: { total($0) > 0 }),
+              let busiest = hours.map(total).max(), busiest > 0 else { return "" }
+        let (answered, missed, outbound) = ascii ? ("#", "x", "-") : ("█", "▒", "░")
+        var out = "\nPEAK HOURS  \(answered) answered  \(missed) missed  \(outbound) outbound\n"
+        for b in hours[first...last] {
+            let parts = [b.callsIn - b.missedIn, b.missedIn, b.callsOut]
+            var bar = "", sum = 0, drawn = 0
+            for (count, shade) in zip(parts, [answered, missed, outbound]) {
+                sum += count
+                let end = Int((Double(sum * chartWidth) / Double(busiest)).rounded())
+                bar += String(repeating: shade, count: max(end - drawn, count > 0 && end == drawn ? 1 : 0))
+                drawn = max(end, drawn + (count > 0 && end == drawn ? 1 : 0))
+            }
+            out += total(b) > 0 ? "\(b.key) \(bar) \(total(b))\n" : "\(b.key)\n"
+        }
+        return out
+    }
+
     /// RFC 4180: quote fields holding a comma, quote or line break; double inner quotes.
     static func csvField(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func text(_ r: CallReport, timeZone: TimeZone) -> String {
+    static func text(_ r: CallReport, timeZone: TimeZone, ascii: Bool = true) -> String {
         func secs(_ d: Double?) -> String { d.map { HumanFormat.duration($0 < 1 && $0 > 0 ? 1 : $0) } ?? "-" }
         func pct(_ d: Double?) -> String { HumanFormat.percent(d.map { $0 * 100 }) }
         let t = r.total
@@ -46,6 +75,7 @@ enum ReportFormat {
             }
             return "\n" + tt.render(maxWidth: nil)
         }
+        out += peakHours(r.byHour, ascii: ascii)
         out += table("HOUR", r.byHour) + table("DAY", r.byWeekday) + table("SIM", r.bySIM) + table("DISPATCHER", r.byDispatcher)
         return out
     }

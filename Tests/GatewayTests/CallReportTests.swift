@@ -62,6 +62,32 @@ struct CallReportTests {
         let text = ReportFormat.text(report, timeZone: TimeZone(identifier: "Europe/Moscow")!)
         #expect(text.contains("inbound 4, answered 3, missed 1 (25.0%); outbound 2, answered 1"))
         #expect(text.contains("first callback p50 12m"))
+        // 09: 2 answered + 1 missed is the busiest hour (40 columns); 10: 2 outbound; 17: 1 answered.
+        let chart = String(repeating: "#", count: 27) + String(repeating: "x", count: 13)
+        #expect(text.contains("""
+
+            PEAK HOURS  # answered  x missed  - outbound
+            09 \(chart) 3
+            10 \(String(repeating: "-", count: 27)) 2
+            11
+            12
+            13
+            14
+            15
+            16
+            17 \(String(repeating: "#", count: 13)) 1
+
+            HOUR
+            """), "\(text)")
+        let utf8 = ReportFormat.text(report, timeZone: TimeZone(identifier: "Europe/Moscow")!, ascii: false)
+        #expect(utf8.contains("09 \(String(repeating: "█", count: 27))\(String(repeating: "▒", count: 13)) 3\n"))
+        #expect(ReportFormat.peakHours(report.byHour.map { var b = $0; b.callsIn = 0; b.callsOut = 0; b.missedIn = 0; return b },
+                                       ascii: true) == "", "a day without calls draws no chart")
+        // One missed call among 50 still shows: a part that rounds to nothing gets one column.
+        var busy = CallReportBucket(key: "08"); busy.callsIn = 100
+        var mostlyAnswered = CallReportBucket(key: "09"); mostlyAnswered.callsIn = 50; mostlyAnswered.missedIn = 1
+        #expect(ReportFormat.peakHours([busy, mostlyAnswered], ascii: true).hasSuffix(
+            "09 \(String(repeating: "#", count: 20))x 50\n"))
         let json = try ControlJSON.decoder().decode(CallReport.self, from: ControlJSON.encoder().encode(report))
         #expect(json == report)
     }
