@@ -7,8 +7,9 @@ set -euo pipefail
 # python3: the demo's webhook sink (scripts/webhook-sink.py); curl: the quick start reads /metrics with it.
 BUILD_PKGS=(libsqlite3-dev libudev-dev libasound2-dev pkg-config python3 curl)
 # kamailio: the record-routing proxy of the loose-routing tests (scripts/sip/kamailio-proxy.cfg).
-# openssl: the TLS tests make a throwaway certificate with it.
-TEST_PKGS=(socat sip-tester baresip sox kamailio openssl)
+# openssl: the TLS tests make a throwaway certificate with it. mandoc: the install test
+# checks the man pages argument-parser writes (lint at error level, then rendered).
+TEST_PKGS=(socat sip-tester baresip sox kamailio openssl mandoc)
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--test" ] && want+=("${TEST_PKGS[@]}")
 
