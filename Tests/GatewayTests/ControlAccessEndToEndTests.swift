@@ -57,23 +57,28 @@ struct ControlAccessEndToEndTests {
                           body: lines.joined(separator: "\n"))
     }
 
-    @Test("monitor reads, operator sends SMS, admin resets a modem; each is refused what its role does not allow; TLS only, with the right CA")
-    func rolesOverTLS() async throws {
+    /// The daemon with one modem and its control API on TLS with a token per role.
+    static func startTLSDaemon(in scratch: String) async throws -> (GatewayHarness, port: Int, cert: String) {
         let port = try unusedLoopbackPort()
-        let scratch = "/tmp/sgt-tls-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let (cert, key) = try await Self.makeCertificate(in: scratch)
+        let (cert, key) = try await makeCertificate(in: scratch)
         let h = try await GatewayHarness.start(modems: ["quectel1"], controlTOML: """
             tcp_listen = "127.0.0.1:\(port)"
-            token = "\(Self.admin)"
-            operator_token = "\(Self.dispatcher)"
-            monitor_token = "\(Self.monitor)"
+            token = "\(admin)"
+            operator_token = "\(dispatcher)"
+            monitor_token = "\(monitor)"
             tls_certificate = "\(cert)"
             tls_key = "\(key)"
             """)
-        defer { Task { await h.stop() } }
         try await h.waitUntilFree(["quectel1"])
+        return (h, port, cert)
+    }
+
+    @Test("monitor reads, operator sends SMS, admin resets a modem; each is refused what its role does not allow; TLS only, with the right CA")
+    func rolesOverTLS() async throws {
+        let scratch = try scratchDirectory("tls")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (h, port, cert) = try await Self.startTLSDaemon(in: scratch)
+        defer { Task { await h.stop() } }
         let base = "https://127.0.0.1:\(port)"
         func call(_ path: String, _ method: String = "GET", token: String?, body: String? = nil) async throws -> CurlAnswer {
             try await Self.curl(base + path, method: method, token: token, body: body, caCert: cert, directory: scratch)
@@ -129,21 +134,10 @@ struct ControlAccessEndToEndTests {
 
     @Test("the simgate program over https: --cacert or $SIMGATE_CACERT trusts the daemon's own certificate; a token's role is kept; without the CA, one line saying what to do")
     func simgateOverTLS() async throws {
-        let port = try unusedLoopbackPort()
-        let scratch = "/tmp/sgt-tls-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory("tls")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let (cert, key) = try await Self.makeCertificate(in: scratch)
-        let h = try await GatewayHarness.start(modems: ["quectel1"], controlTOML: """
-            tcp_listen = "127.0.0.1:\(port)"
-            token = "\(Self.admin)"
-            operator_token = "\(Self.dispatcher)"
-            monitor_token = "\(Self.monitor)"
-            tls_certificate = "\(cert)"
-            tls_key = "\(key)"
-            """)
+        let (h, port, cert) = try await Self.startTLSDaemon(in: scratch)
         defer { Task { await h.stop() } }
-        try await h.waitUntilFree(["quectel1"])
         let url = "https://127.0.0.1:\(port)"
         let simgate = builtProductsDirectory().appendingPathComponent("simgate").path
         func run(_ arguments: [String], _ environment: [String: String] = [:]) async throws -> ProcessResult {
@@ -176,8 +170,7 @@ struct ControlAccessEndToEndTests {
     @Test("a certificate file that is not PEM stops the start with an error naming tls_certificate and the file")
     func badCertificateIsNamed() async throws {
         let port = try unusedLoopbackPort()
-        let scratch = "/tmp/sgt-tls-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory("tls")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try "not a certificate\n".write(toFile: scratch + "/bad.crt", atomically: true, encoding: .utf8)
         try "not a key\n".write(toFile: scratch + "/bad.key", atomically: true, encoding: .utf8)

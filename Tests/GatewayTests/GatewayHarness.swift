@@ -57,6 +57,14 @@ let moscowRoutingTOML = """
     """
 
 /// A [[webhook]] posting to a WebhookReceiver on `port`.
+/// A fresh directory under /tmp (short: unix socket paths must fit in 108 bytes); the caller
+/// removes it.
+func scratchDirectory(_ name: String) throws -> String {
+    let path = "/tmp/sgt-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
 func webhookTOML(port: Int, secret: String) -> String {
     """
     [[webhook]]

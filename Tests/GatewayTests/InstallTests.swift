@@ -26,8 +26,7 @@ struct InstallTests {
         let tools = builtProductsDirectory().appendingPathComponent("generate-manual").path
         try #require(FileManager.default.isExecutableFile(atPath: tools),
                      "\(tools) is missing: `make test` builds it (swift build --product generate-manual)")
-        let stage = "/tmp/sgt-install-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+        let stage = try scratchDirectory("install")
         defer { try? FileManager.default.removeItem(atPath: stage) }
 
         let first = try await install(into: stage)
@@ -100,8 +99,7 @@ struct InstallTests {
 
     @Test("without a build it stops at once and says what to do")
     func missingBuild() async throws {
-        let scratch = "/tmp/sgt-install-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory("install")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let result = try await runProcess("/bin/bash", [Self.root + "/scripts/install.sh", "/nonexistent/build"],
                                           environment: ["DESTDIR": "/tmp/sgt-never"], directory: scratch, timeout: 30)

@@ -257,8 +257,7 @@ private final class HTTPSSink {
 struct WebhookHTTPSTests {
     @Test("with ca_file the receiver's own certificate is trusted: every event arrives signed; without it, each attempt fails as TLS and stays queued")
     func httpsWithAndWithoutTheCA() async throws {
-        let scratch = "/tmp/sgt-whs-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory("whs")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let (cert, key) = try await ControlAccessEndToEndTests.makeCertificate(in: scratch)
         let sink = try await HTTPSSink(directory: scratch, cert: cert, key: key, secret: secret)
@@ -296,8 +295,7 @@ struct WebhookHTTPSTests {
 
     @Test("a ca_file that is not PEM stops the daemon's start, naming the webhook and the file")
     func unreadableCAStopsTheStart() async throws {
-        let scratch = "/tmp/sgt-whs-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        let scratch = try scratchDirectory("whs")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         try "not a certificate\n".write(toFile: scratch + "/ca.pem", atomically: true, encoding: .utf8)
         await #expect {
