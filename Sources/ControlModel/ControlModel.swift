@@ -63,6 +63,13 @@ public struct UnknownLineInfo: Codable, Sendable, Equatable {
     }
 }
 
+/// One point of a modem's signal history; `dBm` nil when there was no usable reading.
+public struct SignalSample: Codable, Sendable, Equatable {
+    public var at: Date
+    public var dBm: Int?
+    public init(at: Date, dBm: Int?) { self.at = at; self.dBm = dBm }
+}
+
 /// The last signal reading of one radio access technology.
 public struct SignalReadingInfo: Codable, Sendable, Equatable {
     /// `GSM`, `WCDMA`, `TD-SCDMA`, `LTE`, `NR`, `CDMA`, `unknown`.
@@ -250,6 +257,8 @@ public struct ModemSnapshot: Codable, Sendable, Equatable {
     public var signal: SignalInfo
     /// The last reading of each radio technology (GSM, WCDMA, LTE, ...).
     public var signalReadings: [SignalReadingInfo]?
+    /// Oldest first: a sample when the signal changed, one a minute while it held (at most 60).
+    public var signalHistory: [SignalSample]?
     /// "home", "roaming", "searching", "denied", "not-registered", "unknown".
     public var registration: String?
     /// Per domain (cs, ps, eps, 5gs): stat, cell, access technology.

@@ -72,6 +72,24 @@ enum HumanFormat {
     }
 
     /// Detail form: `-73 dBm ▂▃▄__ 3/5 (rssi 20, RSRP -95)`.
+    /// One character per sample, -113 dBm (27.007's floor) at the bottom, -51 at the top; a
+    /// sample without a reading is a space, so a lost network shows as a gap.
+    static func sparkline(_ dBm: [Int?], ascii: Bool) -> String {
+        let levels: [Character] = ascii ? ["_", ".", "-", "~", "=", "^", "\"", "'"] : ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        return String(dBm.map { value -> Character in
+            guard let value else { return " " }
+            let step = (Double(min(max(value, -113), -51) + 113) / 62 * Double(levels.count - 1)).rounded()
+            return levels[Int(step)]
+        })
+    }
+
+    /// "-97…-71 dBm" (or "-85 dBm" when steady, "no reading" when none).
+    static func signalRange(_ dBm: [Int?], ascii: Bool) -> String {
+        let known = dBm.compactMap { $0 }
+        guard let low = known.min(), let high = known.max() else { return "no reading" }
+        return low == high ? "\(low) dBm" : "\(low)\(ascii ? ".." : "…")\(high) dBm"
+    }
+
     static func signalDetail(_ signal: SignalInfo, ascii: Bool) -> String {
         var parts: [String] = []
         if let dBm = dBm(signal) { parts.append("\(dBm) dBm") }

@@ -29,6 +29,10 @@ enum ModemDetail {
         out.field("Operator", HumanFormat.operatorLong(m.networkOperator))
         out.field("Access tech", m.accessTechnology)
         out.field("Signal", HumanFormat.signalDetail(m.signal, ascii: ascii))
+        if let history = m.signalHistory, history.count > 1, let first = history.first {
+            out.field("  history", HumanFormat.sparkline(history.map(\.dBm), ascii: ascii)
+                      + " \(HumanFormat.signalRange(history.map(\.dBm), ascii: ascii)), since \(HumanFormat.age(of: first.at, now: now)) ago")
+        }
         for r in m.signalReadings ?? [] {
             out.field("  " + r.rat, signalReading(r) + " (\(r.source), \(HumanFormat.age(of: r.at, now: now)) ago)")
         }

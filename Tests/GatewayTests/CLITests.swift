@@ -646,6 +646,17 @@ struct HumanFormatTests {
     }
 }
 
+@Suite("signal sparkline")
+struct SignalSparklineTests {
+    @Test("sparkline: -113 dBm at the bottom, -51 at the top, a gap where there was no reading")
+    func sparkline() {
+        #expect(HumanFormat.sparkline([-113, -103, -82, nil, -51, -40], ascii: false) == "▁▂▅ ██")
+        #expect(HumanFormat.sparkline([-113, -103, -82, nil, -51], ascii: true) == "_.= '")
+        #expect(HumanFormat.signalRange([-97, nil, -71], ascii: false) == "-97…-71 dBm")
+        #expect(HumanFormat.signalRange([nil], ascii: true) == "no reading")
+    }
+}
+
 @Suite("text table")
 struct TextTableTests {
     @Test("degrades by plan: narrower rendering, then a cut at the chosen side")

@@ -4,6 +4,7 @@
 import ControlModel
 import Foundation
 import Testing
+@testable import Gateway
 
 @Suite("Modem control plane, end to end", .serialized, .timeLimit(.minutes(2)))
 struct ModemControlPlaneTests {
@@ -50,6 +51,14 @@ struct ModemControlPlaneTests {
         // poll_interval is 1 s: allow one period plus the command round trips.
         let weak = try await h.waitFor("huawei1", seconds: 3, "rssi 5") { $0.signal.rssi == 5 }
         #expect(weak.signal.dBm == -103)
+        // The history keeps each step; `modem show` draws it as a sparkline (ASCII under LANG=C).
+        try await h.simulator.setSignal("huawei1", rssi: 31)
+        let strong = try await h.waitFor("huawei1", seconds: 3, "rssi 31") { $0.signal.rssi == 31 }
+        let history = (strong.signalHistory ?? []).map(\.dBm)
+        #expect(Array(history.suffix(2)) == [-103, -51], "\(history)")
+        let shown = await h.cli(["modem", "show", "huawei1"])
+        let line = shown.standardOutput.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("history ") }.map(String.init) ?? ""
+        #expect(line.contains(".' ") && line.contains("-103..-51 dBm, since "), "\(shown.standardOutput)")
 
         try await h.simulator.removeSIM("quectel1")
         let noSIM = try await h.waitFor("quectel1", seconds: 3, "no-sim") { $0.state == .noSIM }
@@ -153,5 +162,23 @@ struct ModemControlPlaneTests {
             $0.state == .free && $0.at.resets >= 1
         }
         #expect(after.recentEvents.contains { $0.detail.contains("admin request") })
+    }
+}
+
+@Suite("signal history")
+struct SignalHistoryTests {
+    @Test("a sample per change and one a minute while steady, at most 60, oldest dropped")
+    func sampling() {
+        var history = SignalHistory()
+        let t0 = Date(timeIntervalSince1970: 1_760_000_000)
+        history.observe(-85, at: t0)
+        history.observe(-85, at: t0.addingTimeInterval(30))   // steady, under a minute: no sample
+        history.observe(-91, at: t0.addingTimeInterval(31))   // changed
+        history.observe(-91, at: t0.addingTimeInterval(91))   // a minute steady
+        history.observe(nil, at: t0.addingTimeInterval(92))   // lost
+        #expect(history.samples.map(\.dBm) == [-85, -91, -91, nil])
+        for i in 0..<100 { history.observe(-60 - i % 2, at: t0.addingTimeInterval(100 + Double(i))) }
+        #expect(history.samples.count == SignalHistory.capacity)
+        #expect(history.samples.last?.dBm == -61)
     }
 }

@@ -35,6 +35,7 @@ final class ModemController: @unchecked Sendable {
     private var rawRequests: [Int: (promise: EventLoopPromise<RawATResponse>, command: String, started: UInt64)] = [:]
     private var nextRequestID = 1
     private var events: [ModemEventRecord] = []
+    private var signalHistory = SignalHistory()
     /// The call layer's listener for the current call (set by `dial`/`answer`, cleared when
     /// the call ends); inbound rings with no listener go to `onIncomingCall`.
     private var callListener: ((CallEvent) -> Void)?
@@ -396,6 +397,7 @@ final class ModemController: @unchecked Sendable {
     // MARK: Actions
 
     private func perform(_ actions: [ModemAction]) {
+        defer { signalHistory.observe(machine.status.signal?.dBm, at: clock.date(atNanoseconds: clock.nowNanoseconds())) }
         for action in actions {
             switch action {
             case .write(let bytes):
@@ -641,6 +643,7 @@ final class ModemController: @unchecked Sendable {
         if let signal = status.signal {
             s.signal = SignalInfo(rssi: signal.rssi, dBm: signal.dBm, bars: signal.bars, detail: signal.detail)
         }
+        s.signalHistory = signalHistory.samples.map { SignalSample(at: $0.at, dBm: $0.dBm) }
         s.registration = status.registration.rawValue
         s.accessTechnology = status.accessTechnology
         s.networkOperator = OperatorInfo(mccmnc: status.networkOperatorMCCMNC, name: status.networkOperatorName)
