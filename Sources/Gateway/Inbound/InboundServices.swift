@@ -21,7 +21,7 @@ public struct InboundServices: Sendable {
     static func checkWebhookTrust(_ config: InboundConfig) throws {
         for hook in config.webhooks where hook.tls {
             do { _ = try WebhookHTTPClient.clients.client(caFile: hook.caFile) } catch {
-                throw ControlServerError("webhook \(hook.name): \(error)")
+                throw WebhookTrustError(description: "webhook \(hook.name): \(error)")
             }
         }
     }
@@ -74,4 +74,9 @@ public struct InboundServices: Sendable {
         await ringRecorder?.stop()
         await webhookWorker.stop()
     }
+}
+
+/// A webhook whose `ca_file` cannot be used: the daemon does not start.
+public struct WebhookTrustError: Error, CustomStringConvertible {
+    public let description: String
 }
