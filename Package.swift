@@ -1,7 +1,8 @@
 // swift-tools-version:6.1
 //
 // simgate: a SIP/GSM gateway controller. Layers (see DESIGN.md):
-//   sans-IO cores  ModemCore, SIPCore, MediaCore, RoutingCore   (no sockets, files or clocks)
+//   sans-IO cores  ModemCore, SIPCore, MediaCore, RoutingCore, SMSCore, CallCore
+//                  (no sockets, files or clocks)
 //   data           SimgateConfig (config file), Storage (SQLite), ControlModel (API types)
 //   the live system Gateway (the only layer that does IO)
 //   programs       simgated (daemon), simgate (CLI), modemsim (simulated modems)
@@ -45,6 +46,9 @@ let allTargets: [Target] = [
     .target(name: "MediaCore", swiftSettings: swift6),
     .target(name: "RoutingCore", swiftSettings: swift6),
     .target(name: "SMSCore", swiftSettings: swift6),
+    // The call's rules (failover, cap, inbound distribution, missed calls, recall, reports):
+    // built on the data types only, so it needs neither NIO nor a database.
+    .target(name: "CallCore", dependencies: ["RoutingCore", "SimgateConfig", "ControlModel"], swiftSettings: swift6),
 
     // Data.
     .target(name: "SimgateConfig", swiftSettings: swift6),
@@ -55,7 +59,7 @@ let allTargets: [Target] = [
     .target(
         name: "Gateway",
         dependencies: [
-            "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SMSCore", "SimgateConfig", "ControlModel", "Storage",
+            "ModemCore", "SIPCore", "MediaCore", "RoutingCore", "SMSCore", "CallCore", "SimgateConfig", "ControlModel", "Storage",
             "CUdev", "CALSA", logging,
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -102,18 +106,21 @@ let allTargets: [Target] = [
     .executableTarget(name: "RoutingBench", dependencies: ["RoutingCore"], path: "Benchmarks/RoutingBench", swiftSettings: swift6),
     .executableTarget(name: "SMSBench", dependencies: ["SMSCore"], path: "Benchmarks/SMSBench", swiftSettings: swift6),
 
-    // Tests (Swift Testing only: CI reads the last line of `swift test`).
-    .testTarget(name: "ModemCoreTests", dependencies: ["ModemCore"], swiftSettings: swift6),
-    .testTarget(name: "SIPCoreTests", dependencies: ["SIPCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
-    .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: swift6),
-    .testTarget(name: "RoutingCoreTests", dependencies: ["RoutingCore"], swiftSettings: swift6),
-    .testTarget(name: "SMSCoreTests", dependencies: ["SMSCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
-    .testTarget(name: "SimgateConfigTests", dependencies: ["SimgateConfig"], swiftSettings: swift6),
+    // Tests (Swift Testing only: CI reads the last line of `swift test`). TestSupport holds
+    // what every test target shares (the seeded generator, the virtual clock).
+    .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
+    .testTarget(name: "ModemCoreTests", dependencies: ["TestSupport", "ModemCore"], swiftSettings: swift6),
+    .testTarget(name: "SIPCoreTests", dependencies: ["TestSupport", "SIPCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
+    .testTarget(name: "MediaCoreTests", dependencies: ["TestSupport", "MediaCore"], swiftSettings: swift6),
+    .testTarget(name: "RoutingCoreTests", dependencies: ["TestSupport", "RoutingCore"], swiftSettings: swift6),
+    .testTarget(name: "CallCoreTests", dependencies: ["TestSupport", "CallCore"], swiftSettings: swift6),
+    .testTarget(name: "SMSCoreTests", dependencies: ["TestSupport", "SMSCore"], resources: [.copy("Vectors")], swiftSettings: swift6),
+    .testTarget(name: "SimgateConfigTests", dependencies: ["TestSupport", "SimgateConfig"], swiftSettings: swift6),
     .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swift6),
     .testTarget(name: "ModemSimulatorTests", dependencies: ["ModemSimulator", "SMSCore"] + nio, swiftSettings: swift6),
     .testTarget(
         name: "GatewayTests",
-        dependencies: ["Gateway", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel", "SMSCore"] + nio,
+        dependencies: ["TestSupport", "Gateway", "CallCore", "ModemSimulator", "SimgateCLI", "ModemCore", "SimgateConfig", "Storage", "ControlModel", "SMSCore"] + nio,
         swiftSettings: swift6
     ),
 ]
@@ -146,7 +153,9 @@ let only: Set<String>? = Context.environment["SIMGATE_ONLY"].map {
     localDependencies(Set($0.split(separator: ",").map { String($0) }))
 }
 let targets = only.map { keep in
-    allTargets.filter { keep.contains($0.name) || ($0.isTest && keep.contains(String($0.name.dropLast("Tests".count)))) }
+    allTargets.filter {
+        keep.contains($0.name) || $0.name == "TestSupport" || ($0.isTest && keep.contains(String($0.name.dropLast("Tests".count))))
+    }
 } ?? allTargets
 let products = only == nil ? allProducts : []
 

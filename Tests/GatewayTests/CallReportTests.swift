@@ -1,7 +1,9 @@
 // The report's numbers against ones counted by hand from a small day of CDRs, and against a
 // scripted day of 1,000 calls counted independently.
+import CallCore
 import ControlModel
 import Foundation
+import TestSupport
 import Testing
 @testable import Gateway
 @testable import SimgateCLI

@@ -1,11 +1,13 @@
 // The inbound call center with a virtual clock: the distributor's actions reach the call
 // legs, missed calls land in SQLite, recall and manual callbacks go through the dialer seam,
 // and call.* webhooks are queued.
+import CallCore
 import ControlModel
 import Foundation
 import SimgateConfig
 import Storage
 import Synchronization
+import TestSupport
 import Testing
 @testable import Gateway
 

@@ -6,8 +6,10 @@
 // says what the call records say. (The 1,000-call day runs against the distributor with a
 // virtual clock in InboundDistributorTests and CallReportTests; this is the same promise
 // through real sockets, ptys and phones.)
+import CallCore
 import ControlModel
 import Foundation
+import TestSupport
 import Testing
 @testable import Gateway
 

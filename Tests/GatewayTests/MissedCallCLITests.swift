@@ -1,6 +1,7 @@
 // `simgate missed` and `simgate webhooks` against the real daemon: the entries come from the
 // missed-call service the call bridge will drive, the CLI reads and changes them over the
 // control API, and the webhook outbox fills as it would for a CRM that is down.
+import CallCore
 import ControlModel
 import Foundation
 import Gateway

@@ -1,5 +1,6 @@
 // `simgate report` against a canned API answer (text, CSV, JSON, argument errors), and the
 // daemon's answer while no call bridge writes CDRs.
+import CallCore
 import ControlModel
 import Foundation
 import Testing

@@ -2,6 +2,7 @@
 // modemsim. The per-call cap of a SIM ends the call (warning beeps first, then BYE with a
 // Reason); a caller's calls per day refuse the next call with 403 and a reason that
 // `simgate route explain --user` repeats.
+import CallCore
 import ControlModel
 import Foundation
 import MediaCore

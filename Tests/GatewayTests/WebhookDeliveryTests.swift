@@ -1,5 +1,6 @@
 // Webhook delivery end to end on loopback: a real NIO HTTP server receives what the worker
 // sends; signatures are checked the way a receiver would; an outage loses nothing.
+import CallCore
 import ControlModel
 import Foundation
 import Logging

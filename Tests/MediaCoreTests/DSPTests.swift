@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import MediaCore
 
@@ -56,7 +57,7 @@ import Testing
     @Test func ignoresSpeechLikeNoise() {
         // Voiced "speech": a glottal-pulse-like harmonic series whose pitch glides between
         // 90 and 250 Hz, shaped by moving formants, plus noise bursts; 10 s, seeded.
-        var rng = SeededGenerator(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         var x: [Double] = []
         var phase = 0.0
         for segment in 0..<200 {
@@ -83,7 +84,7 @@ import Testing
         var det = DTMFDetector()
         #expect(det.process(toInt16(x)).isEmpty)
         var det2 = DTMFDetector()
-        var white = SeededGenerator(seed: 5)
+        var white = SplitMix64(seed: 5)
         #expect(det2.process(toInt16((0..<80000).map { _ in 6000 * white.gaussian() })).isEmpty)
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import MediaCore
 
@@ -5,7 +6,7 @@ import Testing
     /// A tone plus seeded Gaussian noise of known power must measure at that SNR.
     @Test(arguments: [10.0, 20.0, 30.0, 40.0])
     func measuresKnownSNR(target: Double) throws {
-        var rng = SeededGenerator(seed: 42 + UInt64(target))
+        var rng = SplitMix64(seed: 42 + UInt64(target))
         let amplitude = 8000.0
         let noiseSigma = (amplitude * amplitude / 2 / pow10(target / 10)).squareRoot()
         let x = sine(frequency: 1000, amplitude: amplitude, count: 8000).map { $0 + noiseSigma * rng.gaussian() }

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import MediaCore
 
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<20000 {
             let n = Int.random(in: 0..<80, using: &rng)
             var b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -52,7 +53,7 @@ import Testing
     }
 
     @Test func sessionReportsAndComputesRoundTrip() throws {
-        var g = SeededGenerator(seed: 11)
+        var g = SplitMix64(seed: 11)
         var a = RTPSession<String>(sender: RTPSender(using: &g), cname: "a@gw")
         var b = RTPSession<String>(sender: RTPSender(using: &g), cname: "b@pbx")
         // A sends 50 frames to B.

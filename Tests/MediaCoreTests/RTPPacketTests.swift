@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import MediaCore
 
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func randomBytesNeverCrash() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var parsed = 0
         for _ in 0..<20000 {
             let n = Int.random(in: 0..<64, using: &rng)

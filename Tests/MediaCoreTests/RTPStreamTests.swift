@@ -1,9 +1,10 @@
+import TestSupport
 import Testing
 @testable import MediaCore
 
 @Suite struct RTPSenderTests {
     @Test func randomInitialValuesComeFromTheInjectedGenerator() {
-        var g1 = SeededGenerator(seed: 1), g2 = SeededGenerator(seed: 1), g3 = SeededGenerator(seed: 2)
+        var g1 = SplitMix64(seed: 1), g2 = SplitMix64(seed: 1), g3 = SplitMix64(seed: 2)
         let a = RTPSender(using: &g1), b = RTPSender(using: &g2), c = RTPSender(using: &g3)
         #expect(a == b)
         #expect(a.ssrc != c.ssrc)

@@ -3,22 +3,14 @@
 // the search falls back), and RangeTable's bucket index (a span of one country, of several,
 // and the edges of every range of the real DEF-9xx file).
 import Foundation
+import TestSupport
 import Testing
 @testable import RoutingCore
 
 @Suite("Lookup structures: interpolated block search, range buckets")
 struct LookupStructureTests {
     /// SplitMix64: the same numbers every run.
-    struct Mix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+
 
     @Test("every number of clustered, lopsided, full and even blocks answers as a dictionary does")
     func portedSetMatchesAReference() {
@@ -26,7 +18,7 @@ struct LookupStructureTests {
         let block = UInt64(1) << bits
         let base = (UInt64(79_160_000_000) >> bits) << bits
         var expected: [UInt64: OperatorIndex] = [:]
-        var g = Mix(state: 5)
+        var g = SplitMix64(state: 5)
         // Block 0: evenly spread, ~80 numbers (the 20M-number case).
         for _ in 0..<80 { expected[base + g.next() % block] = OperatorIndex(g.next() % 7) }
         // Block 1: 300 consecutive numbers at its top end (a ported range; guesses land far below).
@@ -51,7 +43,7 @@ struct LookupStructureTests {
 
     @Test("ranges of several countries (a wide bucket span) answer as a linear scan does")
     func rangeTableMatchesALinearScan() throws {
-        var g = Mix(state: 11)
+        var g = SplitMix64(state: 11)
         var entries: [RangeTable.Entry] = []
         // Russia, Ukraine and Germany, gaps between ranges, some ranges adjacent.
         for base in [UInt64(79_000_000_000), 380_500_000_000, 4_915_000_000_000] {

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import SIPCore
 
@@ -186,16 +187,7 @@ struct StreamFramerTests {
 /// Seeded random mutations of valid messages: every outcome is a message or an error value.
 @Suite("Mutation fuzzing")
 struct MutationFuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+
 
     static let seeds = ["wsinv", "intmeth", "esc01", "longreq", "mpart01", "unreason", "transports"]
     static let interesting: [UInt8] = Array(" \t\r\n:;,<>\"\\@%=?[]/0z".utf8) + [0x00, 0xFF, 0x80]

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 @testable import SIPCore
 
@@ -39,7 +40,7 @@ struct SDPFuzzTests {
     @Test(arguments: ["sdp-pjsip", "sdp-baresip", "sdp-video-first"])
     func mutatedSDPNeverCrashes(_ name: String) throws {
         let original = try Vectors.bytes(name, ext: "sdp")
-        var rng = MutationFuzzTests.SplitMix64(state: 0xC0FFEE ^ UInt64(original.count))
+        var rng = SplitMix64(state: 0xC0FFEE ^ UInt64(original.count))
         let local = LocalMedia(address: "198.51.100.7", audioPort: 30000, sessionID: "1", sessionVersion: 1)
         var outcomes = 0
         for _ in 0..<500 {
@@ -61,7 +62,7 @@ struct SDPFuzzTests {
         let one = [UInt8](crlf: typicalInvite)
         var all: [UInt8] = []
         for _ in 0..<20 { all += one + Array("\r\n\r\n".utf8) }
-        var rng = MutationFuzzTests.SplitMix64(state: 7)
+        var rng = SplitMix64(state: 7)
         var framer = SIPStreamFramer()
         var messages = 0, pings = 0, i = 0
         while i < all.count {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import SimgateConfig
 
@@ -368,16 +369,7 @@ struct GatewayConfigSecretsAndFilesTests {
 @Suite("GatewayConfig: mangled input never crashes")
 struct GatewayConfigRobustnessTests {
     /// SplitMix64: a fixed seed makes every run mutate the same way, so a failure reproduces.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+
 
     @Test func mutatedExampleYieldsAConfigOrProblemsWithinTheFile() throws {
         let path = repositoryRoot.appendingPathComponent("examples/simgate.toml").path

@@ -14,6 +14,7 @@
 //
 // Reports go through `CallCenterLink.report`, one ordered stream per daemon, so the
 // distributor sees each call's events in the order they happened on this loop.
+import CallCore
 import Foundation
 import ModemCore
 import NIOCore

@@ -5,6 +5,7 @@
 // failover and records are the outbound call's (`nextAttempt`).
 //
 // The outcome goes to `CallbackLink.completion` exactly once, when the call ends.
+import CallCore
 import Foundation
 import ModemCore
 import NIOCore

@@ -18,6 +18,7 @@
 //
 // Concurrency: all state lives on `loop` (modem events and audio hop there);
 // `@unchecked Sendable` rests on that confinement.
+import CallCore
 import ControlModel
 import Foundation
 import Logging

@@ -1,5 +1,6 @@
 // Live calls: starts them (choosing modems through the `ModemChooser` seam), finds them for
 // the control API, and forgets them when they end (their records stay in Storage).
+import CallCore
 import ControlModel
 import Foundation
 import Logging

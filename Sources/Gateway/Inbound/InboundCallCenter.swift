@@ -6,6 +6,7 @@
 // declines, someone hangs up) and implements the two protocols below; timers are this
 // actor's: `start()` runs a loop that sleeps until the next deadline, and tests call
 // `tick()` with a virtual clock instead.
+import CallCore
 import ControlModel
 import Foundation
 import Logging

@@ -3,6 +3,7 @@
 // `inbound_user`, or nobody at all) is watched here: when it ends without having been
 // answered, it is written to the missed-call list (caller or withheld, the modem/SIM it rang
 // on, how long it rang, why), with call.ringing and call.ended webhooks around it.
+import CallCore
 import ControlModel
 import Foundation
 import Logging

@@ -6,6 +6,7 @@
 //   POST /v1/missed/{id}/close           {"note": "...", "user": "alice"}
 //   GET  /v1/webhooks                    pending and failed deliveries
 //   GET  /v1/report?from=...&to=...&tz=Europe/Moscow
+import CallCore
 import ControlModel
 import Foundation
 import NIOHTTP1

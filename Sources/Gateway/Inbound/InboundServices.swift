@@ -1,5 +1,6 @@
 // The inbound side's long-lived parts, started by the daemon: the missed-call list and the
 // webhook delivery worker. The call bridge reaches them through `RunningDaemon.inbound`.
+import CallCore
 import Foundation
 import Logging
 import NIOCore

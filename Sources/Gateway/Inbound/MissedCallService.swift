@@ -1,6 +1,7 @@
 // The missed-call list as the rest of the gateway uses it: every change goes through
 // MissedCallBook's rules inside one transaction, together with its history line and the
 // webhook events that announce it.
+import CallCore
 import ControlModel
 import Foundation
 import Logging

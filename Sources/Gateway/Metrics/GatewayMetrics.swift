@@ -8,6 +8,7 @@
 //
 // Each daemon has a registry of its own rather than the process-wide MetricsSystem: tests run
 // several daemons in one process, and their series must not mix.
+import CallCore
 import CoreMetrics
 import Prometheus
 import Synchronization

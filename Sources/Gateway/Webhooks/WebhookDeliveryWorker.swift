@@ -6,6 +6,7 @@
 // different webhooks are served concurrently, so one slow receiver delays only itself.
 // At-least-once: a receiver that answered 2xx but whose answer was lost gets the event
 // again; X-Simgate-Delivery carries the event id to deduplicate by.
+import CallCore
 import Foundation
 import Logging
 import SimgateConfig

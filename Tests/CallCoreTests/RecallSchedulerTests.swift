@@ -1,11 +1,10 @@
 // Automatic recall with a virtual clock: the schedule is followed, business hours respected,
 // every attempt recorded on the missed entry.
+@testable import CallCore
 import ControlModel
 import Foundation
 import SimgateConfig
-import Storage
 import Testing
-@testable import Gateway
 
 private let t0 = Date(timeIntervalSince1970: 1_760_000_000)   // Thu 2025-10-09 08:53:20 UTC
 private func at(_ s: Double) -> Date { t0.addingTimeInterval(s) }
@@ -73,37 +72,5 @@ struct RecallSchedulerTests {
         #expect(hours.nextOpening(atOrAfter: iso.date(from: "2025-10-11T11:00:00Z")!, timeZone: moscow)
             == iso.date(from: "2025-10-13T06:00:00Z"))                                            // Sat 14:00 → Mon 09:00
         #expect(WeeklySchedule(intervals: []).nextOpening(atOrAfter: t0, timeZone: moscow) == nil)
-    }
-
-    /// The scheduler, the missed-call list and a dialer that fails twice then connects:
-    /// each attempt lands in the entry's history.
-    @Test func everyAttemptIsRecordedOnTheEntry() async throws {
-        let storage = try Storage.inMemory()
-        let clock = VirtualClock(t0)
-        let service = MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: []), clock: clock.function)
-        let entry = try await service.record(MissedCall(caller: "+79161234567", sim: "huawei1", startedAt: t0.addingTimeInterval(-20),
-                                                         endedAt: t0, reason: .rangOut))
-        var scheduler = RecallScheduler()
-        scheduler.add(RecallScheduler.Plan(missedCallID: entry.id, customer: "+79161234567", dispatchers: .ringGroup("day"),
-                                           sim: "huawei1", missedAt: t0, delaysSeconds: [60, 300, 900]), now: t0)
-        let outcomes: [CallbackOutcome] = [.dispatcherNoAnswer, .customerBusy, .connected]
-        var started: [Date] = []
-        var final: [RecallScheduler.Action] = []
-        while let due = scheduler.nextDeadline {
-            clock.advance(due.timeIntervalSince(clock.now))
-            for case .startAttempt(let p, let attempt) in scheduler.tick(now: clock.now) {
-                started.append(clock.now)
-                let (_, task) = try await service.requestCallback(id: p.missedCallID, user: "recall", kind: "recall")
-                clock.advance(40)
-                let outcome = outcomes[attempt - 1]
-                try await service.recordCallbackAttempt(taskID: task.id, outcome: outcome, final: true)
-                final += scheduler.attemptFinished(p.missedCallID, outcome: outcome, now: clock.now)
-            }
-        }
-        #expect(started == [at(60), at(300), at(900)])
-        #expect(final == [.succeeded(missedCallID: entry.id, attempts: 3)])
-        let history = try await service.entry(id: entry.id).history ?? []
-        #expect(history.filter { $0.kind == "recall" }.map(\.result) == ["dispatcher-no-answer", "busy", "connected"])
-        #expect(try await service.entry(id: entry.id).callbackResult == "connected")
     }
 }

@@ -1,100 +1,22 @@
-// The missed-call list's rules (pure) and the service that applies them in SQLite with the
-// webhook events in the same transaction.
+// The service that applies the missed-call list's rules (CallCore.MissedCallBook) in SQLite,
+// with the webhook events in the same transaction.
+import CallCore
 import ControlModel
 import Foundation
 import SimgateConfig
 import Storage
+import TestSupport
 import Testing
 @testable import Gateway
 
 private let t0 = Date(timeIntervalSince1970: 1_760_000_000)
+private func at(_ s: Double) -> Date { t0.addingTimeInterval(s) }
 
 private func call(_ caller: String?, at start: Double, waited: Double = 20, reason: MissedCallReason = .rangOut,
                   sim: String = "huawei1") -> MissedCall {
     MissedCall(caller: caller, sim: sim, line: "+79160000002", startedAt: t0.addingTimeInterval(start),
                endedAt: t0.addingTimeInterval(start + waited), reason: reason)
 }
-
-@Suite("MissedCallBook: rules of the missed-call list")
-struct MissedCallBookTests {
-    @Test func callerKeysMatchFormattingAndRejectWithheld() {
-        #expect(MissedCallBook.callerKey("+7 (916) 123-45-67") == "+79161234567")
-        #expect(MissedCallBook.callerKey(" 89161234567") == "89161234567")
-        for withheld in [nil, "", "Restricted", "anonymous", "+", "12+3", "123456789012345678901"] as [String?] {
-            #expect(MissedCallBook.callerKey(withheld) == nil, "\(String(describing: withheld))")
-        }
-    }
-
-    @Test func repeatedCallsFromOneNumberAddToTheOpenEntry() throws {
-        let first = MissedCallBook.record(call("+79161234567", at: 0, waited: 25), into: nil)
-        #expect(first.callCount == 1 && first.status == .new && first.waitedSeconds == 25)
-        var stored = first
-        stored.id = 7
-        let second = MissedCallBook.record(call("+7 916 123 45 67", at: 300, waited: 40, reason: .callerHungUpQueued, sim: "quectel1"), into: stored)
-        #expect(second.id == 7)
-        #expect(second.callCount == 2)
-        #expect(second.waitedSeconds == 65)
-        #expect(second.firstAt == t0 && second.lastAt == t0.addingTimeInterval(340))
-        #expect(second.reason == .callerHungUpQueued)
-        #expect(second.sim == "quectel1")
-    }
-
-    @Test func withheldCallersAndClosedEntriesStartNewEntries() {
-        var withheld = MissedCallBook.record(call(nil, at: 0), into: nil)
-        withheld.id = 1
-        #expect(withheld.caller == nil)
-        #expect(MissedCallBook.record(call(nil, at: 60), into: withheld).id == 0)
-        var closed = MissedCallBook.record(call("+79161234567", at: 0), into: nil)
-        closed.id = 2
-        closed.status = .closed
-        let fresh = MissedCallBook.record(call("+79161234567", at: 60), into: closed)
-        #expect(fresh.id == 0 && fresh.callCount == 1)
-    }
-
-    @Test func statusMovesForwardAndOwnershipIsKept() throws {
-        var e = MissedCallBook.record(call("+79161234567", at: 0), into: nil)
-        e.id = 3
-        let claimed = try MissedCallBook.claim(e, by: "alice", at: t0.addingTimeInterval(60))
-        #expect(claimed.status == .claimed && claimed.claimedBy == "alice")
-        #expect(try MissedCallBook.claim(claimed, by: "alice", at: t0.addingTimeInterval(90)) == claimed)
-        #expect(throws: MissedCallRuleError.claimedByOther(id: 3, user: "alice")) {
-            try MissedCallBook.claim(claimed, by: "bob", at: t0)
-        }
-        #expect(throws: MissedCallRuleError.emptyUser) { try MissedCallBook.claim(e, by: "  ", at: t0) }
-        let called = MissedCallBook.callbackAttempted(claimed, by: "alice", result: "no-answer", at: t0.addingTimeInterval(120))
-        #expect(called.status == .calledBack && called.callbackResult == "no-answer")
-        // A callback does not fall back to "claimed" when claimed again.
-        #expect(try MissedCallBook.claim(called, by: "alice", at: t0).status == .calledBack)
-        let closed = try MissedCallBook.close(called, note: "spoke later by SMS", by: nil, at: t0.addingTimeInterval(200))
-        #expect(closed.status == .closed && closed.closedBy == "alice" && closed.note == "spoke later by SMS")
-        #expect(throws: MissedCallRuleError.closed(id: 3)) { try MissedCallBook.close(closed, note: "x", by: "bob", at: t0) }
-        #expect(throws: MissedCallRuleError.closed(id: 3)) { try MissedCallBook.claim(closed, by: "bob", at: t0) }
-        #expect(throws: MissedCallRuleError.noteTooLong(limit: 2000)) {
-            try MissedCallBook.close(e, note: String(repeating: "x", count: 2001), by: "bob", at: t0)
-        }
-        var withheld = MissedCallBook.record(call(nil, at: 0), into: nil)
-        withheld.id = 4
-        #expect(throws: MissedCallRuleError.withheldCaller(id: 4)) { try MissedCallBook.requestCallback(withheld, by: "bob", at: t0) }
-    }
-
-    @Test func customerReachedClosesAutomatically() {
-        let e = MissedCallBook.record(call("+79161234567", at: 0), into: nil)
-        let closed = MissedCallBook.customerReached(e, how: "answered inbound call by bob", at: t0.addingTimeInterval(600))
-        #expect(closed.status == .closed && closed.closedBy == "auto" && closed.note == "answered inbound call by bob")
-        #expect(MissedCallBook.customerReached(closed, how: "again", at: t0.addingTimeInterval(700)) == closed)
-    }
-}
-
-/// A clock tests move by hand.
-final class VirtualClock: Sendable {
-    private let current: Mutex<Date>
-    init(_ start: Date) { current = Mutex(start) }
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: Double) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-    var function: @Sendable () -> Date { { self.now } }
-}
-
-import Synchronization
 
 @Suite("MissedCallService: the list in SQLite, with events")
 struct MissedCallServiceTests {
@@ -182,5 +104,37 @@ struct MissedCallServiceTests {
         #expect(history.map(\.kind) == ["missed", "claimed", "callback-requested", "callback", "closed"])
         // No-op claims write no event: 2 (missed) + claim + callback + close.
         #expect(try await queued(storage).count == 5)
+    }
+
+    /// The scheduler, the missed-call list and a dialer that fails twice then connects:
+    /// each attempt lands in the entry's history.
+    @Test func everyAttemptIsRecordedOnTheEntry() async throws {
+        let storage = try Storage.inMemory()
+        let clock = VirtualClock(t0)
+        let service = MissedCallService(storage: storage, outbox: WebhookOutbox(webhooks: []), clock: clock.function)
+        let entry = try await service.record(MissedCall(caller: "+79161234567", sim: "huawei1", startedAt: t0.addingTimeInterval(-20),
+                                                         endedAt: t0, reason: .rangOut))
+        var scheduler = RecallScheduler()
+        scheduler.add(RecallScheduler.Plan(missedCallID: entry.id, customer: "+79161234567", dispatchers: .ringGroup("day"),
+                                           sim: "huawei1", missedAt: t0, delaysSeconds: [60, 300, 900]), now: t0)
+        let outcomes: [CallbackOutcome] = [.dispatcherNoAnswer, .customerBusy, .connected]
+        var started: [Date] = []
+        var final: [RecallScheduler.Action] = []
+        while let due = scheduler.nextDeadline {
+            clock.advance(due.timeIntervalSince(clock.now))
+            for case .startAttempt(let p, let attempt) in scheduler.tick(now: clock.now) {
+                started.append(clock.now)
+                let (_, task) = try await service.requestCallback(id: p.missedCallID, user: "recall", kind: "recall")
+                clock.advance(40)
+                let outcome = outcomes[attempt - 1]
+                try await service.recordCallbackAttempt(taskID: task.id, outcome: outcome, final: true)
+                final += scheduler.attemptFinished(p.missedCallID, outcome: outcome, now: clock.now)
+            }
+        }
+        #expect(started == [at(60), at(300), at(900)])
+        #expect(final == [.succeeded(missedCallID: entry.id, attempts: 3)])
+        let history = try await service.entry(id: entry.id).history ?? []
+        #expect(history.filter { $0.kind == "recall" }.map(\.result) == ["dispatcher-no-answer", "busy", "connected"])
+        #expect(try await service.entry(id: entry.id).callbackResult == "connected")
     }
 }

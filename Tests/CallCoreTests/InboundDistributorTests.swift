@@ -1,10 +1,11 @@
 // Ring groups and queues, driven with a virtual clock: every action the bridge would carry
 // out is checked, in order.
+@testable import CallCore
 import ControlModel
 import Foundation
 import SimgateConfig
+import TestSupport
 import Testing
-@testable import Gateway
 
 private let t0 = Date(timeIntervalSince1970: 1_760_000_000)   // Thu 2025-10-09 08:53:20 UTC
 private func at(_ s: Double) -> Date { t0.addingTimeInterval(s) }
@@ -348,19 +349,5 @@ struct QueueTests {
         #expect(unaccounted == 0)
         #expect(doubled == 0)
         #expect(answeredCalls.count > 100 && missedCount.count > 100, "answered \(answeredCalls.count), missed \(missedCount.count)")
-    }
-}
-
-/// A small deterministic generator (Steele, Lea, Flood 2014) so the scripted day is the
-/// same on every run.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

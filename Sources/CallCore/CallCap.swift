@@ -5,35 +5,35 @@
 // the SIP phone at `warningAtSecond`, both legs hung up at `seconds`.
 import RoutingCore
 
-struct CallCap: Sendable, Equatable {
+public struct CallCap: Sendable, Equatable {
     /// Longest the answered call may last, seconds from the answer.
-    var seconds: Int
+    public var seconds: Int
     /// When the phone hears the warning beeps, seconds from the answer (≤ `seconds`).
-    var warningAtSecond: Int
+    public var warningAtSecond: Int
 
-    init(seconds: Int, warningAtSecond: Int) {
+    public init(seconds: Int, warningAtSecond: Int) {
         self.seconds = max(1, seconds)
         self.warningAtSecond = min(max(0, warningAtSecond), self.seconds)
     }
 
-    init?(_ sim: RankedSIM) {
+    public init?(_ sim: RankedSIM) {
         guard let seconds = sim.maxCallSeconds else { return nil }
         self.init(seconds: seconds, warningAtSecond: sim.warningAtSecond ?? seconds)
     }
 
     /// The CDR's cause text and the Reason header's text: an admin reading either sees the cap
     /// ended the call, not the callee.
-    var text: String { "per-call limit of \(seconds) s reached" }
+    public var text: String { "per-call limit of \(seconds) s reached" }
 
     /// Q.850 cause 16 (normal call clearing): the call did not fail; RFC 3326 lets the text
     /// say why it was cleared.
-    static let q850 = 16
+    public static let q850 = 16
 
     /// `Reason: Q.850;cause=16;text="per-call limit of 60 s reached"` on the BYE to the phone.
-    var reasonHeader: String { "Q.850;cause=\(Self.q850);text=\"\(text)\"" }
+    public var reasonHeader: String { "Q.850;cause=\(Self.q850);text=\"\(text)\"" }
 
     /// Modem id → cap, for every ranked SIM that has one.
-    static func byModem(_ plan: RoutePlan) -> [String: CallCap] {
+    public static func byModem(_ plan: RoutePlan) -> [String: CallCap] {
         var caps: [String: CallCap] = [:]
         for sim in plan.candidates { if let cap = CallCap(sim) { caps[sim.id] = cap } }
         return caps
@@ -41,7 +41,7 @@ struct CallCap: Sendable, Equatable {
 
     /// Modem id → the rank its call record shows: its place in the router's preference
     /// order, where a SIM that is only busy keeps its place (SIMSelection.preferenceOrder).
-    static func ranks(_ plan: RoutePlan) -> [String: Int] {
+    public static func ranks(_ plan: RoutePlan) -> [String: Int] {
         var ranks: [String: Int] = [:]
         let order = plan.explanation.selection?.preferenceOrder ?? plan.candidates.map(\.id)
         for (index, id) in order.enumerated() where ranks[id] == nil { ranks[id] = index + 1 }
