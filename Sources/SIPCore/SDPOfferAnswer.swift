@@ -26,6 +26,10 @@ public struct NegotiatedAudio: Sendable, Equatable {
     public var direction: MediaDirection
     /// Index of the audio stream among the m= lines.
     public var mediaIndex: Int
+
+    /// The far end holds the call: we answered recvonly or inactive, so it takes none of
+    /// our audio, and what it still sends is not the conversation (RFC 3264 §8.4).
+    public var isHold: Bool { direction == .recvonly || direction == .inactive }
 }
 
 public enum OfferAnswerError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -25,6 +25,7 @@ import Logging
 import MediaCore
 import ModemCore
 import NIOCore
+import SIPCore
 import SimgateConfig
 import Storage
 

@@ -27,6 +27,7 @@ import Logging
 import MediaCore
 import NIOCore
 import NIOPosix
+import SIPCore
 
 /// A latency histogram without allocation per sample: 1 µs buckets below 1 ms (the PCM → RTP
 /// side is microseconds), then 100 µs buckets up to 200 ms (RTP → PCM includes the jitter
@@ -240,11 +241,11 @@ final class MediaBridge: @unchecked Sendable {
     /// The negotiated codec and where the phone said to send (may be set again on re-INVITE).
     func configure(_ audio: NegotiatedAudio) {
         loop.assertInEventLoop()
-        law = audio.law == .pcma ? .aLaw : .muLaw
-        payloadType = audio.payloadType
-        eventPayloadType = audio.telephoneEventType
+        law = audio.codec == .pcma ? .aLaw : .muLaw
+        payloadType = UInt8(clamping: audio.payloadType)
+        eventPayloadType = audio.telephoneEventPayloadType.map { UInt8(clamping: $0) }
         if session.receiver.latchedAddress == nil {
-            remote = try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort)
+            remote = try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort))
         }
     }
 

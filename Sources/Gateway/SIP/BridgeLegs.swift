@@ -57,8 +57,7 @@ final class SIPBridgeLeg: @unchecked Sendable {
     let audio: NegotiatedAudio?
     /// Our address toward the phone: the RTP socket is bound there and it goes in the SDP.
     let mediaHost: String
-    private let offer: SDPSession?
-    private let streamIndex: Int
+    private let offer: SessionDescription?
     /// The user part of our Contact in this dialog (the number dialled, or the modem).
     let contactUser: String
     private var handler: (@Sendable (SIPLegEvent) -> Void)?
@@ -66,8 +65,8 @@ final class SIPBridgeLeg: @unchecked Sendable {
     private var sentRinging = false
     private var sentProgress = false
 
-    init(service: SIPService, leg: CallLeg, audio: NegotiatedAudio?, offer: SDPSession?, streamIndex: Int, mediaHost: String, contactUser: String) {
-        self.service = service; self.leg = leg; self.audio = audio; self.offer = offer; self.streamIndex = streamIndex
+    init(service: SIPService, leg: CallLeg, audio: NegotiatedAudio?, offer: SessionDescription?, mediaHost: String, contactUser: String) {
+        self.service = service; self.leg = leg; self.audio = audio; self.offer = offer
         self.mediaHost = mediaHost; self.contactUser = contactUser
     }
 
@@ -107,12 +106,11 @@ final class SIPBridgeLeg: @unchecked Sendable {
     func sessionProgress(localPort: Int) {
         service.loop.execute {
             guard self.leg.role == .bridged, self.leg.state == .early, !self.sentProgress, let invite = self.leg.invite,
-                  let key = self.leg.serverInviteKey, let offer = self.offer, let audio = self.audio else { return }
+                  let key = self.leg.serverInviteKey, let offer = self.offer,
+                  let (sdp, _) = try? self.leg.answer(offer, host: self.mediaHost, port: localPort) else { return }
             self.sentProgress = true
             self.sentRinging = true
             self.leg.mediaPort = localPort
-            let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: self.streamIndex, localAddress: self.mediaHost,
-                                     localPort: localPort, sessionID: self.leg.sessionID)
             var headers: [(SIPHeaderName, String)] = [(.contact, self.service.contactHeader(user: self.contactUser, host: self.mediaHost,
                                                                                             peer: self.leg.peer))]
             for rr in invite.headers.lines(.recordRoute) { headers.append((.recordRoute, rr)) }
@@ -125,10 +123,9 @@ final class SIPBridgeLeg: @unchecked Sendable {
     func answer(localPort: Int) {
         service.loop.execute {
             guard self.leg.role == .bridged, self.leg.state == .early, let invite = self.leg.invite,
-                  let key = self.leg.serverInviteKey, let offer = self.offer, let audio = self.audio else { return }
+                  let key = self.leg.serverInviteKey, let offer = self.offer,
+                  let (sdp, _) = try? self.leg.answer(offer, host: self.mediaHost, port: localPort) else { return }
             self.leg.mediaPort = localPort
-            let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: self.streamIndex, localAddress: self.mediaHost,
-                                     localPort: localPort, sessionID: self.leg.sessionID)
             self.service.answer(self.leg, request: invite, key: key, sdp: sdp, host: self.mediaHost, contactUser: self.contactUser)
         }
     }
@@ -176,7 +173,7 @@ extension SIPService {
 
     /// A new INVITE from an authenticated caller to a number: a bridged UAS leg.
     func startBridgedCall(_ m: SIPMessage, key: TransactionKey, uri: SIPURI, from: NameAddr, to: NameAddr, caller: String,
-                          offer: SDPSession, audio: NegotiatedAudio, streamIndex: Int, handler: (SIPBridgeRequest) -> Void) {
+                          offer: SessionDescription, audio: NegotiatedAudio, handler: (SIPBridgeRequest) -> Void) {
         let peer = serverPeers[key]
         var local = to
         let leg = CallLeg(role: .bridged, callID: m.callID ?? Self.makeCallID(host: "simgate"), localTag: Self.makeTag(), owner: caller,
@@ -188,14 +185,14 @@ extension SIPService {
         leg.peer = peer
         leg.serverInviteKey = key
         leg.invite = m
-        leg.codec = audio.law.rawValue
+        leg.codec = audio.codec.rawValue
         leg.startServerDialog(m)
         legs[leg.id] = leg
         inviteLegs[key] = leg
         let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)
         let dialled = uri.decodedUser ?? ""
         let (modem, number) = FirstFreeModemChooser.split(requestUser: dialled)
-        let handle = SIPBridgeLeg(service: self, leg: leg, audio: audio, offer: offer, streamIndex: streamIndex, mediaHost: host,
+        let handle = SIPBridgeLeg(service: self, leg: leg, audio: audio, offer: offer, mediaHost: host,
                                   contactUser: dialled.replacingOccurrences(of: "#", with: "%23"))
         leg.bridge = handle
         let callerName = from.uri.sipURI?.decodedUser ?? from.displayName
@@ -241,7 +238,7 @@ extension SIPService {
             leg.peer = SIPPeer(transport: .udp, remote: destination, channel: udp.channel, listener: udpIndex)
             leg.mediaPort = port
             self.legs[leg.id] = leg
-            let handle = SIPBridgeLeg(service: self, leg: leg, audio: nil, offer: nil, streamIndex: 0, mediaHost: host, contactUser: modem)
+            let handle = SIPBridgeLeg(service: self, leg: leg, audio: nil, offer: nil, mediaHost: host, contactUser: modem)
             leg.bridge = handle
             handle.attach(handler)
             var h = SIPHeaders()
@@ -257,7 +254,7 @@ extension SIPService {
             h.append(.userAgent, self.userAgent)
             h.append(.contentType, "application/sdp")
             let invite = SIPMessage.request(.invite, .sip(contact), headers: h,
-                                            body: SDPOffer.make(localAddress: host, localPort: port, sessionID: leg.sessionID))
+                                            body: leg.offerSDP(host: host, port: port))
             leg.invite = invite
             let sent = self.sendRequest(invite, peer: leg.peer!, destination: destination) { [self] event in
                 self.inboundInviteEvent(leg, event)
@@ -298,11 +295,11 @@ extension SIPService {
             sendInviteACK(leg)
             // The 2xx crossed our CANCEL (§9.1): the dialog exists, end it with BYE.
             if cancelled { sendBye(leg, reason: leg.finalReason); return }
-            guard let answer = SDPSession.parse(r.body), let (audio, _) = SDPAnswer.negotiate(answer) else {
+            guard let offer = leg.invite?.body, let audio = leg.accept(answer: r.body, to: offer) else {
                 sendBye(leg, reason: "Q.850;cause=65;text=\"no G.711 in the answer\"")
                 return
             }
-            leg.codec = audio.law.rawValue
+            leg.codec = audio.codec.rawValue
             leg.bridge?.deliver(.answered(audio))
         default:
             leg.finalStatus = code

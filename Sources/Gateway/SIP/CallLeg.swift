@@ -50,7 +50,10 @@ final class CallLeg: @unchecked Sendable {
     var awaitingAnswerInACK = false
     /// The far end holds the call (its last offer was sendonly/inactive or c=0.0.0.0).
     var held = false
-    var sessionID = UInt64.random(in: 1...UInt64(UInt32.max))
+    /// o= of our SDP (RFC 4566 §5.2): the id stays for the session, the version goes up
+    /// each time our description changes (RFC 3264 §8), e.g. in the answer to a re-INVITE.
+    let sessionID = UInt64.random(in: 1...UInt64(UInt32.max))
+    var sessionVersion: UInt64 = 1
     var codec: String?
     let startedAt = NIODeadline.now()
     var authAttempted = false
@@ -77,6 +80,43 @@ final class CallLeg: @unchecked Sendable {
     func startServerDialog(_ invite: SIPMessage) {
         dialog = Dialog(uasRequest: invite, localTag: localTag, localContact: local, early: true)
         dialog?.remoteInvitePending = true
+    }
+
+    /// Our media at `host:port` as SIPCore's offer/answer takes it: G.711 µ-law, then A-law
+    /// (the order of our offer's m= line), telephone-event 101, 20 ms.
+    func localMedia(host: String, port: Int) -> LocalMedia {
+        Self.localMedia(host: host, port: port, sessionID: sessionID, version: sessionVersion)
+    }
+
+    static func localMedia(host: String, port: Int, sessionID: UInt64, version: UInt64) -> LocalMedia {
+        var media = LocalMedia(address: host, audioPort: UInt16(clamping: port), sessionID: String(sessionID), sessionVersion: version)
+        media.codecs = [.pcmu, .pcma]
+        return media
+    }
+
+    /// What an answer to `offer` would agree, before any port is bound: whether to take the
+    /// INVITE at all (no G.711 over RTP/AVP → 488) and the phone's address.
+    static func negotiate(_ offer: SessionDescription) throws(OfferAnswerError) -> NegotiatedAudio {
+        try SDPOfferAnswer.answer(offer, local: localMedia(host: "0.0.0.0", port: 0, sessionID: 0, version: 0)).1
+    }
+
+    /// Our offer (outbound legs, and the 2xx of a late offer).
+    func offerSDP(host: String, port: Int) -> [UInt8] {
+        SDPOfferAnswer.offer(local: localMedia(host: host, port: port)).bytes
+    }
+
+    /// Our answer to `offer` at `host:port`, and what it agreed; throws when no stream is
+    /// G.711 over RTP/AVP (the INVITE is then refused with 488).
+    func answer(_ offer: SessionDescription, host: String, port: Int) throws(OfferAnswerError) -> (sdp: [UInt8], audio: NegotiatedAudio) {
+        let (sdp, audio) = try SDPOfferAnswer.answer(offer, local: localMedia(host: host, port: port))
+        return (sdp.bytes, audio)
+    }
+
+    /// What the answer (`body`) to our offer (`offerBody`: our INVITE's, or our 2xx's for a
+    /// late offer) agreed; nil when it is no usable answer (no SDP, nothing we offered).
+    func accept(answer body: [UInt8], to offerBody: [UInt8]) -> NegotiatedAudio? {
+        guard let offer = try? SessionDescription.parse(offerBody), let answer = try? SessionDescription.parse(body) else { return nil }
+        return try? SDPOfferAnswer.accept(answer: answer, to: offer, local: localMedia(host: offer.origin.address, port: 0))
     }
 
     /// The dialog key as seen from requests the far end sends: Call-ID + our tag (their To tag).

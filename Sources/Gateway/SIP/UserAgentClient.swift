@@ -269,7 +269,7 @@ extension SIPService {
                 h.append(.userAgent, userAgent)
                 h.append(.contentType, "application/sdp")
                 let invite = SIPMessage.request(.invite, .sip(target), headers: h,
-                                                body: SDPOffer.make(localAddress: host, localPort: stream.localPort, sessionID: leg.sessionID))
+                                                body: leg.offerSDP(host: host, port: stream.localPort))
                 leg.invite = invite
                 sendInvite(leg, invite)
             }
@@ -303,14 +303,11 @@ extension SIPService {
             leg.routeSet = ((try? r.routes(.recordRoute)) ?? []).reversed()
             leg.state = .confirmed
             sendACK(leg)
-            if let answer = SDPSession.parse(r.body),
-               let m = answer.media.first(where: { $0.media == "audio" && $0.port != 0 }),
-               let pt = m.formats.first.flatMap({ UInt8($0) }) {
-                let law: G711Law = (m.rtpmap[String(pt)]?.hasPrefix("pcma") ?? (pt == 8)) ? .aLaw : .muLaw
+            if let offer = leg.invite?.body, let audio = leg.accept(answer: r.body, to: offer) {
+                let law: G711Law = audio.codec == .pcma ? .aLaw : .muLaw
                 leg.codec = law.encodingName
-                let address = m.connection ?? answer.connection ?? leg.peer?.remote.ipString ?? "127.0.0.1"
-                leg.rtp?.setRemote(try? SocketAddress(ipAddress: address, port: m.port))
-                leg.rtp?.startTone(law, payloadType: pt)
+                leg.rtp?.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort)))
+                leg.rtp?.startTone(law, payloadType: UInt8(clamping: audio.payloadType))
             }
             leg.hangupTimer = loop.scheduleTask(in: .milliseconds(Int64(leg.holdSeconds * 1000))) { [self] in sendBye(leg) }
         case 401, 407:

@@ -161,7 +161,7 @@ extension SIPService {
             reply(m, key, 486, "Busy Here (max_concurrent_calls reached)")
             return
         }
-        let offer = m.contentType?.lowercased().hasPrefix("application/sdp") == true ? SDPSession.parse(m.body) : nil
+        let offer = m.contentType?.lowercased().hasPrefix("application/sdp") == true ? try? SessionDescription.parse(m.body) : nil
         // No body at all is a late offer (§13.2.1): the test extension offers in its 2xx and
         // takes the answer from the ACK. A bridged call needs the phone's codec before the
         // modem dials, so it still asks for an offer.
@@ -169,17 +169,16 @@ extension SIPService {
             reply(m, key, 488, "Not Acceptable Here (no SDP offer)", headers: [(.warning, "399 simgate \"an SDP offer is required\"")])
             return
         }
-        var negotiated: (audio: NegotiatedAudio, streamIndex: Int)?
+        var negotiated: NegotiatedAudio?
         if let offer {
-            guard let n = SDPAnswer.negotiate(offer) else {
-                reply(m, key, 488, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
+            guard let audio = try? CallLeg.negotiate(offer) else {
+                reply(m, key, 488, headers: [(.warning, Self.incompatibleMediaWarning)])
                 return
             }
-            negotiated = n
+            negotiated = audio
         }
-        if bridged, let handler = bridgeHandler, let offer, let (audio, streamIndex) = negotiated {
-            startBridgedCall(m, key: key, uri: uri, from: from, to: to, caller: caller, offer: offer, audio: audio,
-                             streamIndex: streamIndex, handler: handler)
+        if bridged, let handler = bridgeHandler, let offer, let audio = negotiated {
+            startBridgedCall(m, key: key, uri: uri, from: from, to: to, caller: caller, offer: offer, audio: audio, handler: handler)
             return
         }
         var local = to
@@ -192,7 +191,7 @@ extension SIPService {
         leg.peer = peer
         leg.serverInviteKey = key
         leg.invite = m
-        leg.codec = negotiated?.audio.law.rawValue
+        leg.codec = negotiated?.codec.rawValue
         leg.awaitingAnswerInACK = negotiated == nil
         leg.startServerDialog(m)
         _ = cseq
@@ -207,12 +206,11 @@ extension SIPService {
                     guard leg.state == .early else { stream.close(); return }
                     leg.rtp = stream
                     let body: [UInt8]
-                    if let offer, let (audio, streamIndex) = negotiated {
-                        stream.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
-                        body = SDPAnswer.make(offer: offer, audio: audio, streamIndex: streamIndex, localAddress: host,
-                                              localPort: stream.localPort, sessionID: leg.sessionID)
+                    if let offer, let (sdp, audio) = try? leg.answer(offer, host: host, port: stream.localPort) {
+                        stream.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort)))
+                        body = sdp
                     } else {
-                        body = SDPOffer.make(localAddress: host, localPort: stream.localPort, sessionID: leg.sessionID)
+                        body = leg.offerSDP(host: host, port: stream.localPort)
                     }
                     leg.answerTimer = loop.scheduleTask(in: .milliseconds(Int64(config.answerDelaySeconds * 1000))) { [self] in
                         answer(leg, request: m, key: key, sdp: body, host: host)
@@ -224,6 +222,9 @@ extension SIPService {
                 }
             }
     }
+
+    /// RFC 3261 §20.43 code 305 on a 488: what we take, so the phone's admin sees why.
+    static let incompatibleMediaWarning = "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\""
 
     func contactHeader(user: String, host: String, peer: SIPPeer?) -> String {
         let port = peer.flatMap { listeners.indices.contains($0.listener) ? listeners[$0.listener].port : nil } ?? udpListener?.port ?? 5060
@@ -278,13 +279,13 @@ extension SIPService {
     /// answer. An ACK without a usable answer leaves the session without media: end it.
     private func takeAnswerFromACK(_ leg: CallLeg, _ ack: SIPMessage) {
         leg.awaitingAnswerInACK = false
-        guard let answer = SDPSession.parse(ack.body), let (audio, _) = SDPAnswer.negotiate(answer) else {
+        guard let offer = leg.lastAnswer?.body, let audio = leg.accept(answer: ack.body, to: offer) else {
             logger.notice("late offer: no usable SDP answer in the ACK; ending the call", metadata: ["call_id": "\(leg.callID)"])
             sendBye(leg, reason: "SIP;cause=488;text=\"no SDP answer in the ACK\"")
             return
         }
-        leg.codec = audio.law.rawValue
-        leg.rtp?.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+        leg.codec = audio.codec.rawValue
+        leg.rtp?.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort)))
     }
 
     /// A re-INVITE (§14.2): target refresh (§12.2.2) and hold/resume through the SDP
@@ -305,19 +306,18 @@ extension SIPService {
             reply(m, key, 500, "Server Internal Error (no media yet)", toTag: leg.localTag, headers: [(.retryAfter, "1")])
             return
         }
-        guard let offer = SDPSession.parse(m.body), let (audio, index) = SDPAnswer.negotiate(offer) else {
-            reply(m, key, 488, toTag: leg.localTag, headers: [(.warning, "305 simgate \"Incompatible media format: PCMU or PCMA over RTP/AVP required\"")])
+        let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
+        leg.sessionVersion += 1
+        guard let offer = try? SessionDescription.parse(m.body), let (sdp, audio) = try? leg.answer(offer, host: host, port: localPort) else {
+            leg.sessionVersion -= 1   // nothing of ours changed
+            reply(m, key, 488, toTag: leg.localTag, headers: [(.warning, Self.incompatibleMediaWarning)])
             return
         }
         leg.dialog?.remoteInvitePending = true   // until the ACK of our 2xx
         if case let .sip(target)? = leg.dialog?.remoteTarget { leg.remoteTarget = target }
-        let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
-        leg.sessionID += 1
-        let sdp = SDPAnswer.make(offer: offer, audio: audio, streamIndex: index, localAddress: host, localPort: localPort,
-                                 sessionID: leg.sessionID)
         // The echo test follows the phone's new address; on hold (c=0.0.0.0) there is none.
         if let rtp = leg.rtp, !audio.isHold, audio.remoteAddress != "0.0.0.0" {
-            rtp.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: audio.remotePort))
+            rtp.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort)))
         }
         let contactUser: String? = switch leg.role {
         case .bridged, .inboundCall: leg.bridge?.contactUser
