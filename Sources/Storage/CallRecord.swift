@@ -73,30 +73,8 @@ public enum CallRecord {
     }
 }
 
-extension CallDetail: FetchableRecord, MutablePersistableRecord {
+extension CallDetail: SnakeCaseColumns, MutablePersistableRecord {
     public static var databaseTableName: String { CallRecord.tableName }
-    public static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
-    /// snake_case back to the Swift names; acronyms (`callID`, `operatorMCCMNC`) by hand,
-    /// because GRDB's automatic conversion would look for `callId`.
-    public static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy {
-        .custom { column in
-            switch column {
-            case "call_id": return ColumnKey("callID")
-            case "modem_id": return ColumnKey("modemID")
-            case "operator_mccmnc": return ColumnKey("operatorMCCMNC")
-            case "callee_operator_mccmnc": return ColumnKey("calleeOperatorMCCMNC")
-            default:
-                var out = ""
-                var upper = false
-                for ch in column {
-                    if ch == "_" { upper = true; continue }
-                    out.append(upper ? Character(ch.uppercased()) : ch)
-                    upper = false
-                }
-                return ColumnKey(out)
-            }
-        }
-    }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
@@ -170,12 +148,4 @@ extension Storage {
             return result
         }
     }
-}
-
-private struct ColumnKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ s: String) { stringValue = s }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

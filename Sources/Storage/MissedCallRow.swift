@@ -6,7 +6,7 @@ import ControlModel
 import Foundation
 import GRDB
 
-struct MissedCallRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct MissedCallRow: Codable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "missed_call"
 
     var id: Int64?
@@ -27,13 +27,6 @@ struct MissedCallRow: Codable, FetchableRecord, MutablePersistableRecord {
     var closedAt: Date?
     var closedBy: String?
     var note: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, caller, sim, line, reason, status, note
-        case firstAt = "first_at", lastAt = "last_at", waitedSeconds = "waited_seconds", callCount = "call_count"
-        case claimedBy = "claimed_by", claimedAt = "claimed_at", calledBackBy = "called_back_by", calledBackAt = "called_back_at"
-        case callbackResult = "callback_result", closedAt = "closed_at", closedBy = "closed_by"
-    }
 
     init(_ e: MissedCallEntry) {
         id = e.id > 0 ? e.id : nil
@@ -57,7 +50,7 @@ struct MissedCallRow: Codable, FetchableRecord, MutablePersistableRecord {
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-struct MissedCallHistoryRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct MissedCallHistoryRow: Codable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "missed_call_history"
     var id: Int64?
     var missedCallID: Int64
@@ -67,16 +60,11 @@ struct MissedCallHistoryRow: Codable, FetchableRecord, MutablePersistableRecord 
     var result: String?
     var detail: String
 
-    enum CodingKeys: String, CodingKey {
-        case id, at, kind, user, result, detail
-        case missedCallID = "missed_call_id"
-    }
-
     var item: MissedCallHistoryItem { MissedCallHistoryItem(at: at, kind: kind, user: user, result: result, detail: detail) }
     mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-struct CallbackTaskRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct CallbackTaskRow: Codable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "callback_task"
     var id: Int64?
     var missedCallID: Int64
@@ -87,11 +75,6 @@ struct CallbackTaskRow: Codable, FetchableRecord, MutablePersistableRecord {
     var createdAt: Date
     var updatedAt: Date
     var lastResult: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, user, kind, state, attempts
-        case missedCallID = "missed_call_id", createdAt = "created_at", updatedAt = "updated_at", lastResult = "last_result"
-    }
 
     var info: CallbackTaskInfo {
         CallbackTaskInfo(id: id ?? 0, missedCallID: missedCallID, user: user, kind: kind,
@@ -127,7 +110,7 @@ public struct WebhookOutboxItem: Sendable, Equatable {
     }
 }
 
-struct WebhookOutboxRow: Codable, FetchableRecord, MutablePersistableRecord {
+struct WebhookOutboxRow: Codable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     static let databaseTableName = "webhook_outbox"
     var id: Int64?
     var webhook: String
@@ -141,12 +124,6 @@ struct WebhookOutboxRow: Codable, FetchableRecord, MutablePersistableRecord {
     var nextAttemptAt: Date?
     var lastError: String?
     var deliveredAt: Date?
-
-    enum CodingKeys: String, CodingKey {
-        case id, webhook, url, body, state, attempts
-        case eventID = "event_id", eventType = "event_type", createdAt = "created_at", nextAttemptAt = "next_attempt_at"
-        case lastError = "last_error", deliveredAt = "delivered_at"
-    }
 
     init(_ item: WebhookOutboxItem) {
         id = nil; webhook = item.webhook; url = item.url; eventID = item.eventID; eventType = item.eventType

@@ -3,7 +3,7 @@ import ControlModel
 import Foundation
 import GRDB
 
-public struct ModemEventRow: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct ModemEventRow: Codable, Sendable, Equatable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "modem_event"
 
     public var id: Int64?
@@ -28,11 +28,6 @@ public struct ModemEventRow: Codable, Sendable, Equatable, FetchableRecord, Muta
 
     public var record: ModemEventRecord {
         ModemEventRecord(at: at, modemID: modemID, kind: kind, detail: detail)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, at, imei, kind, detail
-        case modemID = "modem_id"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {

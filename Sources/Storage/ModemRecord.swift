@@ -2,7 +2,7 @@
 import Foundation
 import GRDB
 
-public struct ModemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct ModemRecord: Codable, Sendable, Equatable, SnakeCaseColumns, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "modem"
 
     public var imei: String
@@ -29,14 +29,6 @@ public struct ModemRecord: Codable, Sendable, Equatable, FetchableRecord, Persis
         self.usbPath = usbPath
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case imei, id, vendor, model, firmware
-        case atPort = "at_port"
-        case usbPath = "usb_path"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
     }
 
     /// Inserts or refreshes the row for `imei`. `first_seen` is kept from the first

@@ -2,7 +2,7 @@
 import Foundation
 import GRDB
 
-public struct SIMRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct SIMRecord: Codable, Sendable, Equatable, SnakeCaseColumns, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sim"
 
     public var iccid: String
@@ -24,13 +24,6 @@ public struct SIMRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         self.modemIMEI = modemIMEI
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case iccid, imsi, mccmnc, msisdn
-        case modemIMEI = "modem_imei"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
     }
 
     /// Inserts or refreshes the row for `iccid`, keeping `first_seen`; nil fields keep what

@@ -4,7 +4,7 @@ import ControlModel
 import Foundation
 import GRDB
 
-public struct SIPRegistrationRow: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct SIPRegistrationRow: Codable, Sendable, Equatable, SnakeCaseColumns, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "sip_registration"
 
     public var user: String
@@ -32,12 +32,6 @@ public struct SIPRegistrationRow: Codable, Sendable, Equatable, FetchableRecord,
         SIPRegistrationInfo(user: user, contact: contact, source: source, userAgent: userAgent, expiresAt: expiresAt)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case user, contact, source, cseq
-        case userAgent = "user_agent"
-        case callID = "call_id"
-        case expiresAt = "expires_at"
-    }
 }
 
 extension Storage {

@@ -47,7 +47,7 @@ public struct UsageTotals: Sendable, Hashable {
 
 /// A numbering data file imported with `simgate numbering import`, loaded after the
 /// config's sources on every (re)load, in import order.
-public struct NumberingSourceRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+public struct NumberingSourceRecord: Codable, Sendable, Equatable, SnakeCaseColumns, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "numbering_source"
 
     public var id: Int64?
@@ -67,13 +67,6 @@ public struct NumberingSourceRecord: Codable, Sendable, Equatable, FetchableReco
         self.originalPath = originalPath
         self.importedAt = importedAt
         self.byteCount = byteCount
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, format, path
-        case originalPath = "original_path"
-        case importedAt = "imported_at"
-        case byteCount = "byte_count"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
