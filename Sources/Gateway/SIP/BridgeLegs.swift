@@ -212,7 +212,7 @@ extension SIPService {
     func newestContact(of user: String) -> (uri: SIPURI, address: SocketAddress)? {
         let rows = registrar.live(now: Date()).filter { $0.user == user }.sorted { $0.expiresAt > $1.expiresAt }
         for row in rows {
-            guard let uri = try? SIPURI.parse(row.contact), let address = ResponseRouting.address(of: uri) else { continue }
+            guard let uri = try? SIPURI.parse(row.contact), let address = SIPAddressing.address(of: uri) else { continue }
             return (uri, address)
         }
         return nil
@@ -241,20 +241,9 @@ extension SIPService {
             let handle = SIPBridgeLeg(service: self, leg: leg, audio: nil, offer: nil, mediaHost: host, contactUser: modem)
             leg.bridge = handle
             handle.attach(handler)
-            var h = SIPHeaders()
-            h.append(.via, Via(transport: "UDP", host: host, port: UInt16(udp.port), branch: Self.makeBranch(),
-                               parameters: [SIPParameter("rport")]).description)
-            h.append(.maxForwards, "70")
-            h.append(.from, leg.local.description)
-            h.append(.to, leg.remote.description)
-            h.append(.callID, leg.callID)
-            h.append(.cseq, "\(leg.localCSeq) INVITE")
-            h.append(.contact, "<sip:\(modem)@\(host):\(udp.port)>")
-            h.append(.allow, Self.allowedMethods)
-            h.append(.userAgent, self.userAgent)
-            h.append(.contentType, "application/sdp")
-            let invite = SIPMessage.request(.invite, .sip(contact), headers: h,
-                                            body: leg.offerSDP(host: host, port: port))
+            let invite = self.makeInvite(leg, to: contact, transport: .udp, host: host, port: udp.port,
+                                         contact: NameAddr(uri: SIPURI(user: modem, host: host, port: UInt16(udp.port))),
+                                         sdp: leg.offerSDP(host: host, port: port))
             leg.invite = invite
             let sent = self.sendRequest(invite, peer: leg.peer!, destination: destination) { [self] event in
                 self.inboundInviteEvent(leg, event)

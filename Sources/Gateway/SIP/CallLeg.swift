@@ -36,9 +36,11 @@ final class CallLeg: @unchecked Sendable {
     var mediaPort: Int?
     var serverInviteKey: TransactionKey?
     var invite: SIPMessage?
-    /// Our last SDP (re-sent on re-INVITE / 2xx retransmission).
+    /// Our last 2xx to an INVITE (its SDP is the offer a late-offer ACK answers).
     var lastAnswer: SIPMessage?
-    var retransmit: Scheduled<Void>?
+    /// Copies of that 2xx until the ACK (§13.3.1.4), and the timers it asked for.
+    var successRetransmission: SuccessResponseRetransmission?
+    var successTimers: [SuccessResponseRetransmission.Timer: Scheduled<Void>] = [:]
     var hangupTimer: Scheduled<Void>?
     var answerTimer: Scheduled<Void>?
     /// SIPCore's view of the dialog, for the checks on requests the far end sends in it:

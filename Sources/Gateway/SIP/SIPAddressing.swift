@@ -1,43 +1,16 @@
-// Where SIP messages go: the server transport's Via stamping (RFC 3261 §18.2.1 with
-// RFC 3581 rport), response routing (§18.2.2), and the next hop of a request (§8.1.2,
-// loose routing §16.12 / §12.2.1.1).
+// Where SIP messages go, as socket addresses: SIPCore decides the destination of a response
+// (RFC 3261 §18.2.2 with RFC 3581 rport: `Via.responseDestination`); this turns it, and a
+// request's next hop (§8.1.2, loose routing §16.12 / §12.2.1.1), into an address NIO can
+// send to, and refuses the ones that would hurt the listener.
 import NIOCore
 import SIPCore
 
-enum ResponseRouting {
-    /// §18.2.1 + RFC 3581 §4: add `received` when the sent-by host differs from the packet's
-    /// source address, and fill an empty `rport` with the source port. Returns the message
-    /// unchanged when the top Via cannot be read (the parser already refused those).
-    static func stampReceived(_ message: inout SIPMessage, sourceIP: String, sourcePort: Int) {
-        guard let first = message.headers.values(.via).first, var via = try? Via.parse(first) else { return }
-        var changed = false
-        if via.host != sourceIP {
-            via.parameters.set("received", sourceIP)
-            changed = true
-        }
-        if case .some(.none) = via.rport {
-            via.parameters.set("rport", String(sourcePort))
-            if via.received == nil { via.parameters.set("received", sourceIP) }
-            changed = true
-        }
-        guard changed else { return }
-        message.headers.removeFirstValue(.via)
-        message.headers.insert(.via, via.description, at: 0)
-    }
-
-    /// §18.2.2 for unreliable transports: maddr, else received (+rport), else sent-by.
-    /// nil when the destination is a host name (we resolve no names on the event loop).
-    static func destination(forResponseVia via: Via) -> SocketAddress? {
-        let defaultPort = 5060
-        if let maddr = via.maddr {
-            return try? SocketAddress(ipAddress: maddr, port: Int(via.port ?? UInt16(defaultPort)))
-        }
-        if let received = via.received {
-            var port = Int(via.port ?? UInt16(defaultPort))
-            if case let .some(.some(rp)) = via.rport, let p = Int(rp) { port = p }
-            return try? SocketAddress(ipAddress: received, port: port)
-        }
-        return try? SocketAddress(ipAddress: via.host, port: Int(via.port ?? UInt16(defaultPort)))
+enum SIPAddressing {
+    /// The address a response with this top Via goes to over UDP. nil when the destination
+    /// is a host name (we resolve no names on the event loop).
+    static func responseAddress(for via: Via) -> SocketAddress? {
+        let destination = via.responseDestination
+        return try? SocketAddress(ipAddress: destination.host, port: Int(destination.port))
     }
 
     /// The address a request to `uri` goes to (IP literals and "localhost" only).
@@ -45,18 +18,9 @@ enum ResponseRouting {
         let host = uri.host.lowercased() == "localhost" ? "127.0.0.1" : uri.host
         return try? SocketAddress(ipAddress: host, port: Int(uri.port ?? 5060))
     }
-
-    /// §12.2.1.1 with loose routing: the Request-URI is the remote target and the route
-    /// set goes into Route; the request is sent to the first route if any, else to the
-    /// target. (A strict router, a first route without `lr`, is not supported: such
-    /// proxies predate RFC 3261.)
-    static func nextHop(remoteTarget: SIPURI, routeSet: [NameAddr]) -> SocketAddress? {
-        if let first = routeSet.first?.uri.sipURI { return address(of: first) }
-        return address(of: remoteTarget)
-    }
 }
 
-extension ResponseRouting {
+extension SIPAddressing {
     /// Whether we may send a datagram there. A Via or Contact naming port 0, the
     /// unspecified address, broadcast or multicast is refused: the kernel answers such a
     /// sendto with EINVAL/EACCES, and NIO closes a datagram channel on EINVAL, which would

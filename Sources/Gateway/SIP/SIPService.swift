@@ -313,7 +313,7 @@ public final class SIPService: @unchecked Sendable {
             return
         }
         if let method = m.method { metrics?.sipRequestReceived(method: method.rawValue) }
-        ResponseRouting.stampReceived(&m, sourceIP: peer.remote.ipString, sourcePort: peer.remote.port ?? 0)
+        m.stampReceived(sourceHost: peer.remote.ipString, sourcePort: UInt16(clamping: peer.remote.port ?? 0))
         var newKey: TransactionKey?
         if m.method != .ack, let key = try? TransactionKey.server(for: m), !layer.contains(key) {
             if answerStatelessly(m, peer: peer) { return }
@@ -405,7 +405,7 @@ public final class SIPService: @unchecked Sendable {
             write(response, peer: peer, to: nil)
             return
         }
-        guard let via = try? response.topVia(), let destination = ResponseRouting.destination(forResponseVia: via) else {
+        guard let via = try? response.topVia(), let destination = SIPAddressing.responseAddress(for: via) else {
             counters.unroutable += 1
             return
         }
@@ -420,7 +420,7 @@ public final class SIPService: @unchecked Sendable {
         switch peer.transport {
         case .udp:
             let target = destination ?? peer.remote
-            guard ResponseRouting.isSendable(target) else {
+            guard SIPAddressing.isSendable(target) else {
                 counters.unroutable += 1
                 return
             }

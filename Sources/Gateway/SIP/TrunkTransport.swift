@@ -56,7 +56,7 @@ extension SIPService {
     /// service's loop.
     func resolveTrunkRegistrar(_ registrar: SIPURI, family: Int32) -> EventLoopFuture<SocketAddress> {
         let host = registrar.host, port = Int(registrar.port ?? 5060)
-        if let literal = ResponseRouting.address(of: registrar), host.lowercased() != "localhost" {
+        if let literal = SIPAddressing.address(of: registrar), host.lowercased() != "localhost" {
             return loop.makeSucceededFuture(literal)
         }
         return NIOThreadPool.singleton.runIfActive(eventLoop: loop) {

@@ -224,7 +224,7 @@ extension SIPService {
         let nextHopURI = trunk.flatMap { try? SIPURI.parse($0.registrar) } ?? target
         // A trunk's registrar name was resolved at its last REGISTER (never here, per call).
         let trunkAddress = trunk.flatMap { c in trunks.first { $0.config.name == c.name }?.resolved }
-        guard let destination = trunkAddress ?? ResponseRouting.address(of: nextHopURI) else {
+        guard let destination = trunkAddress ?? SIPAddressing.address(of: nextHopURI) else {
             return fail("the URI's host must be an IP address (or a trunk whose registrar name has resolved)")
         }
         placeOutboundCall(request, trunk: trunk, target: target,
@@ -256,23 +256,24 @@ extension SIPService {
                 }
                 guard leg.state == .calling else { stream.close(); return }
                 leg.rtp = stream
-                var h = SIPHeaders()
-                h.append(.via, Via(transport: peer.transport.rawValue.uppercased(), host: host, port: UInt16(port), branch: Self.makeBranch(),
-                                   parameters: [SIPParameter("rport")]).description)
-                h.append(.maxForwards, "70")
-                h.append(.from, leg.local.description)
-                h.append(.to, leg.remote.description)
-                h.append(.callID, leg.callID)
-                h.append(.cseq, "\(leg.localCSeq) INVITE")
-                h.append(.contact, "<\(localURI)>")
-                h.append(.allow, Self.allowedMethods)
-                h.append(.userAgent, userAgent)
-                h.append(.contentType, "application/sdp")
-                let invite = SIPMessage.request(.invite, .sip(target), headers: h,
-                                                body: leg.offerSDP(host: host, port: stream.localPort))
+                let invite = makeInvite(leg, to: target, transport: peer.transport, host: host, port: port,
+                                        contact: NameAddr(uri: localURI), sdp: leg.offerSDP(host: host, port: stream.localPort))
                 leg.invite = invite
                 sendInvite(leg, invite)
             }
+    }
+
+    /// The dialog-creating INVITE of a leg we place (§8.1.1), built by SIPCore: Via with
+    /// rport (RFC 3581), From with the leg's tag, our Contact, Allow and User-Agent, our offer.
+    func makeInvite(_ leg: CallLeg, to target: SIPURI, transport: SIPPeer.Transport, host: String, port: Int, contact: NameAddr,
+                    sdp: [UInt8]) -> SIPMessage {
+        let via = Via(transport: transport.rawValue, host: host, port: UInt16(clamping: port), parameters: [SIPParameter("rport")])
+        var from = leg.local
+        from.tag = nil
+        let identity = RequestIdentity(from: from, fromTag: leg.localTag, callID: leg.callID, sequence: leg.localCSeq,
+                                       via: via.description, contact: contact)
+        return .makeRequest(.invite, to: .sip(target), toName: leg.remote, identity: identity, branch: Self.makeBranch(), body: sdp,
+                            contentType: "application/sdp", extraHeaders: [(.allow, Self.allowedMethods), (.userAgent, userAgent)])
     }
 
     private func sendInvite(_ leg: CallLeg, _ invite: SIPMessage) {

@@ -232,8 +232,9 @@ extension SIPService {
         return "<sip:\(user)@\(host):\(port)\(transport)>"
     }
 
-    /// Sends the 2xx and, on UDP, retransmits it until the ACK (§13.3.1.4: T1 doubling
-    /// to T2; after 64*T1 without ACK the dialog is ended with BYE).
+    /// Sends the 2xx and retransmits it until the ACK (§13.3.1.4: T1 doubling to T2, on
+    /// every transport since a proxy may forward it over UDP; after 64*T1 without ACK the
+    /// dialog is ended with BYE). SIPCore's SuccessResponseRetransmission keeps the rules.
     func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String, contactUser: String? = nil) {
         guard leg.state == .early || leg.state == .confirmed else { return }
         let user = contactUser ?? config.testExtension.replacingOccurrences(of: "#", with: "%23")
@@ -248,30 +249,55 @@ extension SIPService {
         ok.headers.append(.server, userAgent)
         leg.lastAnswer = ok
         leg.rtp.map { _ in logger.info("test extension answered", metadata: ["caller": "\(leg.owner)", "call_id": "\(leg.callID)"]) }
-        guard leg.peer?.transport != .tcp else { return }
-        scheduleRetransmit(leg, interval: layer.timers.t1, elapsed: .zero)
+        stopRetransmitting(leg)
+        var retransmission = SuccessResponseRetransmission(response: ok, timers: layer.timers)
+        let actions = retransmission.start()
+        leg.successRetransmission = retransmission
+        perform(actions, for: leg)
     }
 
-    private func scheduleRetransmit(_ leg: CallLeg, interval: Duration, elapsed: Duration) {
-        leg.retransmit = loop.scheduleTask(in: interval.timeAmount) { [self] in
-            guard leg.state == .answered, let ok = leg.lastAnswer else { return }
-            let total = elapsed + interval
-            if total >= layer.timers.transactionTimeout {
+    /// Carries out what the 2xx retransmission of `leg` asks for.
+    private func perform(_ actions: [SuccessResponseRetransmission.Action], for leg: CallLeg) {
+        for action in actions {
+            switch action {
+            case .send(let ok):
+                routeResponse(ok, peer: leg.peer)
+            case .startTimer(let timer, let after):
+                leg.successTimers[timer]?.cancel()
+                leg.successTimers[timer] = loop.scheduleTask(in: after.timeAmount) { [self] in
+                    leg.successTimers[timer] = nil
+                    guard var retransmission = leg.successRetransmission else { return }
+                    let next = retransmission.timerFired(timer)
+                    leg.successRetransmission = retransmission
+                    perform(next, for: leg)
+                }
+            case .cancelTimer(let timer):
+                leg.successTimers.removeValue(forKey: timer)?.cancel()
+            case .ackTimeout:
+                // §13.3.1.4: the caller is gone (or never got our 2xx): a bridged call's modem
+                // must not stay off hook for nobody.
                 logger.notice("no ACK for 2xx; ending the call", metadata: ["call_id": "\(leg.callID)"])
                 sendBye(leg)
-                return
             }
-            routeResponse(ok, peer: leg.peer)
-            scheduleRetransmit(leg, interval: min(interval * 2, layer.timers.t2), elapsed: total)
         }
+    }
+
+    /// The 2xx of `leg` needs no more copies (the ACK came, or the dialog is ending).
+    func stopRetransmitting(_ leg: CallLeg) {
+        for timer in leg.successTimers.values { timer.cancel() }
+        leg.successTimers.removeAll()
+        leg.successRetransmission = nil
     }
 
     func handleACK(_ m: SIPMessage) {
         guard let tag = (try? m.to())?.tag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else { return }
         if leg.state == .answered { leg.state = .confirmed }
         leg.dialog?.remoteInvitePending = false
-        leg.retransmit?.cancel()
-        leg.retransmit = nil
+        if var retransmission = leg.successRetransmission {
+            let actions = retransmission.ackReceived()
+            leg.successRetransmission = retransmission
+            perform(actions, for: leg)
+        }
         if leg.awaitingAnswerInACK { takeAnswerFromACK(leg, m) }
     }
 
@@ -349,7 +375,7 @@ extension SIPService {
     func sendBye(_ leg: CallLeg, reason: String? = nil) {
         guard leg.state != .ending, leg.state != .ended else { return }
         leg.state = .ending
-        leg.retransmit?.cancel()
+        stopRetransmitting(leg)
         leg.hangupTimer?.cancel()
         leg.localCSeq += 1
         guard var bye = makeInDialogRequest(leg, method: .bye), let (peer, destination) = nextHop(for: leg) else {
@@ -393,14 +419,14 @@ extension SIPService {
         // A dialog made over TCP (a phone on TCP, a TCP trunk) stays on its connection: the
         // far end, or the proxy that record-routed it, is at the other end (§18.1.1 reuse).
         if let peer = leg.peer, peer.transport == .tcp, peer.channel.isActive { return (peer, nil) }
-        if let first = leg.routeSet.first?.uri.sipURI, let address = ResponseRouting.address(of: first), let udp = udpListener {
+        if let first = leg.routeSet.first?.uri.sipURI, let address = SIPAddressing.address(of: first), let udp = udpListener {
             return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
         }
         if leg.role == .echoTest || leg.role == .bridged, let peer = leg.peer {
             if peer.transport == .tcp { return peer.channel.isActive ? (peer, nil) : nil }
             return (peer, peer.remote)
         }
-        if let target = leg.remoteTarget, let address = ResponseRouting.address(of: target), let udp = udpListener {
+        if let target = leg.remoteTarget, let address = SIPAddressing.address(of: target), let udp = udpListener {
             return (SIPPeer(transport: .udp, remote: address, channel: udp.channel, listener: listeners.firstIndex { $0.channel === udp.channel } ?? 0), address)
         }
         return nil
@@ -409,7 +435,7 @@ extension SIPService {
     func finish(_ leg: CallLeg, outcome: String, reason: String?) {
         guard leg.state != .ended else { return }
         leg.state = .ended
-        leg.retransmit?.cancel()
+        stopRetransmitting(leg)
         leg.hangupTimer?.cancel()
         leg.answerTimer?.cancel()
         let sent = leg.rtp?.packetsSent ?? 0
