@@ -47,8 +47,9 @@ let allTargets: [Target] = [
     .target(name: "RoutingCore", swiftSettings: swift6),
     .target(name: "SMSCore", swiftSettings: swift6),
     // The call's rules (failover, cap, inbound distribution, missed calls, recall, reports):
-    // built on the data types only, so it needs neither NIO nor a database.
-    .target(name: "CallCore", dependencies: ["RoutingCore", "SimgateConfig", "ControlModel"], swiftSettings: swift6),
+    // built on the data types only, so it needs neither NIO nor a database. ModemCore for
+    // CallCause/CallEndCause (the cause → SIP status, Reason and failover table).
+    .target(name: "CallCore", dependencies: ["ModemCore", "RoutingCore", "SimgateConfig", "ControlModel"], swiftSettings: swift6),
 
     // Data.
     .target(name: "SimgateConfig", swiftSettings: swift6),
