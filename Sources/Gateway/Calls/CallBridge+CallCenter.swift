@@ -275,7 +275,9 @@ extension CallBridge {
         case .ended(let end):
             memberLegs[member] = nil
             memberAudio[member] = nil
-            if member == connectedMember {
+            if member == connectedMember, machine != nil {
+                outboundSIPEvent(.ended(end))   // a callback's dispatcher hung up
+            } else if member == connectedMember {
                 sipEnded = end
                 guard phase != .ended else { return }
                 logger.info("member hung up", metadata: ["member": "\(member)", "outcome": "\(end.outcome)"])

@@ -2,7 +2,7 @@
 // dispatchers' phones ring first, showing the customer's number; the first to answer is
 // kept (the others get CANCEL, "completed elsewhere"), and only then is the customer dialled,
 // by default from the SIM they called, so they see a number they know. The modem attempts,
-// failover and records are the outbound call's (`nextAttempt`).
+// failover and records are the outbound call's (CallStateMachine, from the answer on).
 //
 // The outcome goes to `CallbackLink.completion` exactly once, when the call ends.
 import CallCore
@@ -47,7 +47,7 @@ extension CallBridge {
         for other in Array(ringingMembers) { stopMember(other, reason: answeredElsewhereReason) }
         media?.configure(audio)
         logger.info("callback: dispatcher answered, dialling the customer", metadata: ["member": "\(member)"])
-        nextAttempt()
+        startMachine()
     }
 
     /// A dispatcher's phone refused or failed; when none is left ringing, the callback is over.

@@ -4,17 +4,13 @@
 // - a test signal (`FarEnd.testTone`, `simgate call dial`): a 1 kHz tone into the modem's
 //   audio port, keeping the last second received, so an admin can check a modem's audio.
 //
-// Outbound SIP: INVITE → (RTP port bound) → ATD on the first candidate → 180 on alerting →
-// 200 + SDP on connect → media → BYE from either side ends both legs. CANCEL → modem hang-up
-// (the SIP layer answers 487). A failure before answer that CallCause says is the modem's or
-// network's moves to the next candidate silently; the rest is the final answer with its SIP
-// status and Reason header (RFC 3326).
+// Outbound calls (a SIP caller's, a test tone, an external member, a callback's customer)
+// follow CallCore's CallStateMachine: which candidate next after a failure, 180 or 183, the
+// cap, CANCEL at each stage, one record per attempt. CallBridge+Outbound.swift carries out
+// what it decides.
 // Inbound: RING → INVITE to the user → the user answers → ATA → media; the caller giving up
-// (NO CARRIER) → CANCEL or BYE; the user refusing → modem hang-up.
-//
-// An outbound call walks its candidate modems: a failure of the modem or the network before
-// answer (CallCause.retryOnNextModem) moves to the next one; busy/no answer/rejected end
-// the call. Every attempt is one call record, written at start and closed at end.
+// (NO CARRIER) → CANCEL or BYE; the user refusing → modem hang-up. Every call is one record
+// per attempt, written at start and closed at end.
 //
 // Concurrency: all state lives on `loop` (modem events and audio hop there);
 // `@unchecked Sendable` rests on that confinement.
@@ -56,7 +52,7 @@ final class CallBridge: @unchecked Sendable {
     let candidates: [(controller: ModemController, facts: ModemController.CallFacts)]
     let storage: Storage
     var logger: Logger
-    private let onFinished: @Sendable (CallBridge) -> Void
+    let onFinished: @Sendable (CallBridge) -> Void
     let farEnd: FarEnd
     let rtpPorts: ClosedRange<Int>
     var sipLeg: SIPBridgeLeg?
@@ -66,7 +62,17 @@ final class CallBridge: @unchecked Sendable {
     private var sipAnswered = false
     var inboundCaller: String?
     /// INVITE received → ATD accepted by the modem, nanoseconds (outbound SIP calls).
-    private(set) var inviteToDialNanos: Int64?
+    var inviteToDialNanos: Int64?
+
+    /// An outbound call's rules (nil for inbound calls, and for a callback until a
+    /// dispatcher answers); CallBridge+Outbound.swift feeds it and carries out its actions.
+    var machine: CallStateMachine?
+    var machineTimers: [CallTimer: Scheduled<Void>] = [:]
+    var queuedActions: [CallAction] = []
+    var performingActions = false
+    var mediaClosed = false
+    /// `startedAt` on the call's monotonic clock.
+    let startInstant = CallInstant.now
 
     var phase: Phase = .dialing
     var index = -1
@@ -79,7 +85,7 @@ final class CallBridge: @unchecked Sendable {
     var hangUpRequested = false
     var lastCause: CallEndCause?
     /// Each modem tried, in order, and how its attempt ended: SIM care judges the SIMs by them.
-    private(set) var attempts: [AttemptResult] = []
+    var attempts: [AttemptResult] = []
     struct AttemptResult: Sendable {
         var modemID: String
         var iccid: String?
@@ -116,7 +122,7 @@ final class CallBridge: @unchecked Sendable {
     private var received = [Int16](repeating: 0, count: 8000)
     private var receivedNext = 0
     private var receivedCount = 0
-    private(set) var dtmfReceived: [String] = []
+    var dtmfReceived: [String] = []
     /// Digits the phone sent (RFC 4733) and we passed to the modem.
     private(set) var dtmfToModem: [String] = []
 
@@ -131,17 +137,12 @@ final class CallBridge: @unchecked Sendable {
         /// Modem id → the per-call cap of its SIM for this call (none: no cap).
         var caps: [String: CallCap] = [:]
     }
-    private let route: RouteFacts?
+    let route: RouteFacts?
     /// The SIP user who placed an outbound call (their minutes count when it ends).
     var sipUser: String? {
         if case .sipOutbound(let request) = farEnd { return request.user }
         return nil
     }
-    /// The warning and hang-up timers of the per-call cap, armed at the answer.
-    private var capTimers: [Scheduled<Void>] = []
-    /// Set when the cap ended the call: it replaces the modem's "local hang-up" in the record.
-    private var capCause: CallEndCause?
-
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
          loop: EventLoop, storage: Storage, latency: MediaLatencyTotals, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
          route: RouteFacts? = nil, onFinished: @escaping @Sendable (CallBridge) -> Void) {
@@ -157,37 +158,23 @@ final class CallBridge: @unchecked Sendable {
     func start() {
         loop.execute {
             switch self.farEnd {
-            case .testTone: self.nextAttempt()
-            case .sipOutbound(let request): self.startOutbound(request)
+            case .testTone:
+                self.startMachine()
+            case .sipOutbound(let request):
+                self.sipLeg = request.leg
+                request.leg.attach { event in self.loop.execute { self.outboundSIPEvent(event) } }
+                self.startMachine()
             case .sipInbound(let user, let caller, let sip, let host): self.startInbound(user: user, caller: caller, sip: sip, host: host)
             case .callCenter(let link): self.startCallCenter(link)
             case .callback(let link): self.startCallback(link)
-            case .externalMember(let link): self.relay = (link.relay, .b); self.nextAttempt()
+            case .externalMember(let link):
+                self.relay = (link.relay, .b)
+                self.startMachine()
             }
         }
     }
 
     // MARK: SIP far end
-
-    private func startOutbound(_ request: SIPBridgeRequest) {
-        let leg = request.leg
-        sipLeg = leg
-        leg.attach { event in self.loop.execute { self.sipEvent(event) } }
-        MediaBridge.open(host: leg.mediaHost, ports: rtpPorts, on: loop, logger: logger).whenComplete { result in
-            switch result {
-            case .success(let media):
-                guard self.phase != .ended, self.sipEnded == nil else { media.close(); self.finish(); return }
-                if let audio = leg.audio { media.configure(audio) }
-                self.attachMedia(media)
-                self.nextAttempt()
-            case .failure(let error):
-                self.logger.error("no RTP port for a bridged call", metadata: ["error": "\(error)"])
-                leg.reject(status: 503, phrase: "Service Unavailable", reason: "Q.850;cause=47;text=\"no free RTP port\"")
-                self.lastCause = CallEndCause(kind: .noService, text: "no free RTP port")
-                self.finish()
-            }
-        }
-    }
 
     private func startInbound(user: String, caller: CallerID, sip: SIPService, host: String) {
         guard let (controller, facts) = candidates.first else { finish(); return }
@@ -248,6 +235,7 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
+    /// The inbound call's SIP leg (the user it rings).
     private func sipEvent(_ event: SIPLegEvent) {
         switch event {
         case .ringing:
@@ -285,7 +273,7 @@ final class CallBridge: @unchecked Sendable {
     /// The phone put the call on hold or resumed it: the GSM side hears hold music
     /// meanwhile (MediaBridge.setHold).
     func sipHoldChanged(_ on: Bool) {
-        guard phase != .ended, sipEnded == nil, let media else { return }
+        guard phase != .ended, machine?.isSIPSideOpen ?? (sipEnded == nil), let media else { return }
         media.setHold(on)
         logger.info(on ? "SIP side holds the call: music to the GSM side" : "SIP side resumed the call")
     }
@@ -295,20 +283,15 @@ final class CallBridge: @unchecked Sendable {
         guard let leg = sipLeg, sipEnded == nil else { return }
         let mapped = CallCause.of(cause)
         sipEnded = SIPLegEnd(outcome: "gsm", reason: mapped.reasonHeader, status: nil)
-        switch farEnd {
-        case .sipOutbound:
-            if answeredAt == nil {
-                leg.reject(status: mapped.sipStatus, phrase: mapped.sipReasonPhrase, reason: mapped.reasonHeader)
-            } else {
-                leg.hangUp(reason: mapped.reasonHeader)
-            }
-        case .sipInbound, .testTone, .callCenter, .callback, .externalMember:
-            leg.hangUp(reason: mapped.reasonHeader)
-        }
+        leg.hangUp(reason: mapped.reasonHeader)
     }
 
     func hangUp() {
         loop.execute {
+            if self.machine != nil {
+                self.feed { $0.hangUpRequested(now: $1) }
+                return
+            }
             self.hangUpRequested = true
             self.controller?.hangUp()
         }
@@ -328,7 +311,7 @@ final class CallBridge: @unchecked Sendable {
     }
 
     /// The call manager's latency totals: this call's setup time and, at its end, its media.
-    private let latency: MediaLatencyTotals
+    let latency: MediaLatencyTotals
 
     /// This call's media latencies so far (nil without a SIP far end).
     func mediaLatencies() -> EventLoopFuture<(LatencyHistogram, LatencyHistogram)?> {
@@ -348,65 +331,10 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    // MARK: Attempts
-
-    func nextAttempt() {
-        index += 1
-        guard index < candidates.count else {
-            finish()
-            return
-        }
-        let (controller, facts) = candidates[index]
-        self.controller = controller
-        self.facts = facts
-        phase = .dialing
-        var r = CallDetail(callID: id, attempt: index + 1, direction: direction, modemID: facts.id, inviteAt: Date())
-        r.calleeDialed = number
-        r.calleeNormalized = route?.calleeNormalized ?? CallCommands.sanitizedDialString(number)
-        r.iccid = facts.iccid
-        r.operatorMCCMNC = facts.operatorMCCMNC
-        r.operatorName = facts.operatorName
-        if let route {
-            r.calleeOperatorMCCMNC = route.operatorMCCMNC
-            r.calleeOperatorName = route.operatorName
-            r.lookupSource = route.lookupSource
-            r.routeRank = route.rank[facts.id]
-        }
-        if case .sipOutbound(let request) = farEnd {
-            r.sipUser = request.user
-            r.caller = request.caller
-        }
-        if case .callback = farEnd, case .user(let name)? = connectedMember { r.sipUser = name }
-        record = r
-        let storage = self.storage
-        opened = Task { try? await storage.openCall(r) }
-        logger.info("dialling", metadata: ["modem": "\(facts.id)", "attempt": "\(index + 1)"])
-        controller.dial(number: number) { event in
-            self.loop.execute { self.modemEvent(event) }
-        }.hop(to: loop).whenComplete { result in
-            switch result {
-            case .success(.success):
-                if self.inviteToDialNanos == nil, case .sipOutbound(let request) = self.farEnd {
-                    let n = (NIODeadline.now() - request.receivedAt).nanoseconds
-                    self.inviteToDialNanos = n
-                    self.latency.setup(n)
-                }
-            case .success(.failure(let e)):
-                self.attemptEnded(CallEndCause(kind: .modemError, text: "\(facts.id) refused the call: \(e)"))
-            case .failure(let e):
-                self.attemptEnded(CallEndCause(kind: .modemError, text: "\(facts.id): \(e)"))
-            }
-        }
-    }
+    // MARK: The inbound call's modem
 
     func modemEvent(_ event: CallEvent) {
         switch event {
-        case .alerting:
-            if phase == .dialing {
-                phase = .ringing
-                record?.ringingAt = Date()
-                if case .sipOutbound = farEnd, !startEarlyMedia() { sipLeg?.ringing() }
-            }
         case .connected where isCallCenter:
             callCenterModemConnected()
         case .connected:
@@ -416,10 +344,8 @@ final class CallBridge: @unchecked Sendable {
             answeredAt = now
             record?.answerAt = now
             if record?.ringingAt == nil { record?.ringingAt = now }
-            if audio == nil { openAudio() }   // open already when early media runs
-            if case .sipOutbound = farEnd, let media { sipLeg?.answer(localPort: media.localPort) }
-            if case .externalMember(let link) = farEnd { link.report(.answered) }
-            if hangUpRequested { controller?.hangUp() } else { armCap() }
+            if audio == nil { openAudio() }
+            if hangUpRequested { controller?.hangUp() }
         case .ended(_, let cause, _):
             attemptEnded(cause)
         case .callerIdentified(let caller):
@@ -438,28 +364,30 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    func attemptEnded(_ reported: CallEndCause) {
+    /// The inbound call's GSM side is over: its one record is closed and the call ends.
+    func attemptEnded(_ cause: CallEndCause) {
         guard phase != .ended, record != nil else { return }
-        let cause = capCause ?? reported
-        cancelCap()
         closeAudio()
         guard var r = record else { return }
         let now = Date()
         let mapped = CallCause.of(cause)
         r.endAt = now
         if let a = r.answerAt { r.billableSeconds = max(0, Int(now.timeIntervalSince(a))) }
+        r.q850 = mapped.q850
+        r.sipStatus = r.answerAt == nil ? mapped.sipStatus : nil
+        if let end = sipEnded, case .sipInbound = farEnd, end.status != nil, end.status != 200 { r.sipStatus = end.status }
+        lastCause = cause
+        closeRecord(r, cause: cause)
+        finish()
+    }
+
+    /// Closes an attempt's record with its cause and media counters, and keeps the attempt
+    /// for SIM care.
+    func closeRecord(_ closing: CallDetail, cause: CallEndCause) {
+        var r = closing
         r.gsmCause = cause.kind.rawValue
         r.gsmCauseCode = cause.ccCause
         r.gsmCauseText = cause.text
-        r.q850 = mapped.q850
-        r.sipStatus = r.answerAt == nil ? mapped.sipStatus : nil
-        if let end = sipEnded {
-            switch farEnd {
-            case .sipOutbound where r.answerAt == nil && end.outcome == "cancelled": r.sipStatus = 487
-            case .sipInbound where end.status != nil && end.status != 200: r.sipStatus = end.status
-            default: break
-            }
-        }
         r.lateFrames = lateFrames
         if let media {
             r.rtpIn = media.rtpIn
@@ -467,9 +395,8 @@ final class CallBridge: @unchecked Sendable {
             recordRTCP(media, into: &r)
         }
         record = nil
-        lastCause = cause
         let received = media.map { m in (received: m.rtpIn, lost: m.rtcpReport.lost, jitterMilliseconds: m.rtcpReport.jitterMilliseconds) }
-        attempts.append(AttemptResult(modemID: r.modemID, iccid: facts?.iccid, cause: cause,
+        attempts.append(AttemptResult(modemID: r.modemID, iccid: r.iccid, cause: cause,
                                       reachedCallee: r.answerAt != nil || r.ringingAt != nil, media: received))
         let opened = self.opened
         let storage = self.storage, logger = self.logger
@@ -481,69 +408,25 @@ final class CallBridge: @unchecked Sendable {
             do { try await storage.closeCall(row) } catch { logger.error("cannot close call record", metadata: ["error": "\(error)"]) }
         }
         logger.info("attempt ended", metadata: ["modem": "\(r.modemID)", "cause": "\(cause.kind.rawValue)", "text": "\(cause.text)"])
-        if r.answerAt == nil, !hangUpRequested, mapped.retryOnNextModem, index + 1 < candidates.count {
-            nextAttempt()
-        } else {
-            finish()
-        }
     }
 
+    /// An inbound call (or a callback nobody answered) is over.
     func finish() {
         guard phase != .ended else { return }
         phase = .ended
-        cancelCap()
         if lastCause == nil { lastCause = CallEndCause(kind: .noService, text: "no modem could take the call") }
         if let cause = lastCause {
             endSIPLeg(cause)
             endMemberLegs(cause)
         }
         closeAudio()
-        if let media {
-            latency.merge(media)
-            media.close()
-        }
+        closeMedia()
         switch farEnd {
         case .callCenter(let link): callCenterFinished(link)
         case .callback(let link): callbackFinished(link)
-        case .externalMember(let link): link.report(.ended(lastCause ?? CallEndCause(kind: .normal, text: "ended")))
         default: break
         }
         onFinished(self)
-    }
-
-    // MARK: Per-call cap
-
-    /// An answered outbound call on a SIM with a cap: beeps to the phone at the warning
-    /// second, both legs hung up at the cap. Timers run on this call's loop, from the answer.
-    private func armCap() {
-        guard case .sipOutbound = farEnd, let id = facts?.id, let cap = route?.caps[id] else { return }
-        cancelCap()
-        if cap.warningAtSecond < cap.seconds {
-            capTimers.append(loop.scheduleTask(in: .seconds(Int64(cap.warningAtSecond))) {
-                guard self.phase == .answered, self.capCause == nil else { return }
-                self.logger.info("per-call cap: warning tone", metadata: ["cap": "\(cap.seconds)"])
-                self.media?.playWarning()
-            })
-        }
-        capTimers.append(loop.scheduleTask(in: .seconds(Int64(cap.seconds))) { self.capReached(cap) })
-    }
-
-    private func cancelCap() {
-        for timer in capTimers { timer.cancel() }
-        capTimers.removeAll()
-    }
-
-    /// BYE with the Reason to the phone, hang-up to the modem; the record's cause says the cap.
-    private func capReached(_ cap: CallCap) {
-        guard phase == .answered, capCause == nil else { return }
-        logger.notice("per-call cap reached: ending the call", metadata: ["cap": "\(cap.seconds)"])
-        capCause = CallEndCause(kind: .localHangup, text: cap.text)
-        if let leg = sipLeg, sipEnded == nil {
-            sipEnded = SIPLegEnd(outcome: "cap", reason: cap.reasonHeader, status: nil)
-            leg.hangUp(reason: cap.reasonHeader)
-        }
-        hangUpRequested = true
-        controller?.hangUp()
     }
 
     // MARK: RTCP
@@ -559,19 +442,6 @@ final class CallBridge: @unchecked Sendable {
         r.roundTripMilliseconds = rtcp.roundTripMilliseconds
         r.lost = rtcp.lost
         r.jitterMilliseconds = rtcp.jitterMilliseconds
-    }
-
-    // MARK: Early media
-
-    /// An outbound SIP call's callee is alerting: with `[sip] early_media`, 183 + SDP and the
-    /// modem's audio (the network's in-band ringback) flows to the phone from now on; the
-    /// answer then keeps the same port and stream. False: plain 180 (no SIP far end, early
-    /// media off, no audio port, or no RTP socket yet).
-    private func startEarlyMedia() -> Bool {
-        guard case .sipOutbound = farEnd, let leg = sipLeg, leg.earlyMedia, let media, facts?.audioPort != nil else { return false }
-        if audio == nil { openAudio() }
-        leg.sessionProgress(localPort: media.localPort)
-        return true
     }
 
     // MARK: Audio
