@@ -1,7 +1,42 @@
 // Final result codes (V.250 5.7, 27.007 9.2, 27.005 3.2.5) and the +CME/+CMS tables.
 
-/// `+CME ERROR: <err>`: numeric with `AT+CMEE=1`, English with `AT+CMEE=2`.
-public enum CMEError: Equatable, Hashable, Sendable, Codable {
+/// A table of numbered errors a modem reports: what each code means, and the verbose
+/// spellings firmware prints instead (`AT+CMEE=2`).
+public protocol ATErrorTable: Sendable {
+    /// "CME" or "CMS", for a code the table does not know.
+    static var name: String { get }
+    static var meanings: [Int: String] { get }
+    static var aliases: [String: Int] { get }
+    static func meaning(ofCode c: Int) -> String?
+}
+
+extension ATErrorTable {
+    public static func meaning(ofCode c: Int) -> String? { meanings[c] }
+
+    /// The code of a verbose error: the table's text, compared on letters and digits only
+    /// (case and punctuation vary between vendors), then the aliases.
+    static func code(ofText text: String) -> Int? {
+        let key = normalized(text)
+        guard !key.isEmpty else { return nil }
+        if let hit = meanings.filter({ normalized($0.value) == key }).keys.min() { return hit }
+        return aliases.first(where: { normalized($0.key) == key })?.value
+    }
+
+    static func normalized(_ s: String) -> String {
+        var out = ""
+        var lastSpace = true
+        for ch in s.lowercased() {
+            if ch.isLetter || ch.isNumber { out.append(ch); lastSpace = false }
+            else if !lastSpace { out.append(" "); lastSpace = true }
+        }
+        while out.last == " " { out.removeLast() }
+        return out
+    }
+}
+
+/// `+CME ERROR: <err>` or `+CMS ERROR: <err>`: numeric with `AT+CMEE=1`, English with
+/// `AT+CMEE=2`. One type for both; the table says which codes mean what.
+public enum ATErrorReport<Table: ATErrorTable>: Equatable, Hashable, Sendable, Codable {
     case code(Int)
     case text(String)
 
@@ -9,21 +44,40 @@ public enum CMEError: Equatable, Hashable, Sendable, Codable {
     public var code: Int? {
         switch self {
         case .code(let c): return c
-        case .text(let t): return Self.lookup(t, in: Self.meanings, aliases: Self.aliases)
+        case .text(let t): return Table.code(ofText: t)
         }
     }
 
-    /// The 27.007 meaning, or the text the modem sent.
+    /// The specification's meaning, or the text the modem sent.
     public var meaning: String {
         switch self {
-        case .code(let c): return Self.meanings[c] ?? "CME error \(c)"
+        case .code(let c): return Table.meaning(ofCode: c) ?? "\(Table.name) error \(c)"
         case .text(let t): return t
         }
     }
 
+    public static var meanings: [Int: String] { Table.meanings }
+    public static var aliases: [String: Int] { Table.aliases }
+    public static func meaning(ofCode c: Int) -> String? { Table.meaning(ofCode: c) }
+}
+
+/// `+CME ERROR` (27.007 9.2).
+public typealias CMEError = ATErrorReport<EquipmentErrorTable>
+/// `+CMS ERROR` (27.005 3.2.5).
+public typealias CMSError = ATErrorReport<MessageServiceErrorTable>
+
+extension ATErrorReport where Table == EquipmentErrorTable {
     /// True for the codes that mean "there is no usable SIM": 10 not inserted, and 13 SIM
     /// failure, which Huawei uses instead of 10 (its table marks 10 unused, section 1.2).
     public var meansNoSIM: Bool { code == 10 || code == 13 }
+}
+
+extension ATErrorReport where Table == MessageServiceErrorTable {
+    public static var manufacturerMeanings: [Int: String] { Table.manufacturerMeanings }
+}
+
+public enum EquipmentErrorTable: ATErrorTable {
+    public static let name = "CME"
 
     /// 27.007 section 9.2: 9.2.1 general errors, 9.2.2 GPRS/EPS errors (100 + the 24.008 /
     /// 24.301 cause), VBS/VGCS/eMLPP errors, and the 256+ supplementary-service errors.
@@ -100,45 +154,10 @@ public enum CMEError: Equatable, Hashable, Sendable, Codable {
         "incorrect parameters": 50, "unknown error": 100, "gprs services not allowed in this plmn": 114,
     ]
 
-    /// The code of a verbose error: 27.007's text, compared on letters and digits only (case
-    /// and punctuation vary between vendors), then the aliases.
-    static func lookup(_ text: String, in table: [Int: String], aliases: [String: Int]) -> Int? {
-        let key = normalized(text)
-        guard !key.isEmpty else { return nil }
-        if let hit = table.filter({ normalized($0.value) == key }).keys.min() { return hit }
-        return aliases.first(where: { normalized($0.key) == key })?.value
-    }
-
-    static func normalized(_ s: String) -> String {
-        var out = ""
-        var lastSpace = true
-        for ch in s.lowercased() {
-            if ch.isLetter || ch.isNumber { out.append(ch); lastSpace = false }
-            else if !lastSpace { out.append(" "); lastSpace = true }
-        }
-        while out.last == " " { out.removeLast() }
-        return out
-    }
 }
 
-/// `+CMS ERROR: <err>` (27.005 3.2.5).
-public enum CMSError: Equatable, Hashable, Sendable, Codable {
-    case code(Int)
-    case text(String)
-
-    public var code: Int? {
-        switch self {
-        case .code(let c): return c
-        case .text(let t): return CMEError.lookup(t, in: Self.meanings, aliases: Self.aliases)
-        }
-    }
-
-    public var meaning: String {
-        switch self {
-        case .code(let c): return Self.meaning(ofCode: c) ?? "CMS error \(c)"
-        case .text(let t): return t
-        }
-    }
+public enum MessageServiceErrorTable: ATErrorTable {
+    public static let name = "CMS"
 
     /// 27.005 3.2.5: 0-127 are the 24.011 annex E RP/CP causes passed through, 128-255 the
     /// 23.040 9.2.3.22 TP-Failure-Cause, 300-500 the ME/TA errors; 512+ is the manufacturer's.
