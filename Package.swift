@@ -97,9 +97,10 @@ let allTargets: [Target] = [
 
     // Fuzzing harnesses (Fuzz/README.md): replay a corpus in plain builds, fuzz with -DFUZZING.
     .systemLibrary(name: "CFuzzerDriver"),
-    .executableTarget(name: "FuzzAT", dependencies: ["ModemCore", "CFuzzerDriver"], path: "Fuzz/FuzzAT", swiftSettings: swift6),
-    .executableTarget(name: "FuzzSIP", dependencies: ["SIPCore", "CFuzzerDriver"], path: "Fuzz/FuzzSIP", swiftSettings: swift6),
-    .executableTarget(name: "FuzzSMS", dependencies: ["SMSCore", "CFuzzerDriver"], path: "Fuzz/FuzzSMS", swiftSettings: swift6),
+    .target(name: "FuzzDriver", dependencies: ["CFuzzerDriver"], path: "Fuzz/FuzzDriver", swiftSettings: swift6),
+    .executableTarget(name: "FuzzAT", dependencies: ["ModemCore", "FuzzDriver"], path: "Fuzz/FuzzAT", swiftSettings: swift6),
+    .executableTarget(name: "FuzzSIP", dependencies: ["SIPCore", "FuzzDriver"], path: "Fuzz/FuzzSIP", swiftSettings: swift6),
+    .executableTarget(name: "FuzzSMS", dependencies: ["SMSCore", "FuzzDriver"], path: "Fuzz/FuzzSMS", swiftSettings: swift6),
 
     // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
     .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),

@@ -5,8 +5,8 @@
 //   SWIFT_BACKTRACE=enable=no .build-fuzz/debug/FuzzAT -max_total_time=120 Fuzz/corpus/at
 //
 // Without -DFUZZING it replays the files named on the command line (a regression run).
-import CFuzzerDriver
 import Foundation
+import FuzzDriver
 import ModemCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -29,17 +29,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
-#else
-for path in CommandLine.arguments.dropFirst() {
-    guard let contents = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write(Data("FuzzAT: cannot read \(path)\n".utf8))
-        exit(1)
-    }
-    let bytes = [UInt8](contents)
-    _ = bytes.withUnsafeBufferPointer { fuzzOne($0.baseAddress, $0.count) }
-}
-#endif
+FuzzDriver.run("FuzzAT", fuzzOne)

@@ -1,7 +1,7 @@
 // Coverage-guided fuzzing of the SIP parser (datagram and stream framing), the 400
 // builder, the serializer round trip and the SDP parser. See Fuzz/README.md.
-import CFuzzerDriver
 import Foundation
+import FuzzDriver
 import SIPCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -24,17 +24,4 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-var argc = CommandLine.argc
-var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
-#else
-for path in CommandLine.arguments.dropFirst() {
-    guard let contents = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write(Data("FuzzSIP: cannot read \(path)\n".utf8))
-        exit(1)
-    }
-    let bytes = [UInt8](contents)
-    _ = bytes.withUnsafeBufferPointer { fuzzOne($0.baseAddress, $0.count) }
-}
-#endif
+FuzzDriver.run("FuzzSIP", fuzzOne)
