@@ -97,13 +97,7 @@ public struct InviteClientTransaction: Sendable {
     }
 
     private mutating func enterCompleted(ack: SIPMessage) -> [TransactionAction] {
-        let d = timers.initial(.D, reliable: reliable) ?? .zero
-        if d == .zero {
-            state = .terminated
-            return [.terminated]
-        }
-        state = .completed(ack: ack)
-        return [.startTimer(.D, d)]
+        [timers.linger(.D, reliable: reliable, in: .completed(ack: ack), else: .terminated, state: &state)]
     }
 }
 
@@ -145,14 +139,7 @@ public struct NonInviteClientTransaction: Sendable {
                 return [.passToTransactionUser(response)]
             }
             var actions: [TransactionAction] = (interval == nil ? [] : [.cancelTimer(.E)]) + [.cancelTimer(.F), .passToTransactionUser(response)]
-            let k = timers.initial(.K, reliable: reliable) ?? .zero
-            if k == .zero {
-                state = .terminated
-                actions.append(.terminated)
-            } else {
-                state = .completed
-                actions.append(.startTimer(.K, k))
-            }
+            actions.append(timers.linger(.K, reliable: reliable, in: .completed, else: .terminated, state: &state))
             return actions
         case .completed, .terminated:
             return []  // retransmissions absorbed

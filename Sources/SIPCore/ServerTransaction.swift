@@ -44,14 +44,7 @@ public struct InviteServerTransaction: Sendable {
         case let .completed(response, interval):
             guard isACK else { return [.send(response)] }
             var actions: [TransactionAction] = (interval == nil ? [] : [.cancelTimer(.G)]) + [.cancelTimer(.H)]
-            let i = timers.initial(.I, reliable: reliable) ?? .zero
-            if i == .zero {
-                state = .terminated
-                actions.append(.terminated)
-            } else {
-                state = .confirmed
-                actions.append(.startTimer(.I, i))
-            }
+            actions.append(timers.linger(.I, reliable: reliable, in: .confirmed, else: .terminated, state: &state))
             return actions
         case .accepted:
             return isACK ? [.passToTransactionUser(incoming)] : []
@@ -148,13 +141,7 @@ public struct NonInviteServerTransaction: Sendable {
                 state = .proceeding(lastProvisional: response)
                 return [.send(response)]
             }
-            let j = timers.initial(.J, reliable: reliable) ?? .zero
-            if j == .zero {
-                state = .terminated
-                return [.send(response), .terminated]
-            }
-            state = .completed(response: response)
-            return [.send(response), .startTimer(.J, j)]
+            return [.send(response), timers.linger(.J, reliable: reliable, in: .completed(response: response), else: .terminated, state: &state)]
         default:
             return []
         }

@@ -64,6 +64,22 @@ public struct TransactionTimers: Sendable, Equatable {
     }
 }
 
+extension TransactionTimers {
+    /// Timers D, I, J and K keep a finished transaction a while to absorb retransmissions,
+    /// and are zero on reliable transports (§17.1.1.2, §17.1.2.2, §17.2.1, §17.2.2): the
+    /// transaction either waits in `waiting` with the timer started, or terminates at once.
+    func linger<State>(_ timer: TransactionTimer, reliable: Bool, in waiting: State, else terminated: State,
+                       state: inout State) -> TransactionAction {
+        let wait = initial(timer, reliable: reliable) ?? .zero
+        if wait == .zero {
+            state = terminated
+            return .terminated
+        }
+        state = waiting
+        return .startTimer(timer, wait)
+    }
+}
+
 /// What a transaction asks its owner to do. Events are returned in the order they must
 /// be carried out.
 public enum TransactionAction: Sendable, Equatable {
