@@ -99,3 +99,15 @@ extension GatewayConfig {
         }
     }
 }
+
+extension CallerGroupConfig {
+    func render(into w: inout TOMLWriter) {
+        w.tableArray("group")
+        w.string("name", name)
+        w.strings("members", members)
+        w.strings("allow", allow)
+        w.strings("deny", deny)
+        w.integer("calls_per_day", callsPerDay)
+        w.integer("minutes_per_day", minutesPerDay)
+    }
+}

@@ -13,67 +13,17 @@ extension GatewayConfig {
     /// The effective configuration as TOML with every secret redacted.
     public var redactedDescription: String {
         var w = TOMLWriter()
-        w.table("daemon")
-        w.string("state_dir", daemon.stateDirectory)
-        w.string("log_level", daemon.logLevel.rawValue)
-
-        w.table("control")
-        w.string("socket", control.socket)
-        w.string("tcp_listen", control.tcpListen?.description)
-        for role in ControlConfig.Role.allCases { w.secret(ControlConfig.tokenKey(role), control.tokens[role]) }
-        w.string("tls_certificate", control.tlsCertificate)
-        w.string("tls_key", control.tlsKey)
-
-        w.table("modems")
-        w.number("poll_interval", modemPool.pollIntervalSeconds)
-        w.number("command_timeout", modemPool.commandTimeoutSeconds)
-        w.bool("discover", modemPool.discover)
-        w.strings("scan", modemPool.scan)
-        w.integer("recovery_timeouts", modemPool.recoveryTimeouts)
-        for m in modems {
-            w.tableArray("modem")
-            w.string("id", m.id)
-            w.string("at_port", m.atPort)
-            w.string("audio_port", m.audioPort)
-            w.string("dialect", m.dialect?.rawValue)
-            w.secret("pin", m.pin)
-            w.string("inbound_user", m.inboundUser)
-        }
-
+        // Each section renders itself beside where it is read (its own file).
+        daemon.render(into: &w)
+        control.render(into: &w)
+        modemPool.render(into: &w)
+        for m in modems { m.render(into: &w) }
         if let sip { sip.render(into: &w) }
-        for u in users {
-            w.tableArray("user")
-            w.string("name", u.name)
-            w.secret("password", u.password)
-            w.secret("ha1", u.ha1)
-            w.integer("max_concurrent_calls", u.maxConcurrentCalls)
-        }
-        for t in trunks {
-            w.tableArray("trunk")
-            w.string("name", t.name)
-            w.string("registrar", t.registrar)
-            w.string("transport", t.transport.rawValue)
-            w.string("username", t.username)
-            w.secret("password", t.password)
-            w.integer("expires", t.expires)
-            w.bool("register", t.register)
-            w.bool("outbound", t.outbound)
-            w.strings("inbound_from", t.inboundFrom)
-            w.bool("inbound_auth", t.inboundAuth)
-        }
-
+        for u in users { u.render(into: &w) }
+        for t in trunks { t.render(into: &w) }
         routing.render(into: &w)
         for s in sims { s.render(into: &w) }
-        for g in groups {
-            w.tableArray("group")
-            w.string("name", g.name)
-            w.strings("members", g.members)
-            w.strings("allow", g.allow)
-            w.strings("deny", g.deny)
-            w.integer("calls_per_day", g.callsPerDay)
-            w.integer("minutes_per_day", g.minutesPerDay)
-        }
-
+        for g in groups { g.render(into: &w) }
         inbound.render(into: &w)
         sms.render(into: &w)
         metrics.render(into: &w)
@@ -116,173 +66,6 @@ extension GatewayConfig {
             }
         }
         return out + "\""
-    }
-}
-
-extension SIPConfig {
-    func render(into w: inout TOMLWriter) {
-        w.table("sip")
-        w.strings("listen", listen.map(\.description))
-        w.string("realm", realm)
-        w.string("test_extension", testExtension)
-        w.integer("rtp_port_min", rtpPortMin)
-        w.integer("rtp_port_max", rtpPortMax)
-        w.number("answer_delay", answerDelaySeconds)
-        w.integer("max_tcp_connections", maxTCPConnections)
-        w.number("tcp_idle_timeout", tcpIdleTimeoutSeconds)
-        w.number("rate_limit", rateLimitPerSource)
-        w.number("rate_burst", rateLimitBurst)
-        w.integer("max_transactions", maxTransactions)
-        w.string("default_inbound_user", defaultInboundUser)
-        w.bool("early_media", earlyMedia)
-        w.strings("digest_algorithms", digestAlgorithms.map(\.rawValue))
-    }
-}
-
-extension RoutingConfig {
-    func render(into w: inout TOMLWriter) {
-        w.table("routing")
-        w.string("home_country", homeCountry.rawValue)
-        w.bool("allow_short_codes", allowShortCodes)
-        w.string("time_zone", timeZone)
-        w.bool("on_net_only", onNetOnly)
-        w.integer("warning_lead", warningLeadSeconds)
-        w.integer("quarantine_after", quarantineAfter)
-        w.number("quarantine_cooldown", quarantineCoolDownSeconds)
-        w.number("quarantine_max_cooldown", quarantineMaxCoolDownSeconds)
-        w.strings("registry", registryFiles)
-        w.strings("libphonenumber", libphonenumberPaths)
-        w.strings("mnp", mnpFiles)
-        w.strings("ported_csv", portedCSVFiles)
-        for o in operators {
-            w.tableArray("routing.operator")
-            w.string("name", o.name)
-            w.string("mccmnc", o.mccmnc)
-            w.strings("other_mccmnc", o.otherMCCMNCs)
-            w.strings("inns", o.inns)
-            w.strings("bdpn_owner_ids", o.bdpnOwnerIDs)
-            w.strings("carrier_names", o.carrierNames)
-            w.string("host_mccmnc", o.hostMCCMNC)
-        }
-        for t in tariffs {
-            w.tableArray("routing.tariff")
-            w.string("name", t.name)
-            t.prices.render(into: &w)
-            w.integer("billing_increment", t.billingIncrementSeconds)
-            w.decimal("sms_price", t.smsPrice)
-            t.queries.render(into: &w)
-        }
-    }
-}
-
-extension PriceList {
-    func render(into w: inout TOMLWriter) {
-        w.decimal("on_net", onNet)
-        w.decimal("off_net", offNet)
-        if !perOperator.isEmpty {
-            // Sorted: a dictionary's order would change the output from run to run.
-            let entries = perOperator.sorted { $0.key < $1.key }.map { "\(GatewayConfig.quote($0.key)) = \(TOMLWriter.decimal($0.value))" }
-            w.raw("per_operator", "{ " + entries.joined(separator: ", ") + " }")
-        }
-    }
-}
-
-extension SIMConfig {
-    func render(into w: inout TOMLWriter) {
-        w.tableArray("sim")
-        w.string("iccid", iccid)
-        w.string("modem", modem)
-        w.string("tariff", tariff)
-        prices.render(into: &w)
-        w.integer("billing_increment", billingIncrementSeconds)
-        w.integer("minutes_per_day", minutesPerDay)
-        w.integer("minutes_per_month", minutesPerMonth)
-        w.integer("month_reset_day", monthResetDay)
-        w.integer("calls_per_day", callsPerDay)
-        w.integer("max_call_seconds", maxCallSeconds)
-        w.integer("max_concurrent", maxConcurrentCalls)
-        if let groups { w.strings("groups", groups) }
-        w.integer("sms_per_day", smsPerDay)
-        w.integer("sms_per_month", smsPerMonth)
-        if let smsMinIntervalSeconds { w.number("sms_min_interval", smsMinIntervalSeconds) }
-        w.decimal("sms_price", smsPrice)
-        queries.render(into: &w)
-    }
-}
-
-extension InboundConfig {
-    func render(into w: inout TOMLWriter) {
-        for h in webhooks {
-            w.tableArray("webhook")
-            w.string("name", h.name)
-            w.string("url", h.url)
-            w.string("ca_file", h.caFile)
-            w.secret("secret", h.secret)
-            if !h.events.isEmpty { w.strings("events", h.events) }
-            w.number("timeout", h.timeoutSeconds)
-            w.integer("max_attempts", h.maxAttempts)
-            w.number("retry_initial", h.retryInitialSeconds)
-            w.number("retry_max", h.retryMaxSeconds)
-        }
-        for g in ringGroups {
-            w.tableArray("ring_group")
-            w.string("name", g.name)
-            w.string("strategy", g.strategy.rawValue)
-            w.strings("members", g.members.map(\.description))
-            w.number("member_timeout", g.memberTimeoutSeconds)
-            w.number("timeout", g.timeoutSeconds)
-            w.string("overflow", g.overflow?.description)
-        }
-        for q in queues {
-            w.tableArray("queue")
-            w.string("name", q.name)
-            w.strings("members", q.members.map(\.description))
-            w.number("ring_timeout", q.ringTimeoutSeconds)
-            w.number("max_wait", q.maxWaitSeconds)
-            w.string("hold_music", q.holdMusic)
-            w.string("prompt", q.prompt)
-            w.number("prompt_interval", q.promptIntervalSeconds)
-            w.string("overflow", q.overflow?.description)
-        }
-        for rule in rules {
-            w.tableArray("inbound")
-            w.strings("sims", rule.sims)
-            w.string("target", rule.target.description)
-            w.string("hours", rule.hours?.description)
-            w.string("time_zone", rule.timeZone)
-            w.string("after_hours", rule.afterHours?.description)
-            if let recall = rule.recall {
-                w.bool("recall", true)
-                w.raw("recall_delays", "[" + recall.delaysSeconds.map(TableReader.format).joined(separator: ", ") + "]")
-            }
-        }
-    }
-}
-
-extension WeeklySchedule: CustomStringConvertible {
-    /// The hours in the syntax `parse` reads, giving back the same intervals in the same
-    /// order: runs of consecutive days with the same hours become `mon-fri 09:00-18:00`.
-    public var description: String {
-        func time(_ minutes: Int) -> String {
-            let h = minutes / 60, m = minutes % 60
-            return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
-        }
-        var parts: [String] = []
-        var i = intervals.startIndex
-        while i < intervals.endIndex {
-            let first = intervals[i]
-            var last = i
-            while last + 1 < intervals.endIndex, intervals[last + 1].weekday == intervals[last].weekday + 1,
-                  intervals[last + 1].startMinute == first.startMinute, intervals[last + 1].endMinute == first.endMinute {
-                last += 1
-            }
-            // Weekdays outside 1...7 cannot come from `parse`; print them as numbers rather than trap.
-            func day(_ d: Int) -> String { (1...7).contains(d) ? Self.dayNames[d - 1] : "day\(d)" }
-            let days = last == i ? day(first.weekday) : "\(day(first.weekday))-\(day(intervals[last].weekday))"
-            parts.append("\(days) \(time(first.startMinute))-\(time(first.endMinute))")
-            i = last + 1
-        }
-        return parts.joined(separator: ", ")
     }
 }
 

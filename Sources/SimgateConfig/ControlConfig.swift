@@ -139,3 +139,14 @@ public struct ControlConfig: Sendable, Equatable {
         r.finish()
     }
 }
+
+extension ControlConfig {
+    func render(into w: inout TOMLWriter) {
+        w.table("control")
+        w.string("socket", socket)
+        w.string("tcp_listen", tcpListen?.description)
+        for role in Role.allCases { w.secret(Self.tokenKey(role), tokens[role]) }
+        w.string("tls_certificate", tlsCertificate)
+        w.string("tls_key", tlsKey)
+    }
+}

@@ -25,3 +25,11 @@ public struct DaemonConfig: Sendable, Equatable {
         r.finish()
     }
 }
+
+extension DaemonConfig {
+    func render(into w: inout TOMLWriter) {
+        w.table("daemon")
+        w.string("state_dir", stateDirectory)
+        w.string("log_level", logLevel.rawValue)
+    }
+}

@@ -381,3 +381,79 @@ public struct InboundConfig: Sendable, Equatable {
                                  recall: recallOn ? (recall ?? RecallConfig()) : nil)
     }
 }
+
+extension InboundConfig {
+    func render(into w: inout TOMLWriter) {
+        for h in webhooks {
+            w.tableArray("webhook")
+            w.string("name", h.name)
+            w.string("url", h.url)
+            w.string("ca_file", h.caFile)
+            w.secret("secret", h.secret)
+            if !h.events.isEmpty { w.strings("events", h.events) }
+            w.number("timeout", h.timeoutSeconds)
+            w.integer("max_attempts", h.maxAttempts)
+            w.number("retry_initial", h.retryInitialSeconds)
+            w.number("retry_max", h.retryMaxSeconds)
+        }
+        for g in ringGroups {
+            w.tableArray("ring_group")
+            w.string("name", g.name)
+            w.string("strategy", g.strategy.rawValue)
+            w.strings("members", g.members.map(\.description))
+            w.number("member_timeout", g.memberTimeoutSeconds)
+            w.number("timeout", g.timeoutSeconds)
+            w.string("overflow", g.overflow?.description)
+        }
+        for q in queues {
+            w.tableArray("queue")
+            w.string("name", q.name)
+            w.strings("members", q.members.map(\.description))
+            w.number("ring_timeout", q.ringTimeoutSeconds)
+            w.number("max_wait", q.maxWaitSeconds)
+            w.string("hold_music", q.holdMusic)
+            w.string("prompt", q.prompt)
+            w.number("prompt_interval", q.promptIntervalSeconds)
+            w.string("overflow", q.overflow?.description)
+        }
+        for rule in rules {
+            w.tableArray("inbound")
+            w.strings("sims", rule.sims)
+            w.string("target", rule.target.description)
+            w.string("hours", rule.hours?.description)
+            w.string("time_zone", rule.timeZone)
+            w.string("after_hours", rule.afterHours?.description)
+            if let recall = rule.recall {
+                w.bool("recall", true)
+                w.raw("recall_delays", "[" + recall.delaysSeconds.map(TableReader.format).joined(separator: ", ") + "]")
+            }
+        }
+    }
+}
+
+extension WeeklySchedule: CustomStringConvertible {
+    /// The hours in the syntax `parse` reads, giving back the same intervals in the same
+    /// order: runs of consecutive days with the same hours become `mon-fri 09:00-18:00`.
+    public var description: String {
+        func time(_ minutes: Int) -> String {
+            let h = minutes / 60, m = minutes % 60
+            return (h < 10 ? "0" : "") + "\(h):" + (m < 10 ? "0" : "") + "\(m)"
+        }
+        var parts: [String] = []
+        var i = intervals.startIndex
+        while i < intervals.endIndex {
+            let first = intervals[i]
+            var last = i
+            while last + 1 < intervals.endIndex, intervals[last + 1].weekday == intervals[last].weekday + 1,
+                  intervals[last + 1].startMinute == first.startMinute, intervals[last + 1].endMinute == first.endMinute {
+                last += 1
+            }
+            // Weekdays outside 1...7 cannot come from `parse`; print them as numbers rather than trap.
+            func day(_ d: Int) -> String { (1...7).contains(d) ? Self.dayNames[d - 1] : "day\(d)" }
+            let days = last == i ? day(first.weekday) : "\(day(first.weekday))-\(day(intervals[last].weekday))"
+            parts.append("\(days) \(time(first.startMinute))-\(time(first.endMinute))")
+            i = last + 1
+        }
+        return parts.joined(separator: ", ")
+    }
+}

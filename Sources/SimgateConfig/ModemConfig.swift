@@ -93,3 +93,15 @@ public struct ModemConfig: Sendable, Equatable {
         return m
     }
 }
+
+extension ModemConfig {
+    func render(into w: inout TOMLWriter) {
+        w.tableArray("modem")
+        w.string("id", id)
+        w.string("at_port", atPort)
+        w.string("audio_port", audioPort)
+        w.string("dialect", dialect?.rawValue)
+        w.secret("pin", pin)
+        w.string("inbound_user", inboundUser)
+    }
+}

@@ -37,3 +37,14 @@ public struct ModemPoolConfig: Sendable, Equatable {
         r.finish()
     }
 }
+
+extension ModemPoolConfig {
+    func render(into w: inout TOMLWriter) {
+        w.table("modems")
+        w.number("poll_interval", pollIntervalSeconds)
+        w.number("command_timeout", commandTimeoutSeconds)
+        w.bool("discover", discover)
+        w.strings("scan", scan)
+        w.integer("recovery_timeouts", recoveryTimeouts)
+    }
+}

@@ -278,3 +278,51 @@ extension Validate {
         }
     }
 }
+
+extension RoutingConfig {
+    func render(into w: inout TOMLWriter) {
+        w.table("routing")
+        w.string("home_country", homeCountry.rawValue)
+        w.bool("allow_short_codes", allowShortCodes)
+        w.string("time_zone", timeZone)
+        w.bool("on_net_only", onNetOnly)
+        w.integer("warning_lead", warningLeadSeconds)
+        w.integer("quarantine_after", quarantineAfter)
+        w.number("quarantine_cooldown", quarantineCoolDownSeconds)
+        w.number("quarantine_max_cooldown", quarantineMaxCoolDownSeconds)
+        w.strings("registry", registryFiles)
+        w.strings("libphonenumber", libphonenumberPaths)
+        w.strings("mnp", mnpFiles)
+        w.strings("ported_csv", portedCSVFiles)
+        for o in operators {
+            w.tableArray("routing.operator")
+            w.string("name", o.name)
+            w.string("mccmnc", o.mccmnc)
+            w.strings("other_mccmnc", o.otherMCCMNCs)
+            w.strings("inns", o.inns)
+            w.strings("bdpn_owner_ids", o.bdpnOwnerIDs)
+            w.strings("carrier_names", o.carrierNames)
+            w.string("host_mccmnc", o.hostMCCMNC)
+        }
+        for t in tariffs {
+            w.tableArray("routing.tariff")
+            w.string("name", t.name)
+            t.prices.render(into: &w)
+            w.integer("billing_increment", t.billingIncrementSeconds)
+            w.decimal("sms_price", t.smsPrice)
+            t.queries.render(into: &w)
+        }
+    }
+}
+
+extension PriceList {
+    func render(into w: inout TOMLWriter) {
+        w.decimal("on_net", onNet)
+        w.decimal("off_net", offNet)
+        if !perOperator.isEmpty {
+            // Sorted: a dictionary's order would change the output from run to run.
+            let entries = perOperator.sorted { $0.key < $1.key }.map { "\(GatewayConfig.quote($0.key)) = \(TOMLWriter.decimal($0.value))" }
+            w.raw("per_operator", "{ " + entries.joined(separator: ", ") + " }")
+        }
+    }
+}

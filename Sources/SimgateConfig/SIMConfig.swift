@@ -144,3 +144,26 @@ public struct SIMConfig: Sendable, Equatable {
         return sim
     }
 }
+
+extension SIMConfig {
+    func render(into w: inout TOMLWriter) {
+        w.tableArray("sim")
+        w.string("iccid", iccid)
+        w.string("modem", modem)
+        w.string("tariff", tariff)
+        prices.render(into: &w)
+        w.integer("billing_increment", billingIncrementSeconds)
+        w.integer("minutes_per_day", minutesPerDay)
+        w.integer("minutes_per_month", minutesPerMonth)
+        w.integer("month_reset_day", monthResetDay)
+        w.integer("calls_per_day", callsPerDay)
+        w.integer("max_call_seconds", maxCallSeconds)
+        w.integer("max_concurrent", maxConcurrentCalls)
+        if let groups { w.strings("groups", groups) }
+        w.integer("sms_per_day", smsPerDay)
+        w.integer("sms_per_month", smsPerMonth)
+        if let smsMinIntervalSeconds { w.number("sms_min_interval", smsMinIntervalSeconds) }
+        w.decimal("sms_price", smsPrice)
+        queries.render(into: &w)
+    }
+}

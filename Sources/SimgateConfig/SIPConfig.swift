@@ -139,3 +139,23 @@ public struct SIPConfig: Sendable, Equatable {
         r.finish()
     }
 }
+
+extension SIPConfig {
+    func render(into w: inout TOMLWriter) {
+        w.table("sip")
+        w.strings("listen", listen.map(\.description))
+        w.string("realm", realm)
+        w.string("test_extension", testExtension)
+        w.integer("rtp_port_min", rtpPortMin)
+        w.integer("rtp_port_max", rtpPortMax)
+        w.number("answer_delay", answerDelaySeconds)
+        w.integer("max_tcp_connections", maxTCPConnections)
+        w.number("tcp_idle_timeout", tcpIdleTimeoutSeconds)
+        w.number("rate_limit", rateLimitPerSource)
+        w.number("rate_burst", rateLimitBurst)
+        w.integer("max_transactions", maxTransactions)
+        w.string("default_inbound_user", defaultInboundUser)
+        w.bool("early_media", earlyMedia)
+        w.strings("digest_algorithms", digestAlgorithms.map(\.rawValue))
+    }
+}

@@ -70,3 +70,19 @@ public struct SIPTrunkConfig: Sendable, Equatable {
                               transport: transport.flatMap(SIPConfig.ListenAddress.Transport.init(rawValue:)))
     }
 }
+
+extension SIPTrunkConfig {
+    func render(into w: inout TOMLWriter) {
+        w.tableArray("trunk")
+        w.string("name", name)
+        w.string("registrar", registrar)
+        w.string("transport", transport.rawValue)
+        w.string("username", username)
+        w.secret("password", password)
+        w.integer("expires", expires)
+        w.bool("register", register)
+        w.bool("outbound", outbound)
+        w.strings("inbound_from", inboundFrom)
+        w.bool("inbound_auth", inboundAuth)
+    }
+}

@@ -48,3 +48,13 @@ public struct SIPUserConfig: Sendable, Equatable {
                              maxConcurrentCalls: calls.map(Int.init) ?? 2)
     }
 }
+
+extension SIPUserConfig {
+    func render(into w: inout TOMLWriter) {
+        w.tableArray("user")
+        w.string("name", name)
+        w.secret("password", password)
+        w.secret("ha1", ha1)
+        w.integer("max_concurrent_calls", maxConcurrentCalls)
+    }
+}
