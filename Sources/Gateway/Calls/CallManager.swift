@@ -13,12 +13,14 @@ actor CallManager {
     private let pool: ModemPool
     private let storage: Storage
     private let logger: Logger
-    private var chooser: any ModemChooser
+    private let chooser: any ModemChooser
     private var calls: [String: CallBridge] = [:]
     private var serial = 0
-    private var sip: SIPService?
-    private var inbound = InboundTargets()
-    private var rtpPorts: ClosedRange<Int> = 20_000...20_999
+    /// The SIP side (nil without [sip]): INVITEs to numbers become bridged calls, and
+    /// modems' inbound rings INVITE the configured user.
+    private let sip: SIPService?
+    private let inbound: InboundTargets
+    private let rtpPorts: ClosedRange<Int>
     /// First-choice modems of calls still alive (call id → modem).
     private var claims: [String: String] = [:]
     private var claimed: Set<String> = []
@@ -35,45 +37,30 @@ actor CallManager {
 
     /// Told the number of every answered outbound call (the missed-call list closes that
     /// customer's open entry: they got through).
-    private var onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)?
+    private let onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)?
 
-    func setAnsweredOutboundHandler(_ handler: @escaping @Sendable (_ number: String) async -> Void) {
-        onAnsweredOutbound = handler
-    }
-
-    init(pool: ModemPool, storage: Storage, logger: Logger, chooser: any ModemChooser = FirstFreeModemChooser(),
-         metrics: GatewayMetrics? = nil) {
-        self.pool = pool; self.storage = storage; self.logger = logger; self.chooser = chooser; self.metrics = metrics
-    }
     /// Calls by outcome and attempts by cause, for /metrics.
     private let metrics: GatewayMetrics?
 
-    /// Replaces the modem choice (the routing layer's chooser).
-    func setChooser(_ chooser: any ModemChooser) { self.chooser = chooser }
-
     /// The router: which SIMs may carry a SIP user's call, best first (on-net, cost,
-    /// limits), and the usage counters it keeps. nil: the first free modem takes it.
-    private var routing: RoutingService?
-    func setRouting(_ routing: RoutingService) { self.routing = routing }
+    /// limits), and the usage counters it keeps. nil: the first free modem (`chooser`) takes it.
+    private let routing: RoutingService?
     var hasRouting: Bool { routing != nil }
 
     /// SIM care: told every outbound call's attempts, to quarantine SIMs the network keeps
     /// refusing (nil without routing: nobody would read its verdict).
-    private var simHealth: SIMHealthService?
-    func setSIMHealth(_ service: SIMHealthService) { simHealth = service }
+    private let simHealth: SIMHealthService?
 
-    /// Joins the SIP side: INVITEs to numbers become bridged calls, and modems' inbound
-    /// rings INVITE the configured user.
-    func connect(sip: SIPService, inbound: InboundTargets, rtpPorts: ClosedRange<Int>) async {
-        self.sip = sip
-        self.inbound = inbound
-        self.rtpPorts = rtpPorts
-        await sip.setBridgeHandler { [weak self] request in
-            Task { await self?.sipOutbound(request) }
-        }
-        await pool.setIncomingCallHandler { [weak self] controller, caller in
-            Task { await self?.incoming(controller, caller: caller) }
-        }
+    /// Every collaborator is given here; `start` then takes the SIP side's INVITEs and the
+    /// modems' rings. (The call center, which places its calls through this manager, is the
+    /// one part joined later: `setCallCenter`.)
+    init(pool: ModemPool, storage: Storage, logger: Logger, metrics: GatewayMetrics? = nil,
+         chooser: any ModemChooser = FirstFreeModemChooser(), routing: RoutingService? = nil, simHealth: SIMHealthService? = nil,
+         sip: SIPService? = nil, inbound: InboundTargets = InboundTargets(), rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)? = nil) {
+        self.pool = pool; self.storage = storage; self.logger = logger; self.metrics = metrics; self.chooser = chooser
+        self.routing = routing; self.simHealth = simHealth
+        self.sip = sip; self.inbound = inbound; self.rtpPorts = rtpPorts; self.onAnsweredOutbound = onAnsweredOutbound
     }
 
     private func nextID() -> String {
@@ -235,12 +222,21 @@ actor CallManager {
     }
 
     /// Closes records a previous run left open (crash, kill -9) as `interrupted`.
+    /// Closes the records a crash left open (before any new call opens one), then takes
+    /// INVITEs to numbers and modems' rings.
     func start() async {
         do {
             let n = try await storage.closeInterruptedCalls(at: Date())
             if n > 0 { logger.notice("closed call records left open by the previous run", metadata: ["count": "\(n)"]) }
         } catch {
             logger.error("cannot close interrupted call records", metadata: ["error": "\(error)"])
+        }
+        guard let sip else { return }
+        await sip.setBridgeHandler { [weak self] request in
+            Task { await self?.sipOutbound(request) }
+        }
+        await pool.setIncomingCallHandler { [weak self] controller, caller in
+            Task { await self?.incoming(controller, caller: caller) }
         }
     }
 

@@ -114,13 +114,6 @@ public final class Daemon: Sendable {
         await routing.numbering.reload(reason: "start-up")
 
         let metrics = GatewayMetrics()
-        let calls = CallManager(pool: pool, storage: storage, logger: logger, metrics: metrics)
-        await calls.start()
-        // With a [routing] section or [[sim]] rules, outbound calls follow the router;
-        // without, the first free voice-capable modem takes them.
-        if config.routing != RoutingConfig() || !config.sims.isEmpty || !config.groups.isEmpty {
-            await calls.setRouting(routing)
-        }
         var sip: SIPService?
         if let sipConfig = config.sip {
             do {
@@ -131,15 +124,27 @@ public final class Daemon: Sendable {
                 throw error
             }
         }
-        if let sip, let sipConfig = config.sip {
-            var inbound = CallManager.InboundTargets(fallback: sipConfig.defaultInboundUser)
-            for m in config.modems { if let u = m.inboundUser { inbound.byModem[m.id] = u } }
-            await calls.connect(sip: sip, inbound: inbound, rtpPorts: sipConfig.rtpPortMin...sipConfig.rtpPortMax)
-        }
         let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, logger: logger)
-        await calls.setAnsweredOutboundHandler { [missed = inbound.missedCalls] number in
-            _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
+        // With a [routing] section or [[sim]] rules, outbound calls follow the router, and SIM
+        // health (quarantine, the admin's disable), which the router reads, judges the SIMs;
+        // without, the first free voice-capable modem takes them.
+        let routed = config.routing != RoutingConfig() || !config.sims.isEmpty || !config.groups.isEmpty
+        var simHealth: SIMHealthService?
+        if routed {
+            let h = SIMHealthService(storage: storage, pool: pool, board: routing.care, outbox: inbound.outbox,
+                                     wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
+            await h.start()
+            simHealth = h
         }
+        var inboundUsers = CallManager.InboundTargets(fallback: config.sip?.defaultInboundUser)
+        for m in config.modems { if let u = m.inboundUser { inboundUsers.byModem[m.id] = u } }
+        let calls = CallManager(
+            pool: pool, storage: storage, logger: logger, metrics: metrics, routing: routed ? routing : nil, simHealth: simHealth,
+            sip: sip, inbound: inboundUsers, rtpPorts: config.sip.map { $0.rtpPortMin...$0.rtpPortMax } ?? 20_000...20_999,
+            onAnsweredOutbound: { [missed = inbound.missedCalls] number in
+                _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
+            })
+        await calls.start()
         // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
         // center takes inbound calls on the SIMs its rules cover, and places callbacks.
         var center: InboundCallCenter?
@@ -159,15 +164,8 @@ public final class Daemon: Sendable {
         }
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
                                         sip: sip, logger: logger)
-        // SIM health (quarantine, the admin's disable) goes with the router, which reads it.
-        var simHealth: SIMHealthService?
-        if await calls.hasRouting {
-            let h = SIMHealthService(storage: storage, pool: pool, board: routing.care, outbox: inbound.outbox,
-                                     wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
-            await h.start()
-            await calls.setSIMHealth(h)
-            await sms.setSubmitHook { iccid, modem, result in await h.smsSubmitted(iccid: iccid, modem: modem, result: result) }
-            simHealth = h
+        if let simHealth {
+            await sms.setSubmitHook { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
         }
         await pool.start()
         // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
