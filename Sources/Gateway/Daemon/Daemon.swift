@@ -30,27 +30,30 @@ public final class Daemon: Sendable {
         logger = Logger(label: "simgated") { label in LiveLevelLogHandler(inner: Logger(label: label).handler, live: live) }
     }
 
-    /// Runs until SIGTERM or SIGINT, under swift-service-lifecycle: the signal starts a
-    /// graceful shutdown (control API closed first, calls hung up, modems closed last);
-    /// SIGHUP re-reads the config file (`reload`).
+    /// Runs until SIGTERM or SIGINT, under swift-service-lifecycle: every part of the gateway
+    /// is a service of one group, and the signal shuts them down in the reverse order of
+    /// their start (the control API first, then the calls, the modems last); SIGHUP re-reads
+    /// the config file (`reload`).
     public func run() async throws {
+        let running = try await start()
+        let supervisor = Supervisor(daemon: self, running: running)
+        // The group shuts down from the last service to the first: the supervisor goes first.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: GatewayService(daemon: self))],
+            services: running.parts.map { .init(service: $0) } + [.init(service: supervisor)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
-    /// The whole gateway as one service: `start`, then wait for the shutdown signal.
-    struct GatewayService: Service {
+    /// Tells systemd we are ready, feeds its watchdog, keeps `systemctl status` current and
+    /// takes SIGHUP, until the shutdown starts.
+    struct Supervisor: Service {
         let daemon: Daemon
+        let running: RunningDaemon
 
         func run() async throws {
-            let logger = daemon.logger
             let systemd = SystemdNotifier()
-            let running = try await daemon.start()
             systemd.ready(status: await running.pool.summary())
             await withDiscardingTaskGroup { tasks in
-                // Feeds the watchdog (when systemd set one) and keeps `systemctl status` current.
                 tasks.addTask {
                     let interval = systemd.watchdogInterval ?? .seconds(10)
                     var lastStatus = ""
@@ -69,9 +72,8 @@ public final class Daemon: Sendable {
                 try? await gracefulShutdown()
                 tasks.cancelAll()
             }
-            logger.notice("shutting down")
+            daemon.logger.notice("shutting down")
             systemd.stopping()
-            await running.stop()
         }
     }
 
@@ -110,6 +112,8 @@ public final class Daemon: Sendable {
         // modem is opened, so nothing a modem reports at start-up (a ring, the SMS its first
         // storage scan finds) reaches an empty seat.
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
+        // Every part, in the order it was made: stopped in reverse (the modems last).
+        var parts = [GatewayPart("modems") { await pool.stop() }]
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
         await routing.numbering.reload(reason: "start-up")
 
@@ -120,11 +124,13 @@ public final class Daemon: Sendable {
                 sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
                                                  group: group, logger: logger, metrics: metrics)
             } catch {
-                await pool.stop()
+                await GatewayPart.stop(parts)
                 throw error
             }
         }
+        if let sip { parts.append(GatewayPart("sip") { await sip.stop() }) }
         let inbound = await InboundServices.start(config: config.inbound, storage: storage, pool: pool, logger: logger)
+        parts.append(GatewayPart("inbound") { await inbound.stop() })
         // With a [routing] section or [[sim]] rules, outbound calls follow the router, and SIM
         // health (quarantine, the admin's disable), which the router reads, judges the SIMs;
         // without, the first free voice-capable modem takes them.
@@ -134,6 +140,7 @@ public final class Daemon: Sendable {
             let h = SIMHealthService(storage: storage, pool: pool, board: routing.care, outbox: inbound.outbox,
                                      wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
             await h.start()
+            parts.append(GatewayPart("sim-health") { await h.stop() })
             simHealth = h
         }
         var inboundUsers = CallManager.InboundTargets(fallback: config.sip?.defaultInboundUser)
@@ -145,6 +152,10 @@ public final class Daemon: Sendable {
                 _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
             })
         await calls.start()
+        parts.append(GatewayPart("calls") {
+            await calls.hangUpAll()
+            await calls.stopCallCenter()
+        })
         // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
         // center takes inbound calls on the SIMs its rules cover, and places callbacks.
         var center: InboundCallCenter?
@@ -160,10 +171,12 @@ public final class Daemon: Sendable {
                 return rules.rules.contains { $0.covers(simIdentifiers: ids) }
             }
             await c.start()
+            parts.append(GatewayPart("call-center") { await c.stop() })
             center = c
         }
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
                                         sip: sip, logger: logger)
+        parts.append(GatewayPart("sms") { await sms.stop() })
         if let simHealth {
             await sms.setSubmitHook { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
         }
@@ -175,6 +188,7 @@ public final class Daemon: Sendable {
             let b = BalanceService(storage: storage, pool: pool, routing: routing, sms: sms, outbox: inbound.outbox,
                                    wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, logger: logger)
             await b.start()
+            parts.append(GatewayPart("balance") { await b.stop() })
             balance = b
         }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
@@ -190,6 +204,8 @@ public final class Daemon: Sendable {
         var servers: [ControlServer] = []
         var metricsAddress: SocketAddress?
         do {
+            // The listeners made so far, also when a later one fails.
+            defer { parts.append(GatewayPart("control-api") { [servers] in for server in servers { await server.close() } }) }
             servers.append(try await ControlServer.listen(unixSocket: config.control.socket, logger: logger, router: router))
             logger.info("control API listening", metadata: ["socket": "\(config.control.socket)"])
             if let tcp = config.control.tcpListen {
@@ -215,17 +231,10 @@ public final class Daemon: Sendable {
                 logger.info("metrics listening", metadata: ["tcp": "\(address)"])
             }
         } catch {
-            for server in servers { await server.close() }
-            await center?.stop()
-            await balance?.stop()
-            await simHealth?.stop()
-            await sms.stop()
-            await inbound.stop()
-            await sip?.stop()
-            await pool.stop()
+            await GatewayPart.stop(parts)
             throw error
         }
-        var running = RunningDaemon(pool: pool, servers: servers, storage: storage, calls: calls, sip: sip, routing: routing)
+        var running = RunningDaemon(pool: pool, parts: parts, storage: storage, calls: calls, sip: sip, routing: routing)
         running.inbound = inbound
         running.callCenter = center
         running.sms = sms
@@ -273,10 +282,34 @@ public final class Daemon: Sendable {
     }
 }
 
-/// A started daemon: what `stop()` must take down, in order.
+/// One running part of the gateway as a swift-service-lifecycle service: `Daemon.start`
+/// starts it (in dependency order); its `run` waits for the group's graceful shutdown and
+/// stops it. The group stops the parts from the last started to the first.
+struct GatewayPart: Service {
+    let name: String
+    let stop: @Sendable () async -> Void
+
+    init(_ name: String, stop: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.stop = stop
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    /// Stops `parts` as the group would: the last started first.
+    static func stop(_ parts: [GatewayPart]) async {
+        for part in parts.reversed() { await part.stop() }
+    }
+}
+
+/// A started daemon: its parts, and what the control API and the tests reach.
 public struct RunningDaemon: Sendable {
     let pool: ModemPool
-    let servers: [ControlServer]
+    /// In the order they were started (`stop` and the service group end them in reverse).
+    let parts: [GatewayPart]
     public let storage: Storage
     let calls: CallManager
     /// nil when the config has no [sip] section.
@@ -297,16 +330,8 @@ public struct RunningDaemon: Sendable {
     /// Where `[metrics] listen` is bound (its port, when the config asked for port 0).
     public internal(set) var metricsAddress: SocketAddress?
 
+    /// What SIGTERM does under the service group, for a daemon started without one (tests).
     public func stop() async {
-        for server in servers { await server.close() }
-        await callCenter?.stop()
-        await calls.hangUpAll()
-        await calls.stopCallCenter()
-        await balance?.stop()
-        await simHealth?.stop()
-        await sms?.stop()
-        await inbound?.stop()
-        await sip?.stop()
-        await pool.stop()
+        await GatewayPart.stop(parts)
     }
 }
