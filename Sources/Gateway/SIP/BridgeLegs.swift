@@ -175,18 +175,9 @@ extension SIPService {
     func startBridgedCall(_ m: SIPMessage, key: TransactionKey, uri: SIPURI, from: NameAddr, to: NameAddr, caller: String,
                           offer: SessionDescription, audio: NegotiatedAudio, handler: (SIPBridgeRequest) -> Void) {
         let peer = serverPeers[key]
-        var local = to
-        let leg = CallLeg(role: .bridged, callID: m.callID ?? Self.makeCallID(host: "simgate"), localTag: Self.makeTag(), owner: caller,
-                          state: .early, local: local, remote: from, localCSeq: UInt32.random(in: 1...10_000))
-        local.tag = leg.localTag
-        leg.local = local
-        leg.remoteTarget = (try? m.contacts())?.first?.uri.sipURI
-        leg.routeSet = (try? m.routes(.recordRoute)) ?? []
-        leg.peer = peer
-        leg.serverInviteKey = key
-        leg.invite = m
+        let leg = CallLeg.answering(m, role: .bridged, callID: m.callID ?? Self.makeCallID(host: "simgate"), key: key, peer: peer,
+                                    from: from, to: to, owner: caller, localTag: Self.makeTag())
         leg.codec = audio.codec.rawValue
-        leg.startServerDialog(m)
         legs[leg.id] = leg
         inviteLegs[key] = leg
         let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)

@@ -77,6 +77,24 @@ final class CallLeg: @unchecked Sendable {
         self.localCSeq = localCSeq
     }
 
+    /// The UAS leg for `invite` (§12.1.1): our tag on its To, the remote target from its
+    /// Contact, the route set from its Record-Route, early until our 2xx.
+    static func answering(_ invite: SIPMessage, role: Role, callID: String, key: TransactionKey, peer: SIPPeer?,
+                          from: NameAddr, to: NameAddr, owner: String, localTag: String) -> CallLeg {
+        var local = to
+        let leg = CallLeg(role: role, callID: callID, localTag: localTag, owner: owner, state: .early,
+                          local: local, remote: from, localCSeq: UInt32.random(in: 1...10_000))
+        local.tag = leg.localTag
+        leg.local = local
+        leg.remoteTarget = (try? invite.contacts())?.first?.uri.sipURI
+        leg.routeSet = (try? invite.routes(.recordRoute)) ?? []
+        leg.peer = peer
+        leg.serverInviteKey = key
+        leg.invite = invite
+        leg.startServerDialog(invite)
+        return leg
+    }
+
     /// UAS legs: the dialog from the INVITE we answer (§12.1.1), early until the 2xx; the
     /// INVITE counts as pending until its ACK.
     func startServerDialog(_ invite: SIPMessage) {

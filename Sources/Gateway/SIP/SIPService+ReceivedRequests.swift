@@ -181,19 +181,10 @@ extension SIPService {
             startBridgedCall(m, key: key, uri: uri, from: from, to: to, caller: caller, offer: offer, audio: audio, handler: handler)
             return
         }
-        var local = to
-        let leg = CallLeg(role: .echoTest, callID: callID, localTag: Self.makeTag(), owner: caller, state: .early,
-                          local: local, remote: from, localCSeq: UInt32.random(in: 1...10_000))
-        local.tag = leg.localTag
-        leg.local = local
-        leg.remoteTarget = (try? m.contacts())?.first?.uri.sipURI
-        leg.routeSet = (try? m.routes(.recordRoute)) ?? []
-        leg.peer = peer
-        leg.serverInviteKey = key
-        leg.invite = m
+        let leg = CallLeg.answering(m, role: .echoTest, callID: callID, key: key, peer: peer, from: from, to: to, owner: caller,
+                                    localTag: Self.makeTag())
         leg.codec = negotiated?.codec.rawValue
         leg.awaitingAnswerInACK = negotiated == nil
-        leg.startServerDialog(m)
         _ = cseq
         legs[leg.id] = leg
         inviteLegs[key] = leg
