@@ -174,12 +174,12 @@ extension SIPService {
     /// A new INVITE from an authenticated caller to a number: a bridged UAS leg.
     func startBridgedCall(_ m: SIPMessage, key: TransactionKey, uri: SIPURI, from: NameAddr, to: NameAddr, caller: String,
                           offer: SessionDescription, audio: NegotiatedAudio, handler: (SIPBridgeRequest) -> Void) {
-        let peer = serverPeers[key]
+        let peer = transactionUsers[key]?.peer
         let leg = CallLeg.answering(m, role: .bridged, callID: m.callID ?? Self.makeCallID(host: "simgate"), key: key, peer: peer,
                                     from: from, to: to, owner: caller, localTag: Self.makeTag())
         leg.codec = audio.codec.rawValue
         legs[leg.id] = leg
-        inviteLegs[key] = leg
+        transactionUsers[key]?.leg = leg
         let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)
         let dialled = uri.decodedUser ?? ""
         let (modem, number) = FirstFreeModemChooser.split(requestUser: dialled)

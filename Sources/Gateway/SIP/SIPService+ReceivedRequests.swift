@@ -107,7 +107,7 @@ extension SIPService {
             reply(m, key, 403, "Forbidden (\(user) may not register \(aor))")
             return
         }
-        let source = serverPeers[key]?.description ?? "unknown"
+        let source = transactionUsers[key]?.peer.description ?? "unknown"
         let now = Date()
         switch registrar.register(m, user: user, source: source, now: now) {
         case let .reject(code, reason, extra):
@@ -143,7 +143,7 @@ extension SIPService {
             reply(m, key, 400, "Bad Request (INVITE needs a sip Request-URI and a From tag)")
             return
         }
-        let peer = serverPeers[key]
+        let peer = transactionUsers[key]?.peer
         let caller: String
         if let ip = peer?.remote.ipString, let trunk = trunkName(forSource: ip) {
             caller = "trunk:\(trunk)"
@@ -187,7 +187,7 @@ extension SIPService {
         leg.awaitingAnswerInACK = negotiated == nil
         _ = cseq
         legs[leg.id] = leg
-        inviteLegs[key] = leg
+        transactionUsers[key]?.leg = leg
         reply(m, key, 180, toTag: leg.localTag)
         let host = advertisedHost(listener: peer?.listener, peer: peer?.remote)
         RTPStream.open(host: host, ports: config.rtpPortMin...config.rtpPortMax, mode: .echo, on: loop, cursor: &rtpCursor)
@@ -355,7 +355,7 @@ extension SIPService {
             return
         }
         reply(m, key, 200)
-        guard let leg = inviteLegs[inviteKey], leg.state == .early, let invite = leg.invite else { return }
+        guard let leg = transactionUsers[inviteKey]?.leg, leg.state == .early, let invite = leg.invite else { return }
         reply(invite, inviteKey, 487, toTag: leg.localTag)
         finish(leg, outcome: "cancelled", reason: "CANCEL before answer")
     }
@@ -433,7 +433,7 @@ extension SIPService {
         let received = leg.rtp?.packetsReceived ?? 0
         leg.rtp?.close()
         legs[leg.id] = nil
-        if let key = leg.serverInviteKey { inviteLegs[key] = nil }
+        if let key = leg.serverInviteKey { transactionUsers[key]?.leg = nil }
         logger.info("call ended", metadata: ["call_id": "\(leg.callID)", "outcome": "\(outcome)", "rtp_in": "\(received)", "rtp_out": "\(sent)"])
         leg.bridge?.deliver(.ended(SIPLegEnd(outcome: outcome, reason: reason ?? leg.finalReason, status: leg.finalStatus)))
         leg.completion?.succeed(SIPCallResult(

@@ -25,6 +25,28 @@ struct SIPServiceError: Error, CustomStringConvertible {
 }
 
 /// Where a message came from (and where its responses go).
+/// What the transaction user keeps for one transaction.
+struct TransactionUser {
+    /// A server transaction's source (its responses go back there), or where a client
+    /// transaction's request goes.
+    var peer: SIPPeer
+    /// Client transactions: the address the request is sent to (nil: the peer's).
+    var destination: SocketAddress?
+    /// Client transactions: who gets the responses, the timeout, the transport error.
+    var onEvent: ((SIPService.ClientEvent) -> Void)?
+    /// INVITE server transactions: the leg the INVITE made (CANCEL finds it here).
+    var leg: CallLeg?
+    /// Server transactions the TU already answered. SIPCore's INVITE server transaction
+    /// hands the request up before its 100 Trying; when the TU answered at once (401, 180),
+    /// that 100 would arrive after the answer and confuse strict peers (sipp aborts on it),
+    /// so it is not sent.
+    var answeredByTU = false
+
+    init(peer: SIPPeer, destination: SocketAddress? = nil, onEvent: ((SIPService.ClientEvent) -> Void)? = nil) {
+        self.peer = peer; self.destination = destination; self.onEvent = onEvent
+    }
+}
+
 struct SIPPeer: Sendable {
     enum Transport: String, Sendable { case udp, tcp }
     var transport: Transport
@@ -64,16 +86,10 @@ public final class SIPService: @unchecked Sendable {
     var listeners: [Listener] = []
     var tcpConnections: [String: Channel] = [:]
     var timers: [TransactionTimerID: Scheduled<Void>] = [:]
-    var clientHandlers: [TransactionKey: (ClientEvent) -> Void] = [:]
-    var clientPeers: [TransactionKey: (peer: SIPPeer, destination: SocketAddress?)] = [:]
-    var serverPeers: [TransactionKey: SIPPeer] = [:]
+    /// The one table from a live transaction (SIPCore's TransactionLayer owns its state) to
+    /// what this side knows about it: the peer, and who waits for it.
+    var transactionUsers: [TransactionKey: TransactionUser] = [:]
     var legs: [String: CallLeg] = [:]
-    var inviteLegs: [TransactionKey: CallLeg] = [:]
-    /// Server transactions the TU already answered. SIPCore's INVITE server transaction
-    /// hands the request up before its 100 Trying; when the TU answered at once (401,
-    /// 180), that 100 would arrive after the answer and confuse strict peers (sipp aborts
-    /// on it), so it is not sent.
-    var answeredByTU: Set<TransactionKey> = []
     var trunks: [TrunkRegistration] = []
     /// Digest algorithms our 401 offers, most preferred first. MD5 alone by default: with
     /// SHA-256 first, sipp 3.6 (SIPp issue #488) and PJSIP before 2.12 (pjproject #2712)
@@ -317,11 +333,11 @@ public final class SIPService: @unchecked Sendable {
         var newKey: TransactionKey?
         if m.method != .ack, let key = try? TransactionKey.server(for: m), !layer.contains(key) {
             if answerStatelessly(m, peer: peer) { return }
-            serverPeers[key] = peer
+            transactionUsers[key] = TransactionUser(peer: peer)
             newKey = key
         }
         process(layer.receive(m, reliable: reliable))
-        if let newKey, !layer.contains(newKey) { serverPeers[newKey] = nil }
+        if let newKey, !layer.contains(newKey) { transactionUsers[newKey] = nil }
     }
 
     /// Requests answered without a transaction (RFC 3261 §8.2.7), as Kamailio's sl module
@@ -360,12 +376,13 @@ public final class SIPService: @unchecked Sendable {
         for event in events {
             switch event {
             case let .send(message, key):
-                if message.statusCode == 100, answeredByTU.contains(key) { continue }
+                let user = transactionUsers[key]
+                if message.statusCode == 100, user?.answeredByTU == true { continue }
                 if message.isRequest {
-                    guard let target = clientPeers[key] else { continue }
-                    write(message, peer: target.peer, to: target.destination)
+                    guard let user else { continue }
+                    write(message, peer: user.peer, to: user.destination)
                 } else {
-                    routeResponse(message, peer: serverPeers[key])
+                    routeResponse(message, peer: user?.peer)
                 }
             case let .startTimer(id, duration):
                 timers[id]?.cancel()
@@ -378,19 +395,15 @@ public final class SIPService: @unchecked Sendable {
             case let .request(message, key):
                 handleRequest(message, key: key)
             case let .response(message, key):
-                clientHandlers[key]?(.response(message))
+                transactionUsers[key]?.onEvent?(.response(message))
             case let .ackForAccepted(message, _), let .strayACK(message):
                 handleACK(message)
             case .strayResponse:
                 break
             case let .timeout(key), let .transportError(key):
-                clientHandlers[key]?(.timeout)
+                transactionUsers[key]?.onEvent?(.timeout)
             case let .terminated(key):
-                clientHandlers[key] = nil
-                clientPeers[key] = nil
-                serverPeers[key] = nil
-                inviteLegs[key] = nil
-                answeredByTU.remove(key)
+                transactionUsers[key] = nil
             }
         }
     }
@@ -436,8 +449,7 @@ public final class SIPService: @unchecked Sendable {
     func sendRequest(_ request: SIPMessage, peer: SIPPeer, destination: SocketAddress?, handler: @escaping (ClientEvent) -> Void) -> Bool {
         do {
             let (key, events) = try layer.sendRequest(request, reliable: peer.transport == .tcp)
-            clientPeers[key] = (peer, destination)
-            clientHandlers[key] = handler
+            transactionUsers[key] = TransactionUser(peer: peer, destination: destination, onEvent: handler)
             process(events)
             return true
         } catch {
@@ -491,7 +503,7 @@ public final class SIPService: @unchecked Sendable {
         response.headers.append(.server, userAgent)
         do {
             let events = try layer.sendResponse(response, transaction: key)
-            answeredByTU.insert(key)
+            transactionUsers[key]?.answeredByTU = true
             process(events)
         } catch {
             logger.debug("cannot send response", metadata: ["code": "\(code)", "error": "\(error)"])
