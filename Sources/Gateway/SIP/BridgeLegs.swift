@@ -176,7 +176,7 @@ extension SIPService {
                           offer: SessionDescription, audio: NegotiatedAudio, handler: (SIPBridgeRequest) -> Void) {
         let peer = transactionUsers[key]?.peer
         let leg = CallLeg.answering(m, role: .bridged, callID: m.callID ?? Self.makeCallID(host: "simgate"), key: key, peer: peer,
-                                    from: from, to: to, owner: caller, localTag: Self.makeTag())
+                                    from: from, to: to, owner: caller, localTag: Self.makeTag(), timers: layer.timers)
         leg.codec = audio.codec.rawValue
         legs[leg.id] = leg
         transactionUsers[key]?.leg = leg
@@ -268,7 +268,7 @@ extension SIPService {
             leg.remoteTarget = (try? r.contacts())?.first?.uri.sipURI ?? leg.remoteTarget
             leg.routeSet = ((try? r.routes(.recordRoute)) ?? []).reversed()
             if let invite = leg.invite {
-                leg.dialog = Dialog(uacRequest: invite, response: r, localContact: NameAddr(uri: leg.local.uri))
+                leg.session.dialog = Dialog(uacRequest: invite, response: r, localContact: NameAddr(uri: leg.local.uri))
             }
             let cancelled = leg.state == .ending
             leg.state = .confirmed

@@ -36,26 +36,15 @@ final class CallLeg: @unchecked Sendable {
     var mediaPort: Int?
     var serverInviteKey: TransactionKey?
     var invite: SIPMessage?
-    /// Our last 2xx to an INVITE (its SDP is the offer a late-offer ACK answers).
-    var lastAnswer: SIPMessage?
-    /// Copies of that 2xx until the ACK (§13.3.1.4), and the timers it asked for.
-    var successRetransmission: SuccessResponseRetransmission?
-    var successTimers: [SuccessResponseRetransmission.Timer: Scheduled<Void>] = [:]
+    /// SIPCore's INVITE session: the dialog, our 2xx until its ACK, a late offer's answer,
+    /// our SDP version, hold. `sessionTimers` are the timers it asked for.
+    var session = InviteSession()
+    var sessionTimers: [InviteSession.Timer: Scheduled<Void>] = [:]
     var hangupTimer: Scheduled<Void>?
     var answerTimer: Scheduled<Void>?
-    /// SIPCore's view of the dialog, for the checks on requests the far end sends in it:
-    /// CSeq order (§12.2.2) and overlapping INVITEs (§14.2: 500 + Retry-After, or 491).
-    /// `remoteInvitePending` is true from an INVITE until its ACK (the offer/answer of a
-    /// late offer is only complete with the ACK).
-    var dialog: Dialog?
-    /// Late offer (§13.2.1): our 2xx carried the offer, the ACK must carry the answer.
-    var awaitingAnswerInACK = false
-    /// The far end holds the call (its last offer was sendonly/inactive or c=0.0.0.0).
-    var held = false
-    /// o= of our SDP (RFC 4566 §5.2): the id stays for the session, the version goes up
-    /// each time our description changes (RFC 3264 §8), e.g. in the answer to a re-INVITE.
+    /// o= of our SDP (RFC 4566 §5.2): the id stays for the session; the version is the
+    /// session's (`InviteSession.sdpVersion`).
     let sessionID = UInt64.random(in: 1...UInt64(UInt32.max))
-    var sessionVersion: UInt64 = 1
     var codec: String?
     let startedAt = NIODeadline.now()
     var authAttempted = false
@@ -80,7 +69,7 @@ final class CallLeg: @unchecked Sendable {
     /// The UAS leg for `invite` (§12.1.1): our tag on its To, the remote target from its
     /// Contact, the route set from its Record-Route, early until our 2xx.
     static func answering(_ invite: SIPMessage, role: Role, callID: String, key: TransactionKey, peer: SIPPeer?,
-                          from: NameAddr, to: NameAddr, owner: String, localTag: String) -> CallLeg {
+                          from: NameAddr, to: NameAddr, owner: String, localTag: String, timers: TransactionTimers) -> CallLeg {
         var local = to
         let leg = CallLeg(role: role, callID: callID, localTag: localTag, owner: owner, state: .early,
                           local: local, remote: from, localCSeq: UInt32.random(in: 1...10_000))
@@ -91,6 +80,7 @@ final class CallLeg: @unchecked Sendable {
         leg.peer = peer
         leg.serverInviteKey = key
         leg.invite = invite
+        leg.session = InviteSession(timers: timers)
         leg.startServerDialog(invite)
         return leg
     }
@@ -98,14 +88,14 @@ final class CallLeg: @unchecked Sendable {
     /// UAS legs: the dialog from the INVITE we answer (§12.1.1), early until the 2xx; the
     /// INVITE counts as pending until its ACK.
     func startServerDialog(_ invite: SIPMessage) {
-        dialog = Dialog(uasRequest: invite, localTag: localTag, localContact: local, early: true)
-        dialog?.remoteInvitePending = true
+        session.dialog = Dialog(uasRequest: invite, localTag: localTag, localContact: local, early: true)
+        session.dialog?.remoteInvitePending = true
     }
 
     /// Our media at `host:port` as SIPCore's offer/answer takes it: G.711 µ-law, then A-law
     /// (the order of our offer's m= line), telephone-event 101, 20 ms.
     func localMedia(host: String, port: Int) -> LocalMedia {
-        Self.localMedia(host: host, port: port, sessionID: sessionID, version: sessionVersion)
+        Self.localMedia(host: host, port: port, sessionID: sessionID, version: session.sdpVersion)
     }
 
     static func localMedia(host: String, port: Int, sessionID: UInt64, version: UInt64) -> LocalMedia {

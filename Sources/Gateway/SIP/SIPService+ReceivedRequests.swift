@@ -182,9 +182,8 @@ extension SIPService {
             return
         }
         let leg = CallLeg.answering(m, role: .echoTest, callID: callID, key: key, peer: peer, from: from, to: to, owner: caller,
-                                    localTag: Self.makeTag())
+                                    localTag: Self.makeTag(), timers: layer.timers)
         leg.codec = negotiated?.codec.rawValue
-        leg.awaitingAnswerInACK = negotiated == nil
         _ = cseq
         legs[leg.id] = leg
         transactionUsers[key]?.leg = leg
@@ -204,7 +203,7 @@ extension SIPService {
                         body = leg.offerSDP(host: host, port: stream.localPort)
                     }
                     leg.answerTimer = loop.scheduleTask(in: .milliseconds(Int64(config.answerDelaySeconds * 1000))) { [self] in
-                        answer(leg, request: m, key: key, sdp: body, host: host)
+                        answer(leg, request: m, key: key, sdp: body, host: host, carriesOffer: offer == nil)
                     }
                 case let .failure(error):
                     logger.error("no RTP port for the test extension", metadata: ["error": "\(error)"])
@@ -223,10 +222,11 @@ extension SIPService {
         return "<sip:\(user)@\(host):\(port)\(transport)>"
     }
 
-    /// Sends the 2xx and retransmits it until the ACK (§13.3.1.4: T1 doubling to T2, on
-    /// every transport since a proxy may forward it over UDP; after 64*T1 without ACK the
-    /// dialog is ended with BYE). SIPCore's SuccessResponseRetransmission keeps the rules.
-    func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String, contactUser: String? = nil) {
+    /// Sends the 2xx; the leg's InviteSession then retransmits it until the ACK (§13.3.1.4:
+    /// T1 doubling to T2, on every transport since a proxy may forward it over UDP; BYE after
+    /// 64*T1 without ACK). `carriesOffer`: a late offer, our offer is in the 2xx.
+    func answer(_ leg: CallLeg, request m: SIPMessage, key: TransactionKey, sdp: [UInt8], host: String, contactUser: String? = nil,
+                carriesOffer: Bool = false) {
         guard leg.state == .early || leg.state == .confirmed else { return }
         let user = contactUser ?? config.testExtension.replacingOccurrences(of: "#", with: "%23")
         var headers: [(SIPHeaderName, String)] = [(.contact, contactHeader(user: user, host: host, peer: leg.peer))]
@@ -238,65 +238,48 @@ extension SIPService {
         var ok = m.makeResponse(200, nil, toTag: leg.localTag, body: sdp, contentType: "application/sdp")
         for (n, v) in headers { ok.headers.append(n, v) }
         ok.headers.append(.server, userAgent)
-        leg.lastAnswer = ok
         leg.rtp.map { _ in logger.info("test extension answered", metadata: ["caller": "\(leg.owner)", "call_id": "\(leg.callID)"]) }
-        stopRetransmitting(leg)
-        var retransmission = SuccessResponseRetransmission(response: ok, timers: layer.timers)
-        let actions = retransmission.start()
-        leg.successRetransmission = retransmission
-        perform(actions, for: leg)
+        perform(leg.session.sent2xx(ok, carriesOffer: carriesOffer), for: leg)
     }
 
-    /// Carries out what the 2xx retransmission of `leg` asks for.
-    private func perform(_ actions: [SuccessResponseRetransmission.Action], for leg: CallLeg) {
+    /// Carries out what the leg's InviteSession asks for.
+    func perform(_ actions: [InviteSession.Action], for leg: CallLeg) {
         for action in actions {
             switch action {
             case .send(let ok):
                 routeResponse(ok, peer: leg.peer)
             case .startTimer(let timer, let after):
-                leg.successTimers[timer]?.cancel()
-                leg.successTimers[timer] = loop.scheduleTask(in: after.timeAmount) { [self] in
-                    leg.successTimers[timer] = nil
-                    guard var retransmission = leg.successRetransmission else { return }
-                    let next = retransmission.timerFired(timer)
-                    leg.successRetransmission = retransmission
-                    perform(next, for: leg)
+                leg.sessionTimers[timer]?.cancel()
+                leg.sessionTimers[timer] = loop.scheduleTask(in: after.timeAmount) { [self] in
+                    leg.sessionTimers[timer] = nil
+                    perform(leg.session.timerFired(timer), for: leg)
                 }
             case .cancelTimer(let timer):
-                leg.successTimers.removeValue(forKey: timer)?.cancel()
-            case .ackTimeout:
+                leg.sessionTimers.removeValue(forKey: timer)?.cancel()
+            case .endForMissingACK:
                 // §13.3.1.4: the caller is gone (or never got our 2xx): a bridged call's modem
                 // must not stay off hook for nobody.
                 logger.notice("no ACK for 2xx; ending the call", metadata: ["call_id": "\(leg.callID)"])
                 sendBye(leg)
+            case .answerInACK(let offer, let answer):
+                takeAnswerFromACK(leg, offer: offer, answer: answer)
+            case .holdChanged(let held):
+                logger.info(held ? "call put on hold" : "call taken off hold", metadata: ["call_id": "\(leg.callID)"])
+                leg.bridge?.deliver(.hold(held))
             }
         }
-    }
-
-    /// The 2xx of `leg` needs no more copies (the ACK came, or the dialog is ending).
-    func stopRetransmitting(_ leg: CallLeg) {
-        for timer in leg.successTimers.values { timer.cancel() }
-        leg.successTimers.removeAll()
-        leg.successRetransmission = nil
     }
 
     func handleACK(_ m: SIPMessage) {
         guard let tag = (try? m.to())?.tag, let leg = legs[CallLeg.id(callID: m.callID ?? "", localTag: tag)] else { return }
         if leg.state == .answered { leg.state = .confirmed }
-        leg.dialog?.remoteInvitePending = false
-        if var retransmission = leg.successRetransmission {
-            let actions = retransmission.ackReceived()
-            leg.successRetransmission = retransmission
-            perform(actions, for: leg)
-        }
-        if leg.awaitingAnswerInACK { takeAnswerFromACK(leg, m) }
+        perform(leg.session.ackReceived(m), for: leg)
     }
 
     /// Late offer (§13.2.1, §13.3.1.4): our offer went in the 2xx and the ACK carries the
     /// answer. An ACK without a usable answer leaves the session without media: end it.
-    private func takeAnswerFromACK(_ leg: CallLeg, _ ack: SIPMessage) {
-        leg.awaitingAnswerInACK = false
-        guard let offer = leg.lastAnswer?.body, let audio = leg.accept(answer: ack.body, to: offer) else {
+    private func takeAnswerFromACK(_ leg: CallLeg, offer: [UInt8], answer: [UInt8]) {
+        guard let audio = leg.accept(answer: answer, to: offer) else {
             logger.notice("late offer: no usable SDP answer in the ACK; ending the call", metadata: ["call_id": "\(leg.callID)"])
             sendBye(leg, reason: "SIP;cause=488;text=\"no SDP answer in the ACK\"")
             return
@@ -314,7 +297,7 @@ extension SIPService {
             return
         }
         // CSeq order, and an INVITE over a pending one (ours or theirs): §12.2.2, §14.2.
-        let verdict = leg.dialog?.receive(request: m) ?? .pendingRemoteInvite
+        let verdict = leg.session.dialog?.receive(request: m) ?? .pendingRemoteInvite
         if let (code, reason, headers) = verdict.refusal(random: Double.random(in: 0..<1)) {
             reply(m, key, code, reason, toTag: leg.localTag, headers: headers)
             return
@@ -324,14 +307,13 @@ extension SIPService {
             return
         }
         let host = advertisedHost(listener: leg.peer?.listener, peer: leg.peer?.remote)
-        leg.sessionVersion += 1
+        _ = leg.session.nextSDPVersion()
         guard let offer = try? SessionDescription.parse(m.body), let (sdp, audio) = try? leg.answer(offer, host: host, port: localPort) else {
-            leg.sessionVersion -= 1   // nothing of ours changed
+            leg.session.sdpUnchanged()
             reply(m, key, 488, toTag: leg.localTag, headers: [(.warning, Self.incompatibleMediaWarning)])
             return
         }
-        leg.dialog?.remoteInvitePending = true   // until the ACK of our 2xx
-        if case let .sip(target)? = leg.dialog?.remoteTarget { leg.remoteTarget = target }
+        if case let .sip(target)? = leg.session.dialog?.remoteTarget { leg.remoteTarget = target }
         // The echo test follows the phone's new address; on hold (c=0.0.0.0) there is none.
         if let rtp = leg.rtp, !audio.isHold, audio.remoteAddress != "0.0.0.0" {
             rtp.setRemote(try? SocketAddress(ipAddress: audio.remoteAddress, port: Int(audio.remotePort)))
@@ -341,11 +323,7 @@ extension SIPService {
         case .echoTest, .outbound: nil
         }
         answer(leg, request: m, key: key, sdp: sdp, host: host, contactUser: contactUser)
-        if leg.held != audio.isHold {
-            leg.held = audio.isHold
-            logger.info(audio.isHold ? "call put on hold" : "call taken off hold", metadata: ["call_id": "\(leg.callID)"])
-            leg.bridge?.deliver(.hold(audio.isHold))
-        }
+        perform(leg.session.offerAnswered(hold: audio.isHold), for: leg)
     }
 
     func handleCancel(_ m: SIPMessage, key: TransactionKey) {
@@ -366,7 +344,7 @@ extension SIPService {
     func sendBye(_ leg: CallLeg, reason: String? = nil) {
         guard leg.state != .ending, leg.state != .ended else { return }
         leg.state = .ending
-        stopRetransmitting(leg)
+        perform(leg.session.ending(), for: leg)
         leg.hangupTimer?.cancel()
         leg.localCSeq += 1
         guard var bye = makeInDialogRequest(leg, method: .bye), let (peer, destination) = nextHop(for: leg) else {
@@ -426,7 +404,7 @@ extension SIPService {
     func finish(_ leg: CallLeg, outcome: String, reason: String?) {
         guard leg.state != .ended else { return }
         leg.state = .ended
-        stopRetransmitting(leg)
+        perform(leg.session.ending(), for: leg)
         leg.hangupTimer?.cancel()
         leg.answerTimer?.cancel()
         let sent = leg.rtp?.packetsSent ?? 0
