@@ -107,14 +107,12 @@ struct SMSOperatorRequestTests {
 
     @Test("+CMS ERROR 8 (barred SIM): the hook hears it, and the message leaves through the other SIM")
     func barredSIMIsReportedAndAvoided() async throws {
+        let heard = Mutex<[String]>([])
         let f = try SMSFixture.make(SMSConfig(minIntervalSeconds: 0, retryInitialSeconds: 30),
-                                    options: [.sim("a", simA, onNet: true), .sim("b", simB)])
+                                    options: [.sim("a", simA, onNet: true), .sim("b", simB)],
+                                    submitHook: { iccid, modem, result in heard.withLock { $0.append("\(modem) \(iccid) \(result)") } })
         defer { f.remove() }
         f.modems.script("a", [.rejected(cms: 8, text: "")])
-        let heard = Mutex<[String]>([])
-        await f.service.setSubmitHook { iccid, modem, result in
-            heard.withLock { $0.append("\(modem) \(iccid) \(result)") }
-        }
         await f.service.start()
         defer { Task { await f.service.stop() } }
         let sms = try await f.service.send(SMSSendRequest(to: "+79161234567", text: "pickup at 9"))

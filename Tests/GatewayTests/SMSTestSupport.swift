@@ -111,7 +111,8 @@ struct SMSFixture {
                                     secret: SecretString("0123456789abcdef0123"))
 
     static func make(_ config: SMSConfig = SMSConfig(minIntervalSeconds: 0), options: [SMSSIMOption],
-                     directory: String? = nil, clock: ManualSMSClock? = nil, modems: SMSTestModems? = nil) throws -> SMSFixture {
+                     directory: String? = nil, clock: ManualSMSClock? = nil, modems: SMSTestModems? = nil,
+                     submitHook: SMSService.SubmitHook? = nil) throws -> SMSFixture {
         let directory = directory ?? "/tmp/sgt-sms-\(UInt32.random(in: 0...UInt32.max))"
         let storage = try Storage.open(stateDirectory: directory)
         let clock = clock ?? ManualSMSClock(smsT0)
@@ -123,7 +124,7 @@ struct SMSFixture {
             candidates: { number, _ in
                 SMSRoute(number: number.hasPrefix("+") || number.count < 6 ? number : "+" + number, options: box.list.withLock { $0 })
             },
-            logger: Logger(label: "sms-test"), clock: clock, submit: modems.submit(clock: clock))
+            logger: Logger(label: "sms-test"), clock: clock, submitHook: submitHook, submit: modems.submit(clock: clock))
         return SMSFixture(directory: directory, storage: storage, clock: clock, modems: modems, options: box, service: service)
     }
 

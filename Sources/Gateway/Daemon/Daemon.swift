@@ -175,11 +175,8 @@ public final class Daemon: Sendable {
             center = c
         }
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
-                                        sip: sip, logger: logger)
+                                        sip: sip, simHealth: simHealth, logger: logger)
         parts.append(GatewayPart("sms") { await sms.stop() })
-        if let simHealth {
-            await sms.setSubmitHook { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
-        }
         await pool.start()
         // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
         // balance_ussd / balance_sms, number_ussd / number_sms).
@@ -248,12 +245,17 @@ public final class Daemon: Sendable {
     /// Every PDU a modem hands over is committed before the modem may delete it: a crash in
     /// between leaves it on the SIM, the next scan reads it again, and `received` dedups it.
     static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, routing: RoutingService,
-                         inbound: InboundServices, sip: SIPService?, logger: Logger) async -> SMSService {
+                         inbound: InboundServices, sip: SIPService?, simHealth: SIMHealthService?, logger: Logger) async -> SMSService {
+        var submitHook: SMSService.SubmitHook?
+        if let simHealth {
+            submitHook = { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
+        }
         let sms = SMSService(
             config: config.sms, storage: storage, outbox: inbound.outbox,
             wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, timeZone: routing.timeZone,
             candidates: { number, now in await routing.smsRoute(to: number, now: now) },
             logger: logger,
+            submitHook: submitHook,
             submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
         // SMS disabled: no bridge, so a MESSAGE gets 405 (no such service here) rather than
         // a 202 for a message that would never leave.

@@ -92,11 +92,14 @@ public actor SMSService {
     private var inboundHandler: (@Sendable (SMSMessage) async -> Void)?
     /// Operator requests (`askOperator`) waiting for their reply SMS, oldest first.
     private var replyWaiters: [ReplyWaiter] = []
-    private var submitHook: (@Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void)?
+    public typealias SubmitHook = @Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void
+    /// Told the result of every AT+CMGS: SIM health counts the network's refusals.
+    private let submitHook: SubmitHook?
 
     public init(config: SMSConfig, storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void,
                 timeZone: TimeZone, candidates: @escaping Router, logger: Logger, clock: any SMSClock = SystemSMSClock(),
-                submit: @escaping Submit) {
+                submitHook: SubmitHook? = nil, submit: @escaping Submit) {
+        self.submitHook = submitHook
         self.config = config
         self.storage = storage
         self.outbox = outbox
@@ -115,11 +118,6 @@ public actor SMSService {
     /// after it is committed: the SIP bridge forwards it to `[sms] deliver_to`.
     public func setInboundHandler(_ handler: (@Sendable (SMSMessage) async -> Void)?) {
         inboundHandler = handler
-    }
-
-    /// Called after every AT+CMGS with its result: SIM health counts the network's refusals.
-    public func setSubmitHook(_ hook: (@Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void)?) {
-        submitHook = hook
     }
 
     // MARK: Lifecycle
