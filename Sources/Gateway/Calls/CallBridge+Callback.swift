@@ -24,27 +24,46 @@ struct CallbackLink: Sendable {
 extension CallBridge {
     func startCallback(_ link: CallbackLink) {
         phase = .ringing
-        inboundCaller = link.customer
-        for member in link.members { ringMember(member, sip: link.sip, caller: link.customer) }
-        if ringingMembers.isEmpty { finish(); return }
+        ringingMembers = Set(link.members)
+        for member in link.members { ringMember(member) }
+        if ringingMembers.isEmpty { callbackEnded(); return }
         loop.scheduleTask(in: .seconds(link.ringSeconds)) {
             guard self.connectedMember == nil, self.phase != .ended else { return }
             self.logger.info("callback: no dispatcher answered", metadata: ["seconds": "\(link.ringSeconds)"])
-            for member in Array(self.ringingMembers) { self.stopMember(member, reason: nil) }
-            self.finish()
+            self.callbackEnded()
+        }
+    }
+
+    /// What a dispatcher's phone says: before the customer is dialled, the callback's rules
+    /// here; after, the connected dispatcher is the outbound machine's SIP side.
+    func callbackMemberEvent(_ member: InboundMember, _ event: SIPLegEvent) {
+        switch event {
+        case .ringing:
+            break
+        case .answered:
+            callbackMemberAnswered(member)
+        case .hold(let on):
+            // The dispatcher holds: music to the customer.
+            if member == connectedMember { sipHoldChanged(on) }
+        case .ended(let end):
+            if member == connectedMember {
+                outboundSIPEvent(.ended(end))
+            } else if ringingMembers.remove(member) != nil {
+                callbackMemberGone()
+            }
         }
     }
 
     /// The first dispatcher to answer keeps the call; now the customer is dialled.
     func callbackMemberAnswered(_ member: InboundMember) {
         guard connectedMember == nil, phase != .ended, let leg = memberLegs[member], let audio = memberAudio[member] else {
-            stopMember(member, reason: answeredElsewhereReason)
+            stopMember(member, reason: InboundCallStateMachine.answeredElsewhereReason)
             return
         }
         connectedMember = member
         sipLeg = leg
         ringingMembers.remove(member)
-        for other in Array(ringingMembers) { stopMember(other, reason: answeredElsewhereReason) }
+        for other in Array(ringingMembers) { stopMember(other, reason: InboundCallStateMachine.answeredElsewhereReason) }
         media?.configure(audio)
         logger.info("callback: dispatcher answered, dialling the customer", metadata: ["member": "\(member)"])
         startMachine()
@@ -52,7 +71,20 @@ extension CallBridge {
 
     /// A dispatcher's phone refused or failed; when none is left ringing, the callback is over.
     func callbackMemberGone() {
-        if connectedMember == nil, ringingMembers.isEmpty, phase != .ended { finish() }
+        if connectedMember == nil, ringingMembers.isEmpty, phase != .ended { callbackEnded() }
+    }
+
+    /// No dispatcher answered (or none could be rung): every phone still ringing stops and the
+    /// callback is over before the customer was dialled.
+    func callbackEnded() {
+        guard phase != .ended, case .callback(let link) = farEnd else { return }
+        phase = .ended
+        lastCause = CallEndCause(kind: .noService, text: "no dispatcher answered the callback")
+        for member in Array(ringingMembers) { stopMember(member, reason: nil) }
+        ringingMembers = []
+        closeMedia()
+        callbackFinished(link)
+        onFinished(self)
     }
 
     func callbackFinished(_ link: CallbackLink) {

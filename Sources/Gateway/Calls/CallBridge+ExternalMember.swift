@@ -23,64 +23,38 @@ extension CallBridge {
     /// The outbound call ringing `member` has been placed (CallManager chose its modem).
     func externalMemberDialled(_ member: InboundMember, bridge: CallBridge, relay: PCMRelay) {
         loop.execute {
-            guard self.phase != .ended else { bridge.hangUp(); return }
-            self.ringingMembers.insert(member)
             self.externalLegs[member] = (bridge, relay)
+            self.feedInbound { $0.externalMemberDialled(member, now: $1) }
         }
     }
 
     /// No SIM could dial `member`: for the distributor, they declined.
     func externalMemberUnreachable(_ member: InboundMember) {
-        loop.execute {
-            guard case .callCenter(let link) = self.farEnd else { return }
-            link.report(.declined(callID: self.id, member))
-        }
+        loop.execute { self.feedInbound { $0.memberUnreachable(member, now: $1) } }
     }
 
     func externalMemberEvent(_ member: InboundMember, _ event: ExternalMemberEvent) {
         loop.execute {
             switch event {
             case .answered:
-                guard self.ringingMembers.contains(member), case .callCenter(let link) = self.farEnd else {
-                    self.externalLegs.removeValue(forKey: member)?.bridge.hangUp()
-                    return
-                }
-                link.report(.answered(callID: self.id, member))
+                self.feedInbound { $0.memberAnswered(member, now: $1) }
             case .ended(let cause):
-                self.externalLegs[member] = nil
-                if member == self.connectedMember {
-                    guard self.phase != .ended else { return }
+                guard self.externalLegs.removeValue(forKey: member) != nil else { return }
+                if member == self.inbound?.connectedMember {
                     self.logger.info("external member hung up", metadata: ["member": "\(member)", "cause": "\(cause.kind.rawValue)"])
-                    self.hangUpRequested = true
-                    self.controller?.hangUp()
-                } else if self.ringingMembers.remove(member) != nil, case .callCenter(let link) = self.farEnd {
-                    link.report(.declined(callID: self.id, member))
                 }
+                self.feedInbound { $0.memberEnded(member, status: nil, now: $1) }
             }
         }
     }
 
-    /// Connects the caller to an external member who answered: their modem's audio, relayed.
-    func connectExternal(_ member: InboundMember) -> Bool {
-        guard let leg = externalLegs[member] else { return false }
-        connectedMember = member
-        ringingMembers.remove(member)
-        relay = (leg.relay, .a)
-        holdPlayer = nil
-        media?.sending = false
-        return true
-    }
-
-    /// Hangs up every external member's call (those still ringing, and the connected one
-    /// when the caller's call is over).
-    func endExternalLegs(includingConnected: Bool) {
+    /// The call is over: every external member's call still up is hung up.
+    func endExternalLegs() {
         if let (relay, _) = relay {
             let c = relay.counters
             logger.info("relay ended", metadata: ["dropped": "\(c.dropped)", "starved": "\(c.starved)"])
         }
-        for (member, leg) in externalLegs where includingConnected || member != connectedMember {
-            leg.bridge.hangUp()
-            externalLegs[member] = nil
-        }
+        for leg in externalLegs.values { leg.bridge.hangUp() }
+        externalLegs = [:]
     }
 }

@@ -127,8 +127,7 @@ extension CallBridge {
             closeOutboundRecord(attempt)
         case .armTimer(let timer, let after):
             machineTimers[timer]?.cancel()
-            machineTimers[timer] = loop.scheduleTask(in: .nanoseconds(Int64(clamping: after.components.seconds * 1_000_000_000
-                                                                                  + after.components.attoseconds / 1_000_000_000))) {
+            machineTimers[timer] = loop.scheduleTask(in: TimeAmount(after)) {
                 self.machineTimers[timer] = nil
                 if timer == .capEnd { self.logger.notice("per-call cap reached: ending the call") }
                 self.feed { $0.timerFired(timer, now: $1) }
@@ -200,7 +199,7 @@ extension CallBridge {
     }
 
     /// The wall-clock time of a moment on the call's clock, for the record.
-    fileprivate func date(_ instant: CallInstant) -> Date {
+    func date(_ instant: CallInstant) -> Date {
         startedAt.addingTimeInterval(Double(Int64(bitPattern: instant.nanoseconds &- startInstant.nanoseconds)) / 1e9)
     }
 

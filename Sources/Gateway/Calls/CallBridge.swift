@@ -8,8 +8,8 @@
 // follow CallCore's CallStateMachine: which candidate next after a failure, 180 or 183, the
 // cap, CANCEL at each stage, one record per attempt. CallBridge+Outbound.swift carries out
 // what it decides.
-// Inbound: RING → INVITE to the user → the user answers → ATA → media; the caller giving up
-// (NO CARRIER) → CANCEL or BYE; the user refusing → modem hang-up. Every call is one record
+// Inbound calls (a modem's ring for one user, or run by the call center) follow CallCore's
+// InboundCallStateMachine, carried out by CallBridge+Inbound.swift. Every call is one record
 // per attempt, written at start and closed at end.
 //
 // Concurrency: all state lives on `loop` (modem events and audio hop there);
@@ -32,7 +32,7 @@ final class CallBridge: @unchecked Sendable {
         /// A user's call out through a modem.
         case sipOutbound(SIPBridgeRequest)
         /// A modem's inbound call ringing `user` (reached through `sip`).
-        case sipInbound(user: String, caller: CallerID, sip: SIPService, mediaHost: String)
+        case sipInbound(user: String, caller: CallerID, sip: SIPService)
         /// A modem's inbound call handed to the call center, which decides whom to ring,
         /// when to queue and whom to connect (CallBridge+CallCenter.swift).
         case callCenter(CallCenterLink)
@@ -57,10 +57,6 @@ final class CallBridge: @unchecked Sendable {
     let rtpPorts: ClosedRange<Int>
     var sipLeg: SIPBridgeLeg?
     var media: MediaBridge?
-    /// The SIP side is over (BYE, CANCEL, reject): nothing more is sent to it.
-    var sipEnded: SIPLegEnd?
-    private var sipAnswered = false
-    var inboundCaller: String?
     /// INVITE received → ATD accepted by the modem, nanoseconds (outbound SIP calls).
     var inviteToDialNanos: Int64?
 
@@ -69,6 +65,12 @@ final class CallBridge: @unchecked Sendable {
     var machine: CallStateMachine?
     var machineTimers: [CallTimer: Scheduled<Void>] = [:]
     var queuedActions: [CallAction] = []
+    /// An inbound call's rules (nil for outbound calls); CallBridge+Inbound.swift feeds it.
+    var inbound: InboundCallStateMachine?
+    var inboundTimers: [InboundCallTimer: Scheduled<Void>] = [:]
+    var queuedInboundActions: [InboundCallAction] = []
+    /// The caller as the first RING gave it (the record's caller until +CLIP).
+    var inboundCallerID: CallerID = .unknown
     var performingActions = false
     var mediaClosed = false
     /// `startedAt` on the call's monotonic clock.
@@ -82,7 +84,6 @@ final class CallBridge: @unchecked Sendable {
     var opened: Task<CallDetail?, Never>?
     var audio: (any ModemAudioPort)?
     var answeredAt: Date?
-    var hangUpRequested = false
     var lastCause: CallEndCause?
     /// Each modem tried, in order, and how its attempt ended: SIM care judges the SIMs by them.
     var attempts: [AttemptResult] = []
@@ -98,20 +99,17 @@ final class CallBridge: @unchecked Sendable {
     }
     private var lateFrames = 0
 
-    // Call-center and callback calls ring several phones at once (forked INVITEs sharing
-    // this call's RTP port); the one connected becomes `sipLeg`.
-    /// Members asked to ring and not yet stopped (a leg may still be on its way).
-    var ringingMembers: Set<InboundMember> = []
+    // Inbound and callback calls ring several phones at once (forked INVITEs sharing this
+    // call's RTP port, CallBridge+Members.swift); the one connected becomes `sipLeg`.
     var memberLegs: [InboundMember: SIPBridgeLeg] = [:]
     var memberAudio: [InboundMember: NegotiatedAudio] = [:]
+    /// A callback's dispatchers still ringing, and the one who answered (an inbound call's
+    /// are its machine's).
+    var ringingMembers: Set<InboundMember> = []
     var connectedMember: InboundMember?
-    /// The modem's call is off hook (a queued caller hears music before anyone answers).
-    var gsmOffHook = false
     /// What the GSM side hears instead of the phone: queue music, or a phone's hold.
     var holdPlayer: HoldPlayer?
     var mediaOpening: EventLoopFuture<MediaBridge>?
-    /// The call center has been told of this call (once the caller's number is known).
-    var announcedToCallCenter = false
     /// External members being dialled for this call, and the relay of each.
     var externalLegs: [InboundMember: (bridge: CallBridge, relay: PCMRelay)] = [:]
     /// Modem-to-modem audio: the relay and which side of it this call's modem is.
@@ -164,8 +162,8 @@ final class CallBridge: @unchecked Sendable {
                 self.sipLeg = request.leg
                 request.leg.attach { event in self.loop.execute { self.outboundSIPEvent(event) } }
                 self.startMachine()
-            case .sipInbound(let user, let caller, let sip, let host): self.startInbound(user: user, caller: caller, sip: sip, host: host)
-            case .callCenter(let link): self.startCallCenter(link)
+            case .sipInbound(let user, let caller, _): self.startInbound(.user(user), caller: caller)
+            case .callCenter(let link): self.startInbound(.callCenter, caller: link.caller)
             case .callback(let link): self.startCallback(link)
             case .externalMember(let link):
                 self.relay = (link.relay, .b)
@@ -175,55 +173,6 @@ final class CallBridge: @unchecked Sendable {
     }
 
     // MARK: SIP far end
-
-    private func startInbound(user: String, caller: CallerID, sip: SIPService, host: String) {
-        guard let (controller, facts) = candidates.first else { finish(); return }
-        index = 0
-        self.controller = controller
-        self.facts = facts
-        openInboundRecord(caller: caller, user: user)
-        controller.claimIncoming { event in self.loop.execute { self.modemEvent(event) } }
-        MediaBridge.open(host: host, ports: rtpPorts, on: loop, logger: logger).whenComplete { result in
-            guard case .success(let media) = result else {
-                self.logger.error("no RTP port for an inbound call")
-                self.controller?.hangUp()
-                return
-            }
-            guard self.phase != .ended, self.record != nil else { media.close(); return }
-            self.attachMedia(media)
-            if case .number(let n) = caller { self.inboundCaller = n }
-            sip.inviteUser(user, caller: self.inboundCaller, modem: facts.id, host: host, port: media.localPort) { event in
-                self.loop.execute { self.sipEvent(event) }
-            }.hop(to: self.loop).whenComplete { result in
-                guard case .success(let leg?) = result else {
-                    self.logger.notice("inbound call: user not reachable", metadata: ["user": "\(user)"])
-                    self.sipEnded = SIPLegEnd(outcome: "failed", reason: "\(user) is not registered", status: 480)
-                    self.controller?.hangUp()
-                    return
-                }
-                self.sipLeg = leg
-                if self.phase == .ended || self.record == nil { leg.hangUp(reason: nil) }
-            }
-        }
-    }
-
-    /// The one record of an inbound call, opened as it rings. `user`: who it rings (nil for
-    /// the call center: set when someone answers).
-    func openInboundRecord(caller: CallerID, user: String?) {
-        guard let facts else { return }
-        phase = .ringing
-        var r = CallDetail(callID: id, attempt: 1, direction: direction, modemID: facts.id, inviteAt: Date())
-        r.caller = caller.display
-        r.sipUser = user
-        r.calleeDialed = user ?? facts.msisdn ?? facts.id
-        r.iccid = facts.iccid
-        r.operatorMCCMNC = facts.operatorMCCMNC
-        r.operatorName = facts.operatorName
-        r.ringingAt = r.inviteAt
-        record = r
-        let storage = self.storage
-        opened = Task { try? await storage.openCall(r) }
-    }
 
     func attachMedia(_ media: MediaBridge) {
         self.media = media
@@ -235,65 +184,23 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    /// The inbound call's SIP leg (the user it rings).
-    private func sipEvent(_ event: SIPLegEvent) {
-        switch event {
-        case .ringing:
-            break
-        case .answered(let audio):
-            // Inbound: the user picked up; now answer the GSM call.
-            guard phase == .ringing, let controller, sipEnded == nil else { return }
-            sipAnswered = true
-            media?.configure(audio)
-            controller.answer { event in self.loop.execute { self.modemEvent(event) } }.hop(to: loop).whenComplete { result in
-                switch result {
-                case .success(.success): break
-                case .success(.failure(let e)):
-                    self.attemptEnded(CallEndCause(kind: .modemError, text: "ATA refused: \(e)"))
-                case .failure(let e):
-                    self.attemptEnded(CallEndCause(kind: .modemError, text: "ATA failed: \(e)"))
-                }
-            }
-        case .hold(let on):
-            sipHoldChanged(on)
-        case .ended(let end):
-            guard sipEnded == nil else { return }
-            sipEnded = end
-            guard phase != .ended else { return }
-            logger.info("SIP leg ended", metadata: ["outcome": "\(end.outcome)", "status": "\(end.status ?? 0)"])
-            hangUpRequested = true
-            if let controller, record != nil {
-                controller.hangUp()
-            } else if record == nil {
-                finish()
-            }
-        }
-    }
-
     /// The phone put the call on hold or resumed it: the GSM side hears hold music
     /// meanwhile (MediaBridge.setHold).
     func sipHoldChanged(_ on: Bool) {
-        guard phase != .ended, machine?.isSIPSideOpen ?? (sipEnded == nil), let media else { return }
+        guard phase != .ended, machine?.isSIPSideOpen ?? true, let media else { return }
         media.setHold(on)
         logger.info(on ? "SIP side holds the call: music to the GSM side" : "SIP side resumed the call")
-    }
-
-    /// Tells the SIP side how the call ended (unless it ended it itself).
-    private func endSIPLeg(_ cause: CallEndCause) {
-        guard let leg = sipLeg, sipEnded == nil else { return }
-        let mapped = CallCause.of(cause)
-        sipEnded = SIPLegEnd(outcome: "gsm", reason: mapped.reasonHeader, status: nil)
-        leg.hangUp(reason: mapped.reasonHeader)
     }
 
     func hangUp() {
         loop.execute {
             if self.machine != nil {
                 self.feed { $0.hangUpRequested(now: $1) }
-                return
+            } else if self.inbound != nil {
+                self.feedInbound { $0.hangUpRequested(now: $1) }
+            } else if case .callback = self.farEnd {
+                self.callbackEnded()
             }
-            self.hangUpRequested = true
-            self.controller?.hangUp()
         }
     }
 
@@ -331,56 +238,6 @@ final class CallBridge: @unchecked Sendable {
         }
     }
 
-    // MARK: The inbound call's modem
-
-    func modemEvent(_ event: CallEvent) {
-        switch event {
-        case .connected where isCallCenter:
-            callCenterModemConnected()
-        case .connected:
-            guard phase != .answered, phase != .ended else { return }
-            phase = .answered
-            let now = Date()
-            answeredAt = now
-            record?.answerAt = now
-            if record?.ringingAt == nil { record?.ringingAt = now }
-            if audio == nil { openAudio() }
-            if hangUpRequested { controller?.hangUp() }
-        case .ended(_, let cause, _):
-            attemptEnded(cause)
-        case .callerIdentified(let caller):
-            // +CLIP after the first RING: the record (and the INVITE, if not sent yet) get it.
-            if case .number(let n) = caller {
-                record?.caller = n
-                if sipLeg == nil { inboundCaller = n }
-            }
-            if isCallCenter { announceToCallCenter() }
-        case .dtmfReceived(let d):
-            dtmfReceived.append(d)
-            // The modem heard a digit from the network: RFC 4733 toward the phone.
-            for c in d { media?.sendDigit(c, fromModem: true) }
-        default:
-            break
-        }
-    }
-
-    /// The inbound call's GSM side is over: its one record is closed and the call ends.
-    func attemptEnded(_ cause: CallEndCause) {
-        guard phase != .ended, record != nil else { return }
-        closeAudio()
-        guard var r = record else { return }
-        let now = Date()
-        let mapped = CallCause.of(cause)
-        r.endAt = now
-        if let a = r.answerAt { r.billableSeconds = max(0, Int(now.timeIntervalSince(a))) }
-        r.q850 = mapped.q850
-        r.sipStatus = r.answerAt == nil ? mapped.sipStatus : nil
-        if let end = sipEnded, case .sipInbound = farEnd, end.status != nil, end.status != 200 { r.sipStatus = end.status }
-        lastCause = cause
-        closeRecord(r, cause: cause)
-        finish()
-    }
-
     /// Closes an attempt's record with its cause and media counters, and keeps the attempt
     /// for SIM care.
     func closeRecord(_ closing: CallDetail, cause: CallEndCause) {
@@ -410,25 +267,6 @@ final class CallBridge: @unchecked Sendable {
         logger.info("attempt ended", metadata: ["modem": "\(r.modemID)", "cause": "\(cause.kind.rawValue)", "text": "\(cause.text)"])
     }
 
-    /// An inbound call (or a callback nobody answered) is over.
-    func finish() {
-        guard phase != .ended else { return }
-        phase = .ended
-        if lastCause == nil { lastCause = CallEndCause(kind: .noService, text: "no modem could take the call") }
-        if let cause = lastCause {
-            endSIPLeg(cause)
-            endMemberLegs(cause)
-        }
-        closeAudio()
-        closeMedia()
-        switch farEnd {
-        case .callCenter(let link): callCenterFinished(link)
-        case .callback(let link): callbackFinished(link)
-        default: break
-        }
-        onFinished(self)
-    }
-
     // MARK: RTCP
 
     /// What RTCP said on this attempt, into its record (nothing when no report went either way).
@@ -446,7 +284,8 @@ final class CallBridge: @unchecked Sendable {
 
     // MARK: Audio
 
-    func openAudio() {
+    /// `sendingRTP` false: a queued caller's modem is off hook before anyone answers, no RTP yet.
+    func openAudio(sendingRTP: Bool = true) {
         guard let path = facts?.audioPort else { return }
         let port = ModemAudioPorts.make(audioPort: path, sampleRate: facts?.audioSampleRate ?? 8000, loop: loop)
         if case .testTone = farEnd {
@@ -458,8 +297,7 @@ final class CallBridge: @unchecked Sendable {
         } else {
             if let media {
                 media.reset()
-                // A queued caller's modem is off hook before anyone answers: no RTP yet.
-                media.sending = !isCallCenter || connectedMember != nil
+                media.sending = sendingRTP
             }
             port.source = { [unowned self] out in self.fillTowardModem(out) }
             port.onFrame = { [unowned self] frame in

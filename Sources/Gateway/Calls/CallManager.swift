@@ -140,14 +140,14 @@ actor CallManager {
             logger.notice("inbound call with no target user", metadata: ["modem": "\(facts.id)", "caller": "\(caller.display)"])
             return
         }
-        guard let host = await sip.mediaHost(forUser: user) else {
+        guard await sip.mediaHost(forUser: user) != nil else {
             logger.notice("inbound call: user not registered", metadata: ["modem": "\(facts.id)", "user": "\(user)"])
             return
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
                                 loop: controller.eventLoop, storage: storage, latency: latency, logger: logger,
-                                farEnd: .sipInbound(user: user, caller: caller, sip: sip, mediaHost: host),
+                                farEnd: .sipInbound(user: user, caller: caller, sip: sip),
                                 rtpPorts: rtpPorts) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
