@@ -145,25 +145,33 @@ public final class Daemon: Sendable {
         }
         var inboundUsers = CallManager.InboundTargets(fallback: config.sip?.defaultInboundUser)
         for m in config.modems { if let u = m.inboundUser { inboundUsers.byModem[m.id] = u } }
+        // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
+        // center takes inbound calls on the SIMs its rules cover, and places callbacks. The
+        // calls' reports reach it in order through one stream.
+        let centerInputs = sip == nil ? nil : AsyncStream.makeStream(of: CallCenterInput.self, bufferingPolicy: .unbounded)
         let calls = CallManager(
             pool: pool, storage: storage, logger: logger, metrics: metrics, routing: routed ? routing : nil, simHealth: simHealth,
             sip: sip, inbound: inboundUsers, rtpPorts: config.sip.map { $0.rtpPortMin...$0.rtpPortMax } ?? 20_000...20_999,
+            callCenter: centerInputs.map { .init(config: config.inbound, holdAudio: inbound.holdAudio, input: $0.continuation) },
             onAnsweredOutbound: { [missed = inbound.missedCalls] number in
                 _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
             })
         await calls.start()
-        parts.append(GatewayPart("calls") {
+        var center: InboundCallCenter?
+        if let centerInputs {
+            center = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
+                                       storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
+                                       logger: logger, metrics: metrics, inputs: centerInputs.stream)
+        }
+        // The calls stop after the center's timers (the center part is stopped first): their
+        // hang-ups are still reported, and the center handles every report before the parts
+        // below the calls (missed calls, webhooks) stop.
+        parts.append(GatewayPart("calls") { [center] in
             await calls.hangUpAll()
             await calls.stopCallCenter()
+            await center?.inputsDrained()
         })
-        // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
-        // center takes inbound calls on the SIMs its rules cover, and places callbacks.
-        var center: InboundCallCenter?
-        if sip != nil {
-            let c = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
-                                      storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
-                                      logger: logger, metrics: metrics)
-            await calls.setCallCenter(c, config: config.inbound, holdAudio: inbound.holdAudio)
+        if let c = center {
             let rules = config.inbound
             await inbound.ringRecorder?.leaveToCallCenter { modem in
                 guard let s = await pool.snapshot(id: modem) else { return false }
@@ -172,7 +180,6 @@ public final class Daemon: Sendable {
             }
             await c.start()
             parts.append(GatewayPart("call-center") { await c.stop() })
-            center = c
         }
         let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
                                         sip: sip, simHealth: simHealth, logger: logger)
