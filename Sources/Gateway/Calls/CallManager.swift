@@ -51,18 +51,27 @@ actor CallManager {
     /// refusing (nil without routing: nobody would read its verdict).
     private let simHealth: SIMHealthService?
 
+    /// INVITEs to numbers from the SIP side and unclaimed rings from the modems: both are
+    /// built before this manager and called by it, so they reach it through streams the
+    /// assembler made (`SIPService.start`'s `bridgeCalls`, `ModemPool`'s `rings`), drained
+    /// from `start()` until their producers stop.
+    private let sipCalls: AsyncStream<SIPBridgeRequest>?
+    private let rings: AsyncStream<ModemPool.Ring>?
+    private var drains: [Task<Void, Never>] = []
+
     /// Every collaborator is given here; `start` then takes the SIP side's INVITEs and the
     /// modems' rings. The call center, which places its calls through this manager, is told
     /// what happens through `callCenter`'s stream (it is built after this manager).
     init(pool: ModemPool, storage: Storage, logger: Logger, metrics: GatewayMetrics? = nil,
          chooser: any ModemChooser = FirstFreeModemChooser(), routing: RoutingService? = nil, simHealth: SIMHealthService? = nil,
          sip: SIPService? = nil, inbound: InboundTargets = InboundTargets(), rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         sipCalls: AsyncStream<SIPBridgeRequest>? = nil, rings: AsyncStream<ModemPool.Ring>? = nil,
          callCenter: CallCenterHookup? = nil,
          onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)? = nil) {
         self.pool = pool; self.storage = storage; self.logger = logger; self.metrics = metrics; self.chooser = chooser
         self.routing = routing; self.simHealth = simHealth
         self.sip = sip; self.inbound = inbound; self.rtpPorts = rtpPorts; self.onAnsweredOutbound = onAnsweredOutbound
-        self.callCenter = callCenter
+        self.sipCalls = sipCalls; self.rings = rings; self.callCenter = callCenter
     }
 
     private func nextID() -> String {
@@ -211,12 +220,23 @@ actor CallManager {
         } catch {
             logger.error("cannot close interrupted call records", metadata: ["error": "\(error)"])
         }
-        guard let sip else { return }
-        await sip.setBridgeHandler { [weak self] request in
-            Task { await self?.sipOutbound(request) }
+        guard drains.isEmpty else { return }
+        // One task per request and per ring, as each waits on the modems and the router.
+        if let sipCalls {
+            drains.append(Task { [weak self] in
+                for await request in sipCalls {
+                    guard let self else { return }
+                    Task { await self.sipOutbound(request) }
+                }
+            })
         }
-        await pool.setIncomingCallHandler { [weak self] controller, caller in
-            Task { await self?.incoming(controller, caller: caller) }
+        if let rings {
+            drains.append(Task { [weak self] in
+                for await ring in rings {
+                    guard let self else { return }
+                    Task { await self.incoming(ring.modem, caller: ring.caller) }
+                }
+            })
         }
     }
 

@@ -108,10 +108,20 @@ public final class Daemon: Sendable {
         let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
         logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
 
-        // The pool starts last: every handler (calls, rings, SMS) is in place before the first
-        // modem is opened, so nothing a modem reports at start-up (a ring, the SMS its first
-        // storage scan finds) reaches an empty seat.
-        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
+        // Every part is built with its collaborators, in dependency order. Where the
+        // dependency also points back (the modems and SIP report to the calls and the SMS
+        // layer, which call into them; the calls report to the call center, which places its
+        // calls through them), the channel is made here first: an unbounded stream whose
+        // continuation the producer gets and whose stream the consumer (built later) drains
+        // from its start. The pool starts last: every consumer (calls, rings, SMS) drains
+        // before the first modem is opened, and what a modem reports at start-up (a ring, the
+        // SMS its first storage scan finds) waits in the buffer, never at an empty seat.
+        // Rings and INVITEs go to the calls only with [sip] (a ring INVITEs phones).
+        let rings = config.sip == nil ? nil : AsyncStream.makeStream(of: ModemPool.Ring.self, bufferingPolicy: .unbounded)
+        let modemSMS = AsyncStream.makeStream(of: ModemPool.SMSEvent.self, bufferingPolicy: .unbounded)
+        let sipCalls = config.sip == nil ? nil : AsyncStream.makeStream(of: SIPBridgeRequest.self, bufferingPolicy: .unbounded)
+        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger,
+                             rings: rings?.continuation, messages: modemSMS.continuation)
         // Every part, in the order it was made: stopped in reverse (the modems last).
         var parts = [GatewayPart("modems") { await pool.stop() }]
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
@@ -122,7 +132,7 @@ public final class Daemon: Sendable {
         if let sipConfig = config.sip {
             do {
                 sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
-                                                 group: group, logger: logger, metrics: metrics)
+                                                 group: group, logger: logger, metrics: metrics, bridgeCalls: sipCalls?.continuation)
             } catch {
                 await GatewayPart.stop(parts)
                 throw error
@@ -152,6 +162,7 @@ public final class Daemon: Sendable {
         let calls = CallManager(
             pool: pool, storage: storage, logger: logger, metrics: metrics, routing: routed ? routing : nil, simHealth: simHealth,
             sip: sip, inbound: inboundUsers, rtpPorts: config.sip.map { $0.rtpPortMin...$0.rtpPortMax } ?? 20_000...20_999,
+            sipCalls: sipCalls?.stream, rings: rings?.stream,
             callCenter: centerInputs.map { .init(config: config.inbound, holdAudio: inbound.holdAudio, input: $0.continuation) },
             onAnsweredOutbound: { [missed = inbound.missedCalls] number in
                 _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
@@ -181,8 +192,8 @@ public final class Daemon: Sendable {
             await c.start()
             parts.append(GatewayPart("call-center") { await c.stop() })
         }
-        let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
-                                        sip: sip, simHealth: simHealth, logger: logger)
+        let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, modemSMS: modemSMS.stream, routing: routing,
+                                        inbound: inbound, sip: sip, simHealth: simHealth, logger: logger)
         parts.append(GatewayPart("sms") { await sms.stop() })
         await pool.start()
         // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
@@ -249,10 +260,12 @@ public final class Daemon: Sendable {
     }
 
     /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways.
-    /// Every PDU a modem hands over is committed before the modem may delete it: a crash in
-    /// between leaves it on the SIM, the next scan reads it again, and `received` dedups it.
-    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, routing: RoutingService,
-                         inbound: InboundServices, sip: SIPService?, simHealth: SIMHealthService?, logger: Logger) async -> SMSService {
+    /// Every PDU a modem hands over (`modemSMS`) is committed before the modem may delete it: a
+    /// crash in between leaves it on the SIM, the next scan reads it again, and `received`
+    /// dedups it.
+    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, modemSMS: AsyncStream<ModemPool.SMSEvent>,
+                         routing: RoutingService, inbound: InboundServices, sip: SIPService?, simHealth: SIMHealthService?,
+                         logger: Logger) async -> SMSService {
         var submitHook: SMSService.SubmitHook?
         if let simHealth {
             submitHook = { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
@@ -274,16 +287,20 @@ public final class Daemon: Sendable {
             sip.setTextMessageHandler { message in await bridge.accept(message) }
         }
         await sms.start()
-        await pool.setSMSHandler { modem, event in
-            Task {
-                switch event {
-                case .stored(let pdu), .delivered(let pdu):
-                    guard let snapshot = try? await modem.snapshot().get() else { return }
-                    if await sms.received(modemID: snapshot.id, iccid: snapshot.iccid, pdu), let slot = pdu.slot {
-                        modem.smsPersisted(slot)
+        // Drains the modems' messages until the pool, the last part to stop, finishes the
+        // stream: as before, a message read after the service stopped is still stored.
+        Task {
+            for await (modem, event) in modemSMS {
+                Task {
+                    switch event {
+                    case .stored(let pdu), .delivered(let pdu):
+                        guard let snapshot = try? await modem.snapshot().get() else { return }
+                        if await sms.received(modemID: snapshot.id, iccid: snapshot.iccid, pdu), let slot = pdu.slot {
+                            modem.smsPersisted(slot)
+                        }
+                    case .storageFull:
+                        break  // the controller already scans and clears what it stored
                     }
-                case .storageFull:
-                    break  // the controller already scans and clears what it stored
                 }
             }
         }
