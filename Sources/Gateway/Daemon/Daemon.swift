@@ -120,6 +120,10 @@ public final class Daemon: Sendable {
         let rings = config.sip == nil ? nil : AsyncStream.makeStream(of: ModemPool.Ring.self, bufferingPolicy: .unbounded)
         let modemSMS = AsyncStream.makeStream(of: ModemPool.SMSEvent.self, bufferingPolicy: .unbounded)
         let sipCalls = config.sip == nil ? nil : AsyncStream.makeStream(of: SIPBridgeRequest.self, bufferingPolicy: .unbounded)
+        // A MESSAGE waits for the SMS bridge's answer (SMSSIPBridge.TextRequest). SMS disabled:
+        // no bridge, so a MESSAGE gets 405 (no such service here) rather than a 202 for a
+        // message that would never leave.
+        let textRequests = config.sip != nil && config.sms.enabled ? AsyncStream.makeStream(of: SMSSIPBridge.TextRequest.self, bufferingPolicy: .unbounded) : nil
         let pool = ModemPool(config: config, storage: storage, group: group, logger: logger,
                              rings: rings?.continuation, messages: modemSMS.continuation)
         // Every part, in the order it was made: stopped in reverse (the modems last).
@@ -132,7 +136,8 @@ public final class Daemon: Sendable {
         if let sipConfig = config.sip {
             do {
                 sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
-                                                 group: group, logger: logger, metrics: metrics, bridgeCalls: sipCalls?.continuation)
+                                                 group: group, logger: logger, metrics: metrics, bridgeCalls: sipCalls?.continuation,
+                                                 textMessages: textRequests.map { SMSSIPBridge.textMessageHandler($0.continuation) })
             } catch {
                 await GatewayPart.stop(parts)
                 throw error
@@ -192,9 +197,10 @@ public final class Daemon: Sendable {
             await c.start()
             parts.append(GatewayPart("call-center") { await c.stop() })
         }
-        let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, modemSMS: modemSMS.stream, routing: routing,
-                                        inbound: inbound, sip: sip, simHealth: simHealth, logger: logger)
-        parts.append(GatewayPart("sms") { await sms.stop() })
+        let (sms, stopSMS) = await Daemon.startSMS(config: config, storage: storage, pool: pool, modemSMS: modemSMS.stream, routing: routing,
+                                                   inbound: inbound, sip: sip, textRequests: textRequests, simHealth: simHealth,
+                                                   logger: logger)
+        parts.append(GatewayPart("sms", stop: stopSMS))
         await pool.start()
         // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
         // balance_ussd / balance_sms, number_ussd / number_sms).
@@ -259,32 +265,40 @@ public final class Daemon: Sendable {
         return running
     }
 
-    /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways.
-    /// Every PDU a modem hands over (`modemSMS`) is committed before the modem may delete it: a
-    /// crash in between leaves it on the SIM, the next scan reads it again, and `received`
-    /// dedups it.
-    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, modemSMS: AsyncStream<ModemPool.SMSEvent>,
-                         routing: RoutingService, inbound: InboundServices, sip: SIPService?, simHealth: SIMHealthService?,
-                         logger: Logger) async -> SMSService {
+    /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways; and
+    /// how to stop it. Every PDU a modem hands over (`modemSMS`) is committed before the modem
+    /// may delete it: a crash in between leaves it on the SIM, the next scan reads it again,
+    /// and `received` dedups it. `textRequests` (nil: SMS disabled) is the channel SIPService
+    /// was given for MESSAGE requests; the bridge built here drains it.
+    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, modemSMS: AsyncStream<ModemPool.SMSEvent>, routing: RoutingService,
+                         inbound: InboundServices, sip: SIPService?,
+                         textRequests: (stream: AsyncStream<SMSSIPBridge.TextRequest>, continuation: AsyncStream<SMSSIPBridge.TextRequest>.Continuation)?,
+                         simHealth: SIMHealthService?, logger: Logger) async -> (SMSService, @Sendable () async -> Void) {
         var submitHook: SMSService.SubmitHook?
         if let simHealth {
             submitHook = { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
         }
+        // The bridge sends through SIP and the service: it is built last, and the service's
+        // inbound messages reach it through a stream.
+        let bridged = sip != nil && textRequests != nil
+        let received = bridged ? AsyncStream.makeStream(of: SMSMessage.self, bufferingPolicy: .unbounded) : nil
+        var onInbound: (@Sendable (SMSMessage) -> Void)?
+        if let into = received?.continuation { onInbound = { into.yield($0) } }
         let sms = SMSService(
             config: config.sms, storage: storage, outbox: inbound.outbox,
             wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, timeZone: routing.timeZone,
             candidates: { number, now in await routing.smsRoute(to: number, now: now) },
             logger: logger,
             submitHook: submitHook,
+            onInbound: onInbound,
             submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
-        // SMS disabled: no bridge, so a MESSAGE gets 405 (no such service here) rather than
-        // a 202 for a message that would never leave.
-        if let sip, config.sms.enabled {
-            let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger) { user, from, text in
+        var bridging: Task<Void, Never>?
+        if let sip, let textRequests, let received {
+            let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger, inbound: received.stream,
+                                      requests: textRequests.stream) { user, from, text in
                 (try? await sip.sendTextMessage(toUser: user, from: from, text: text).get()) ?? nil
             }
-            await bridge.start()
-            sip.setTextMessageHandler { message in await bridge.accept(message) }
+            bridging = Task { await bridge.run() }
         }
         await sms.start()
         // Drains the modems' messages until the pool, the last part to stop, finishes the
@@ -304,7 +318,12 @@ public final class Daemon: Sendable {
                 }
             }
         }
-        return sms
+        return (sms, { [bridging] in
+            await sms.stop()
+            received?.continuation.finish()
+            textRequests?.continuation.finish()
+            await bridging?.value
+        })
     }
 }
 

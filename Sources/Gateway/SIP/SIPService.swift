@@ -109,15 +109,17 @@ public final class SIPService: @unchecked Sendable {
     let bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
     private let bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?
     /// The SMS layer's entry for MESSAGE requests (PagerMode.swift; nil: 405).
-    var textMessageHandler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?
+    let textMessageHandler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?
     private let persistence: AsyncStream<Registrar.Change>.Continuation
     private let persistTask: Task<Void, Never>
 
     private init(loop: EventLoop, config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?, logger: Logger,
-                 metrics: GatewayMetrics?, bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?) {
+                 metrics: GatewayMetrics?, bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?,
+                 textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?) {
         self.loop = loop
         self.bridgeCalls = bridgeCalls
         if let bridgeCalls { bridgeHandler = { bridgeCalls.yield($0) } } else { bridgeHandler = nil }
+        self.textMessageHandler = textMessages
         self.metrics = metrics
         self.config = config
         self.trunkConfigs = trunks
@@ -159,18 +161,21 @@ public final class SIPService: @unchecked Sendable {
     }
 
     /// Binds every `[sip] listen` address, restores stored registrations and starts
-    /// trunk registration. INVITEs to numbers go into `bridgeCalls` (nil: 404).
+    /// trunk registration. INVITEs to numbers go into `bridgeCalls` (nil: 404) and MESSAGE
+    /// requests to `textMessages` (nil: 405).
     public static func start(config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?,
-                             group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil) async throws -> SIPService {
+                             group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil,
+                             textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)? = nil) async throws -> SIPService {
         try await start(config: config, users: users, trunks: trunks, storage: storage, group: group, logger: logger, metrics: metrics,
-                        bridgeCalls: nil)
+                        bridgeCalls: nil, textMessages: textMessages)
     }
 
     static func start(config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?,
                       group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil,
-                      bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?) async throws -> SIPService {
+                      bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?,
+                      textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?) async throws -> SIPService {
         let service = SIPService(loop: group.next(), config: config, users: users, trunks: trunks, storage: storage, logger: logger,
-                                 metrics: metrics, bridgeCalls: bridgeCalls)
+                                 metrics: metrics, bridgeCalls: bridgeCalls, textMessages: textMessages)
         let rows = try await storage?.liveSIPRegistrations(now: Date()) ?? []
         do {
             try await service.loop.submit { service.registrar.restore(rows) }.get()
