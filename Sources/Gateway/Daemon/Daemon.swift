@@ -35,8 +35,11 @@ public final class Daemon: Sendable {
     /// their start (the control API first, then the calls, the modems last); SIGHUP re-reads
     /// the config file (`reload`).
     public func run() async throws {
+        // SIGHUP is trapped before anything starts: one that lands while the parts start (the
+        // control socket may already answer) waits for the supervisor instead of killing us.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let running = try await start()
-        let supervisor = Supervisor(daemon: self, running: running)
+        let supervisor = Supervisor(daemon: self, running: running, hangups: hangups)
         // The group shuts down from the last service to the first: the supervisor goes first.
         let group = ServiceGroup(configuration: .init(
             services: running.parts.map { .init(service: $0) } + [.init(service: supervisor)],
@@ -49,6 +52,7 @@ public final class Daemon: Sendable {
     struct Supervisor: Service {
         let daemon: Daemon
         let running: RunningDaemon
+        let hangups: UnixSignalsSequence
 
         func run() async throws {
             let systemd = SystemdNotifier()
@@ -65,7 +69,7 @@ public final class Daemon: Sendable {
                     }
                 }
                 tasks.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    for await _ in hangups {
                         await daemon.reload(running, reason: "SIGHUP")
                     }
                 }
