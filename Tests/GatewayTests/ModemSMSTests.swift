@@ -45,11 +45,11 @@ struct ModemSMSTests {
         configuration.commandTimeout = .seconds(2)
         var logger = Logger(label: "test.sms")
         logger.logLevel = .warning
+        let inbox = Inbox()
         let controller = ModemController(id: "huawei1", atPort: directory + "/sim/huawei1.at", audioPort: nil, configured: true,
                                          configuration: configuration, eventLoop: group.next(), clock: GatewayClock(),
-                                         storage: try Storage.inMemory(), logger: logger)
-        let inbox = Inbox()
-        controller.setSMSHandler { _, message in inbox.append(message) }
+                                         storage: try Storage.inMemory(), logger: logger,
+                                         onSMS: { _, message in inbox.append(message) })
         controller.start()
         do {
             try await eventually(15, "modem free") { try await controller.snapshot().get().state == .free }

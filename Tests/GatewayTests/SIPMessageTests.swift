@@ -18,18 +18,24 @@ struct SIPMessageTests {
     @Test("PJSIP texts +79161234567 (Cyrillic and emoji): authenticated as alice, 202; the gateway's MESSAGE reaches PJSIP with 200",
           .enabled(if: SIPPeers.pjsua2Importable, "pjsua2 is not importable by python3: install pjsua2-python (scripts/install-deps.sh --test)"))
     func bothWaysWithPJSIP() async throws {
-        let gw = try await SIPTestDaemon.start(rtpBase: 33_100)
-        defer { Task { await gw.stop() } }
         let inbox = TextInbox()
-        let sip = gw.sip
-        gw.sip.setTextMessageHandler { message in
+        // The test is the SMS layer behind MESSAGE; it answers through the service it is given
+        // to, so its answers go through a stream (as the daemon's SMS bridge's do).
+        let taken = AsyncStream.makeStream(of: SIPTextMessage.self)
+        let gw = try await SIPTestService.start(rtpBase: 33_100) { message in
             await inbox.add(message)
             // The answer to the phone goes out once its own MESSAGE was taken.
-            Task {
-                _ = try? await sip.sendTextMessage(toUser: message.user, from: message.to, text: "Принято: \(message.text)").get()
-            }
+            taken.continuation.yield(message)
             return .accepted(id: "sms-1")
         }
+        defer { Task { await gw.stop() } }
+        let sip = gw.sip
+        let answering = Task {
+            for await message in taken.stream {
+                _ = try? await sip.sendTextMessage(toUser: message.user, from: message.to, text: "Принято: \(message.text)").get()
+            }
+        }
+        defer { answering.cancel() }
         let text = "Машина у подъезда 🚕"
         let result = try await runProcess("/usr/bin/env", ["python3", "\(SIPPeers.scripts)/pj_message.py"],
                                           environment: ["GW_PORT": String(gw.udpPort), "SIP_USER": "alice", "SIP_PASS": "secret",
@@ -76,8 +82,9 @@ struct SIPMessageTests {
             h.append(.contentType, type)
             return .request(.message, .sip(SIPURI(user: user, host: "127.0.0.1")), headers: h, body: Array(body.utf8))
         }
+        var port = gw.udpPort
         func authorized(_ m: SIPMessage, cseq: UInt32) throws -> SIPMessage {
-            let challenge = try udp.exchange(m, to: gw.udpPort)
+            let challenge = try udp.exchange(m, to: port)
             #expect(challenge.statusCode == 401, "a MESSAGE without credentials is challenged")
             return try #require(DigestClient.authorize(m, challengeResponse: challenge, username: "alice", password: "secret",
                                                        cnonce: "c0ffee\(cseq)", branch: "z9hG4bKauth\(udp.port)x\(cseq)"))
@@ -86,28 +93,30 @@ struct SIPMessageTests {
         let plain = message(to: "+79161234567", type: "text/plain", body: "hi", cseq: 1)
         #expect(try udp.exchange(plain, to: gw.udpPort).statusCode == 405, "no SMS layer: MESSAGE is not allowed")
 
+        // The rest against a SIP side with the test as its SMS layer.
         let inbox = TextInbox()
-        gw.sip.setTextMessageHandler { m in
+        let texts = try await SIPTestService.start(rtpBase: 33_400) { m in
             await inbox.add(m)
             return m.text.count > 3 ? .rejected(code: 488, reason: "Not Acceptable Here (test)") : .accepted(id: "sms-7")
         }
-        try await Task.sleep(for: .milliseconds(100))
+        defer { Task { await texts.stop() } }
+        port = texts.udpPort
 
         let html = try authorized(message(to: "+79161234567", type: "text/html", body: "<b>hi</b>", cseq: 3), cseq: 3)
-        let unsupported = try udp.exchange(html, to: gw.udpPort)
+        let unsupported = try udp.exchange(html, to: port)
         #expect(unsupported.statusCode == 415)
         #expect(unsupported.headers[.accept] == "text/plain")
 
         let named = try authorized(message(to: "dispatch", type: "text/plain", body: "hi", cseq: 5), cseq: 5)
-        #expect(try udp.exchange(named, to: gw.udpPort).statusCode == 484)
+        #expect(try udp.exchange(named, to: port).statusCode == 484)
 
         let good = try authorized(message(to: "8(916)123-45-67", type: "text/plain; charset=UTF-8", body: "hi", cseq: 7), cseq: 7)
-        let accepted = try udp.exchange(good, to: gw.udpPort)
+        let accepted = try udp.exchange(good, to: port)
         #expect(accepted.statusCode == 202)
         #expect(accepted.headers["X-SMS-ID"] == "sms-7")
 
         let long = try authorized(message(to: "+79161234567", type: "text/plain", body: "too long", cseq: 9), cseq: 9)
-        #expect(try udp.exchange(long, to: gw.udpPort).statusCode == 488, "the SMS layer's refusal reaches the phone")
+        #expect(try udp.exchange(long, to: port).statusCode == 488, "the SMS layer's refusal reaches the phone")
 
         let seen = await inbox.messages
         #expect(seen.map(\.to) == ["89161234567", "+79161234567"], "separators dropped; refused requests never reach the SMS layer")

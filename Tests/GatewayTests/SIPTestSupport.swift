@@ -2,6 +2,7 @@
 // the independent SIP peers (sipp, pjsua2) against it, bounded in time.
 import ControlModel
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import SIPCore
@@ -30,6 +31,17 @@ struct SIPTestDaemon {
     /// `extra` is appended to the [sip] section; `rtpBase` keeps parallel suites apart.
     static func start(rtpBase: Int, sipExtra: String = "", tail: String = "", directory: String? = nil) async throws -> SIPTestDaemon {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("simgate-sip-\(UUID().uuidString.prefix(8))").path
+        let config = try Self.config(directory: dir, rtpBase: rtpBase, sipExtra: sipExtra, tail: tail)
+        let running = try await Daemon(config: config, configPath: "\(dir)/sip-test.toml").start()
+        let sip = try #require(running.sip)
+        let listeners = await sip.boundListeners()
+        let udp = try #require(listeners.first { $0.transport == "udp" }).port
+        let tcp = try #require(listeners.first { $0.transport == "tcp" }).port
+        return SIPTestDaemon(directory: dir, running: running, sip: sip, udpPort: udp, tcpPort: tcp)
+    }
+
+    /// The daemon's config (its directory made): `start`'s, and `SIPTestService`'s [sip] and users.
+    static func config(directory dir: String, rtpBase: Int, sipExtra: String = "", tail: String = "") throws -> GatewayConfig {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let text = """
             [daemon]
@@ -51,17 +63,36 @@ struct SIPTestDaemon {
             \(users)
             \(tail)
             """
-        let config = try GatewayConfig.parse(text: text, fileName: "sip-test.toml")
-        let running = try await Daemon(config: config, configPath: "\(dir)/sip-test.toml").start()
-        let sip = try #require(running.sip)
-        let listeners = await sip.boundListeners()
-        let udp = try #require(listeners.first { $0.transport == "udp" }).port
-        let tcp = try #require(listeners.first { $0.transport == "tcp" }).port
-        return SIPTestDaemon(directory: dir, running: running, sip: sip, udpPort: udp, tcpPort: tcp)
+        return try GatewayConfig.parse(text: text, fileName: "sip-test.toml")
     }
 
     func stop() async {
         await running.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// SIPTestDaemon's SIP side alone (its [sip] section and users, no daemon), with the test
+/// standing in for the layer behind MESSAGE (`textMessages`, given at start as the daemon
+/// gives the SMS bridge's).
+struct SIPTestService {
+    let directory: String
+    let sip: SIPService
+    let udpPort: Int
+
+    static func start(rtpBase: Int, textMessages: @escaping @Sendable (SIPTextMessage) async -> SIPTextAcceptance) async throws -> SIPTestService {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simgate-sip-\(UUID().uuidString.prefix(8))").path
+        let config = try SIPTestDaemon.config(directory: dir, rtpBase: rtpBase)
+        var logger = Logger(label: "sip-test")
+        logger.logLevel = .warning
+        let sip = try await SIPService.start(config: try #require(config.sip), users: config.users, trunks: config.trunks, storage: nil,
+                                             group: MultiThreadedEventLoopGroup.singleton, logger: logger, textMessages: textMessages)
+        let udp = try #require(await sip.boundListeners().first { $0.transport == "udp" }).port
+        return SIPTestService(directory: dir, sip: sip, udpPort: udp)
+    }
+
+    func stop() async {
+        await sip.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -70,14 +70,17 @@ struct SMSRoutesAndCLITests {
     }
 
     @Test func sipMessageBecomesAnSMSAndAnInboundSMSBecomesMessages() async throws {
-        let f = try SMSFixture.make(options: [.sim("a", "8970100000000000011")])
+        let inbound = AsyncStream.makeStream(of: SMSMessage.self)
+        let f = try SMSFixture.make(options: [.sim("a", "8970100000000000011")], onInbound: { inbound.continuation.yield($0) })
         defer { f.remove() }
         let shown = Mutex<[String]>([])
-        let bridge = SMSSIPBridge(service: f.service, deliverTo: ["100", "101"], logger: .init(label: "test")) { user, from, text in
+        let bridge = SMSSIPBridge(service: f.service, deliverTo: ["100", "101"], logger: .init(label: "test"),
+                                  inbound: inbound.stream) { user, from, text in
             shown.withLock { $0.append("\(user) <- \(from): \(text)") }
             return user == "100" ? 200 : nil
         }
-        await bridge.start()
+        let forwarding = Task { await bridge.run() }
+        defer { inbound.continuation.finish(); forwarding.cancel() }
         let answer = await bridge.accept(SIPTextMessage(user: "alice", to: "+79161234567", text: "from my phone", callID: "c1"))
         guard case let .accepted(id) = answer, let number = Int64(id) else { Issue.record("refused: \(answer)"); return }
         let queued = try await f.message(number)

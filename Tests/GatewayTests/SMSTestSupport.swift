@@ -112,7 +112,7 @@ struct SMSFixture {
 
     static func make(_ config: SMSConfig = SMSConfig(minIntervalSeconds: 0), options: [SMSSIMOption],
                      directory: String? = nil, clock: ManualSMSClock? = nil, modems: SMSTestModems? = nil,
-                     submitHook: SMSService.SubmitHook? = nil) throws -> SMSFixture {
+                     submitHook: SMSService.SubmitHook? = nil, onInbound: (@Sendable (SMSMessage) -> Void)? = nil) throws -> SMSFixture {
         let directory = directory ?? "/tmp/sgt-sms-\(UInt32.random(in: 0...UInt32.max))"
         let storage = try Storage.open(stateDirectory: directory)
         let clock = clock ?? ManualSMSClock(smsT0)
@@ -124,7 +124,8 @@ struct SMSFixture {
             candidates: { number, _ in
                 SMSRoute(number: number.hasPrefix("+") || number.count < 6 ? number : "+" + number, options: box.list.withLock { $0 })
             },
-            logger: Logger(label: "sms-test"), clock: clock, submitHook: submitHook, submit: modems.submit(clock: clock))
+            logger: Logger(label: "sms-test"), clock: clock, submitHook: submitHook, onInbound: onInbound,
+            submit: modems.submit(clock: clock))
         return SMSFixture(directory: directory, storage: storage, clock: clock, modems: modems, options: box, service: service)
     }
 

@@ -51,16 +51,27 @@ actor CallManager {
     /// refusing (nil without routing: nobody would read its verdict).
     private let simHealth: SIMHealthService?
 
+    /// INVITEs to numbers from the SIP side and unclaimed rings from the modems: both are
+    /// built before this manager and called by it, so they reach it through streams the
+    /// assembler made (`SIPService.start`'s `bridgeCalls`, `ModemPool`'s `rings`), drained
+    /// from `start()` until their producers stop.
+    private let sipCalls: AsyncStream<SIPBridgeRequest>?
+    private let rings: AsyncStream<ModemPool.Ring>?
+    private var drains: [Task<Void, Never>] = []
+
     /// Every collaborator is given here; `start` then takes the SIP side's INVITEs and the
-    /// modems' rings. (The call center, which places its calls through this manager, is the
-    /// one part joined later: `setCallCenter`.)
+    /// modems' rings. The call center, which places its calls through this manager, is told
+    /// what happens through `callCenter`'s stream (it is built after this manager).
     init(pool: ModemPool, storage: Storage, logger: Logger, metrics: GatewayMetrics? = nil,
          chooser: any ModemChooser = FirstFreeModemChooser(), routing: RoutingService? = nil, simHealth: SIMHealthService? = nil,
          sip: SIPService? = nil, inbound: InboundTargets = InboundTargets(), rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         sipCalls: AsyncStream<SIPBridgeRequest>? = nil, rings: AsyncStream<ModemPool.Ring>? = nil,
+         callCenter: CallCenterHookup? = nil,
          onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)? = nil) {
         self.pool = pool; self.storage = storage; self.logger = logger; self.metrics = metrics; self.chooser = chooser
         self.routing = routing; self.simHealth = simHealth
         self.sip = sip; self.inbound = inbound; self.rtpPorts = rtpPorts; self.onAnsweredOutbound = onAnsweredOutbound
+        self.sipCalls = sipCalls; self.rings = rings; self.callCenter = callCenter
     }
 
     private func nextID() -> String {
@@ -158,58 +169,36 @@ actor CallManager {
     // MARK: The call center
 
     /// The live half of inbound rules: the center's distributor, fed by the bridges' reports
-    /// in order through one stream.
+    /// (and the users' busy and free) in order through one stream per daemon, which
+    /// `Daemon.start` makes before this manager and the center, and the center drains.
     struct CallCenterHookup: Sendable {
         let config: InboundConfig
         let holdAudio: HoldAudioLibrary
-        let report: @Sendable (CallCenterReport) -> Void
+        let input: AsyncStream<CallCenterInput>.Continuation
+        var report: @Sendable (CallCenterReport) -> Void { { [input] in input.yield(.report($0)) } }
         func covers(_ identifiers: [String]) -> Bool { config.rules.contains { $0.covers(simIdentifiers: identifiers) } }
     }
-    private var callCenter: CallCenterHookup?
-    private var center: InboundCallCenter?
-    private var reportPump: Task<Void, Never>?
-    private var reportContinuation: AsyncStream<CallCenterReport>.Continuation?
+    /// Inbound calls on SIMs that its rules cover go to the call center (nil: no call center).
+    private let callCenter: CallCenterHookup?
     /// Calls each SIP user is on outside the call center (their phones are busy for it).
     private var userCalls: [String: Int] = [:]
 
-    /// Hands inbound calls on SIMs that `config`'s rules cover to `center`.
-    func setCallCenter(_ center: InboundCallCenter, config: InboundConfig, holdAudio: HoldAudioLibrary) {
-        let (stream, continuation) = AsyncStream.makeStream(of: CallCenterReport.self, bufferingPolicy: .unbounded)
-        self.center = center
-        reportContinuation = continuation
-        callCenter = CallCenterHookup(config: config, holdAudio: holdAudio, report: { continuation.yield($0) })
-        reportPump = Task {
-            for await report in stream {
-                switch report {
-                case .incoming(let id, let caller, let sim, let identifiers, let line):
-                    await center.incomingCall(id, caller: caller, sim: sim, simIdentifiers: identifiers, line: line)
-                case .answered(let id, let member): await center.memberAnswered(id, member: member)
-                case .declined(let id, let member): await center.memberDeclined(id, member: member)
-                case .callerHungUp(let id): await center.callerHungUp(id)
-                case .callEnded(let id): await center.callEnded(id)
-                case .modemFailed(let id): await center.modemFailed(id)
-                }
-            }
-        }
-    }
-
-    /// Ends the report stream (daemon shutdown): the pump forwards what is queued, then stops.
-    func stopCallCenter() async {
-        reportContinuation?.finish()
-        await reportPump?.value
-        reportPump = nil
+    /// Ends the report stream (daemon shutdown, after `hangUpAll`): the center handles what
+    /// is queued, then stops reading (`InboundCallCenter.inputsDrained`).
+    func stopCallCenter() {
+        callCenter?.input.finish()
     }
 
     /// A SIP user starts or ends a call the call center did not place: while on it, their
     /// phone is skipped by ring groups and queues.
     private func userCall(_ user: String?, started: Bool) {
-        guard let user, let center else { return }
+        guard let user, let callCenter else { return }
         let n = max(0, (userCalls[user] ?? 0) + (started ? 1 : -1))
         userCalls[user] = n == 0 ? nil : n
         if started, n == 1 {
-            Task { await center.memberBusy(.user(user)) }
+            callCenter.input.yield(.memberBusy(.user(user)))
         } else if !started, n == 0 {
-            Task { await center.memberFree(.user(user)) }
+            callCenter.input.yield(.memberFree(.user(user)))
         }
     }
 
@@ -231,12 +220,23 @@ actor CallManager {
         } catch {
             logger.error("cannot close interrupted call records", metadata: ["error": "\(error)"])
         }
-        guard let sip else { return }
-        await sip.setBridgeHandler { [weak self] request in
-            Task { await self?.sipOutbound(request) }
+        guard drains.isEmpty else { return }
+        // One task per request and per ring, as each waits on the modems and the router.
+        if let sipCalls {
+            drains.append(Task { [weak self] in
+                for await request in sipCalls {
+                    guard let self else { return }
+                    Task { await self.sipOutbound(request) }
+                }
+            })
         }
-        await pool.setIncomingCallHandler { [weak self] controller, caller in
-            Task { await self?.incoming(controller, caller: caller) }
+        if let rings {
+            drains.append(Task { [weak self] in
+                for await ring in rings {
+                    guard let self else { return }
+                    Task { await self.incoming(ring.modem, caller: ring.caller) }
+                }
+            })
         }
     }
 

@@ -35,8 +35,11 @@ public final class Daemon: Sendable {
     /// their start (the control API first, then the calls, the modems last); SIGHUP re-reads
     /// the config file (`reload`).
     public func run() async throws {
+        // SIGHUP is trapped before anything starts: one that lands while the parts start (the
+        // control socket may already answer) waits for the supervisor instead of killing us.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
         let running = try await start()
-        let supervisor = Supervisor(daemon: self, running: running)
+        let supervisor = Supervisor(daemon: self, running: running, hangups: hangups)
         // The group shuts down from the last service to the first: the supervisor goes first.
         let group = ServiceGroup(configuration: .init(
             services: running.parts.map { .init(service: $0) } + [.init(service: supervisor)],
@@ -49,6 +52,7 @@ public final class Daemon: Sendable {
     struct Supervisor: Service {
         let daemon: Daemon
         let running: RunningDaemon
+        let hangups: UnixSignalsSequence
 
         func run() async throws {
             let systemd = SystemdNotifier()
@@ -65,7 +69,7 @@ public final class Daemon: Sendable {
                     }
                 }
                 tasks.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    for await _ in hangups {
                         await daemon.reload(running, reason: "SIGHUP")
                     }
                 }
@@ -108,10 +112,24 @@ public final class Daemon: Sendable {
         let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
         logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
 
-        // The pool starts last: every handler (calls, rings, SMS) is in place before the first
-        // modem is opened, so nothing a modem reports at start-up (a ring, the SMS its first
-        // storage scan finds) reaches an empty seat.
-        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger)
+        // Every part is built with its collaborators, in dependency order. Where the
+        // dependency also points back (the modems and SIP report to the calls and the SMS
+        // layer, which call into them; the calls report to the call center, which places its
+        // calls through them), the channel is made here first: an unbounded stream whose
+        // continuation the producer gets and whose stream the consumer (built later) drains
+        // from its start. The pool starts last: every consumer (calls, rings, SMS) drains
+        // before the first modem is opened, and what a modem reports at start-up (a ring, the
+        // SMS its first storage scan finds) waits in the buffer, never at an empty seat.
+        // Rings and INVITEs go to the calls only with [sip] (a ring INVITEs phones).
+        let rings = config.sip == nil ? nil : AsyncStream.makeStream(of: ModemPool.Ring.self, bufferingPolicy: .unbounded)
+        let modemSMS = AsyncStream.makeStream(of: ModemPool.SMSEvent.self, bufferingPolicy: .unbounded)
+        let sipCalls = config.sip == nil ? nil : AsyncStream.makeStream(of: SIPBridgeRequest.self, bufferingPolicy: .unbounded)
+        // A MESSAGE waits for the SMS bridge's answer (SMSSIPBridge.TextRequest). SMS disabled:
+        // no bridge, so a MESSAGE gets 405 (no such service here) rather than a 202 for a
+        // message that would never leave.
+        let textRequests = config.sip != nil && config.sms.enabled ? AsyncStream.makeStream(of: SMSSIPBridge.TextRequest.self, bufferingPolicy: .unbounded) : nil
+        let pool = ModemPool(config: config, storage: storage, group: group, logger: logger,
+                             rings: rings?.continuation, messages: modemSMS.continuation)
         // Every part, in the order it was made: stopped in reverse (the modems last).
         var parts = [GatewayPart("modems") { await pool.stop() }]
         let routing = RoutingService(config: config, storage: storage, pool: pool, logger: logger)
@@ -122,7 +140,8 @@ public final class Daemon: Sendable {
         if let sipConfig = config.sip {
             do {
                 sip = try await SIPService.start(config: sipConfig, users: config.users, trunks: config.trunks, storage: storage,
-                                                 group: group, logger: logger, metrics: metrics)
+                                                 group: group, logger: logger, metrics: metrics, bridgeCalls: sipCalls?.continuation,
+                                                 textMessages: textRequests.map { SMSSIPBridge.textMessageHandler($0.continuation) })
             } catch {
                 await GatewayPart.stop(parts)
                 throw error
@@ -145,25 +164,34 @@ public final class Daemon: Sendable {
         }
         var inboundUsers = CallManager.InboundTargets(fallback: config.sip?.defaultInboundUser)
         for m in config.modems { if let u = m.inboundUser { inboundUsers.byModem[m.id] = u } }
+        // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
+        // center takes inbound calls on the SIMs its rules cover, and places callbacks. The
+        // calls' reports reach it in order through one stream.
+        let centerInputs = sip == nil ? nil : AsyncStream.makeStream(of: CallCenterInput.self, bufferingPolicy: .unbounded)
         let calls = CallManager(
             pool: pool, storage: storage, logger: logger, metrics: metrics, routing: routed ? routing : nil, simHealth: simHealth,
             sip: sip, inbound: inboundUsers, rtpPorts: config.sip.map { $0.rtpPortMin...$0.rtpPortMax } ?? 20_000...20_999,
+            sipCalls: sipCalls?.stream, rings: rings?.stream,
+            callCenter: centerInputs.map { .init(config: config.inbound, holdAudio: inbound.holdAudio, input: $0.continuation) },
             onAnsweredOutbound: { [missed = inbound.missedCalls] number in
                 _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
             })
         await calls.start()
-        parts.append(GatewayPart("calls") {
+        var center: InboundCallCenter?
+        if let centerInputs {
+            center = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
+                                       storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
+                                       logger: logger, metrics: metrics, inputs: centerInputs.stream)
+        }
+        // The calls stop after the center's timers (the center part is stopped first): their
+        // hang-ups are still reported, and the center handles every report before the parts
+        // below the calls (missed calls, webhooks) stop.
+        parts.append(GatewayPart("calls") { [center] in
             await calls.hangUpAll()
             await calls.stopCallCenter()
+            await center?.inputsDrained()
         })
-        // Ring groups, queues, recall and callbacks need phones to ring: with [sip], the call
-        // center takes inbound calls on the SIMs its rules cover, and places callbacks.
-        var center: InboundCallCenter?
-        if sip != nil {
-            let c = InboundCallCenter(config: config.inbound, legs: calls, dialer: calls, missedCalls: inbound.missedCalls,
-                                      storage: storage, outbox: inbound.outbox, wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() },
-                                      logger: logger, metrics: metrics)
-            await calls.setCallCenter(c, config: config.inbound, holdAudio: inbound.holdAudio)
+        if let c = center {
             let rules = config.inbound
             await inbound.ringRecorder?.leaveToCallCenter { modem in
                 guard let s = await pool.snapshot(id: modem) else { return false }
@@ -172,11 +200,11 @@ public final class Daemon: Sendable {
             }
             await c.start()
             parts.append(GatewayPart("call-center") { await c.stop() })
-            center = c
         }
-        let sms = await Daemon.startSMS(config: config, storage: storage, pool: pool, routing: routing, inbound: inbound,
-                                        sip: sip, simHealth: simHealth, logger: logger)
-        parts.append(GatewayPart("sms") { await sms.stop() })
+        let (sms, stopSMS) = await Daemon.startSMS(config: config, storage: storage, pool: pool, modemSMS: modemSMS.stream, routing: routing,
+                                                   inbound: inbound, sip: sip, textRequests: textRequests, simHealth: simHealth,
+                                                   logger: logger)
+        parts.append(GatewayPart("sms", stop: stopSMS))
         await pool.start()
         // Balance and own-number checks run only for SIMs that say how to ask ([[sim]]
         // balance_ussd / balance_sms, number_ussd / number_sms).
@@ -241,46 +269,65 @@ public final class Daemon: Sendable {
         return running
     }
 
-    /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways.
-    /// Every PDU a modem hands over is committed before the modem may delete it: a crash in
-    /// between leaves it on the SIM, the next scan reads it again, and `received` dedups it.
-    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, routing: RoutingService,
-                         inbound: InboundServices, sip: SIPService?, simHealth: SIMHealthService?, logger: Logger) async -> SMSService {
+    /// The SMS service, fed by every modem and, with [sip], by SIP MESSAGE both ways; and
+    /// how to stop it. Every PDU a modem hands over (`modemSMS`) is committed before the modem
+    /// may delete it: a crash in between leaves it on the SIM, the next scan reads it again,
+    /// and `received` dedups it. `textRequests` (nil: SMS disabled) is the channel SIPService
+    /// was given for MESSAGE requests; the bridge built here drains it.
+    static func startSMS(config: GatewayConfig, storage: Storage, pool: ModemPool, modemSMS: AsyncStream<ModemPool.SMSEvent>, routing: RoutingService,
+                         inbound: InboundServices, sip: SIPService?,
+                         textRequests: (stream: AsyncStream<SMSSIPBridge.TextRequest>, continuation: AsyncStream<SMSSIPBridge.TextRequest>.Continuation)?,
+                         simHealth: SIMHealthService?, logger: Logger) async -> (SMSService, @Sendable () async -> Void) {
         var submitHook: SMSService.SubmitHook?
         if let simHealth {
             submitHook = { iccid, modem, result in await simHealth.smsSubmitted(iccid: iccid, modem: modem, result: result) }
         }
+        // The bridge sends through SIP and the service: it is built last, and the service's
+        // inbound messages reach it through a stream.
+        let bridged = sip != nil && textRequests != nil
+        let received = bridged ? AsyncStream.makeStream(of: SMSMessage.self, bufferingPolicy: .unbounded) : nil
+        var onInbound: (@Sendable (SMSMessage) -> Void)?
+        if let into = received?.continuation { onInbound = { into.yield($0) } }
         let sms = SMSService(
             config: config.sms, storage: storage, outbox: inbound.outbox,
             wakeWebhooks: { [worker = inbound.webhookWorker] in worker.wake() }, timeZone: routing.timeZone,
             candidates: { number, now in await routing.smsRoute(to: number, now: now) },
             logger: logger,
             submitHook: submitHook,
+            onInbound: onInbound,
             submit: { modemID, pdu, tpduLength in await pool.sendSMS(id: modemID, pdu: pdu, tpduLength: tpduLength) })
-        // SMS disabled: no bridge, so a MESSAGE gets 405 (no such service here) rather than
-        // a 202 for a message that would never leave.
-        if let sip, config.sms.enabled {
-            let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger) { user, from, text in
+        var bridging: Task<Void, Never>?
+        if let sip, let textRequests, let received {
+            let bridge = SMSSIPBridge(service: sms, deliverTo: config.sms.deliverTo, logger: logger, inbound: received.stream,
+                                      requests: textRequests.stream) { user, from, text in
                 (try? await sip.sendTextMessage(toUser: user, from: from, text: text).get()) ?? nil
             }
-            await bridge.start()
-            sip.setTextMessageHandler { message in await bridge.accept(message) }
+            bridging = Task { await bridge.run() }
         }
         await sms.start()
-        await pool.setSMSHandler { modem, event in
-            Task {
-                switch event {
-                case .stored(let pdu), .delivered(let pdu):
-                    guard let snapshot = try? await modem.snapshot().get() else { return }
-                    if await sms.received(modemID: snapshot.id, iccid: snapshot.iccid, pdu), let slot = pdu.slot {
-                        modem.smsPersisted(slot)
+        // Drains the modems' messages until the pool, the last part to stop, finishes the
+        // stream: as before, a message read after the service stopped is still stored.
+        Task {
+            for await (modem, event) in modemSMS {
+                Task {
+                    switch event {
+                    case .stored(let pdu), .delivered(let pdu):
+                        guard let snapshot = try? await modem.snapshot().get() else { return }
+                        if await sms.received(modemID: snapshot.id, iccid: snapshot.iccid, pdu), let slot = pdu.slot {
+                            modem.smsPersisted(slot)
+                        }
+                    case .storageFull:
+                        break  // the controller already scans and clears what it stored
                     }
-                case .storageFull:
-                    break  // the controller already scans and clears what it stored
                 }
             }
         }
-        return sms
+        return (sms, { [bridging] in
+            await sms.stop()
+            received?.continuation.finish()
+            textRequests?.continuation.finish()
+            await bridging?.value
+        })
     }
 }
 

@@ -29,6 +29,17 @@ public protocol InboundCallLegs: Sendable {
     func hangUpGSM(_ callID: String) async
 }
 
+/// What the calls tell the call center, in the order it happens: one stream per daemon, made
+/// by `Daemon.start` before both. The calls (CallManager, the producer, whose
+/// `CallCenterHookup` holds the continuation) are built first, since the center places its
+/// calls through them (`InboundCallLegs`, `CallbackDialer`); the center drains the stream.
+enum CallCenterInput: Sendable {
+    case report(CallCenterReport)
+    /// A SIP user started (busy) or ended (free) their last call outside the call center.
+    case memberBusy(InboundMember)
+    case memberFree(InboundMember)
+}
+
 public actor InboundCallCenter {
     let config: InboundConfig
     let legs: any InboundCallLegs
@@ -48,6 +59,10 @@ public actor InboundCallCenter {
     /// from the timer loop so a ten-minute callback never delays a ring group's timeout.
     private var dialling: [Int64: Task<Void, Never>] = [:]
     private var loop: Task<Void, Never>?
+    /// The calls' reports (nil: tests call the event methods themselves), drained by `feed`
+    /// from `start()` until the stream finishes.
+    private let inputs: AsyncStream<CallCenterInput>?
+    private var feed: Task<Void, Never>?
     private var waiter: CheckedContinuation<Void, Never>?
     private var woken = false
     private let metrics: GatewayMetrics?
@@ -56,9 +71,33 @@ public actor InboundCallCenter {
                 storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void = {},
                 clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "simgate.inbound"),
                 metrics: GatewayMetrics? = nil) {
+        self.init(config: config, legs: legs, dialer: dialer, missedCalls: missedCalls, storage: storage, outbox: outbox,
+                  wakeWebhooks: wakeWebhooks, clock: clock, logger: logger, metrics: metrics, inputs: nil)
+    }
+
+    /// `inputs`: the calls' reports, drained from `start()` (see `CallCenterInput`).
+    init(config: InboundConfig, legs: any InboundCallLegs, dialer: any CallbackDialer, missedCalls: MissedCallService,
+         storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void = {},
+         clock: @escaping @Sendable () -> Date = Date.init, logger: Logger = Logger(label: "simgate.inbound"),
+         metrics: GatewayMetrics? = nil, inputs: AsyncStream<CallCenterInput>?) {
         self.config = config; self.legs = legs; self.dialer = dialer; self.missedCalls = missedCalls; self.storage = storage
         self.outbox = outbox; self.wakeWebhooks = wakeWebhooks; self.clock = clock; self.logger = logger; self.metrics = metrics
+        self.inputs = inputs
         distributor = InboundDistributor(config: config)
+    }
+
+    private func take(_ input: CallCenterInput) async {
+        switch input {
+        case .report(.incoming(let id, let caller, let sim, let identifiers, let line)):
+            await incomingCall(id, caller: caller, sim: sim, simIdentifiers: identifiers, line: line)
+        case .report(.answered(let id, let member)): await memberAnswered(id, member: member)
+        case .report(.declined(let id, let member)): await memberDeclined(id, member: member)
+        case .report(.callerHungUp(let id)): await callerHungUp(id)
+        case .report(.callEnded(let id)): await callEnded(id)
+        case .report(.modemFailed(let id)): await modemFailed(id)
+        case .memberBusy(let member): memberBusy(member)
+        case .memberFree(let member): await memberFree(member)
+        }
     }
 
     // MARK: Events from the call bridge
@@ -129,6 +168,9 @@ public actor InboundCallCenter {
     /// Runs `tick()` at each deadline until `stop()`; polls at least every `idleSeconds` for
     /// callbacks requested through the API.
     public func start(idleSeconds: Double = 2) {
+        if let inputs, feed == nil {
+            feed = Task { for await input in inputs { await self.take(input) } }
+        }
         guard loop == nil else { return }
         loop = Task { [weak self] in
             while !Task.isCancelled {
@@ -139,12 +181,20 @@ public actor InboundCallCenter {
         }
     }
 
+    /// Ends the timers and the callbacks being dialled. The reports still come in until their
+    /// stream finishes (the calls hang up after this, and their ends are still recorded):
+    /// `inputsDrained` waits for that.
     public func stop() async {
         loop?.cancel()
         signal()
         await loop?.value
         loop = nil
         for task in dialling.values { task.cancel() }
+    }
+
+    /// Returns once the calls' stream has finished and every report in it was handled.
+    func inputsDrained() async {
+        await feed?.value
     }
 
     /// Times the timer loop has gone round: a few per deadline, or one per `idleSeconds`.

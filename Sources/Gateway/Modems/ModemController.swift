@@ -66,16 +66,17 @@ final class ModemController: @unchecked Sendable {
     private var logger: Logger
     /// Called (on `eventLoop`) when the modem's identity becomes known or changes.
     var onIdentified: (@Sendable (ModemController, ModemIdentity) -> Void)?
-    /// Called (on `eventLoop`) when an inbound call rings and no call owns the modem.
-    var onIncomingCall: (@Sendable (ModemController, CallerID) -> Void)?
+    /// Called (on `eventLoop`) when an inbound call rings and no call owns the modem (given
+    /// at init: the pool forwards every modem's rings to the call layer).
+    private let onIncomingCall: (@Sendable (ModemController, CallerID) -> Void)?
     /// Passive listeners that see every event of every inbound call, whoever handles it (the
     /// missed-call recorder): unlike the call layer's listener they can never take a call away.
     private var inboundObservers: [@Sendable (ModemController, CallEvent) -> Void] = []
     /// True from an inbound call's first RING until it ends.
     private var inboundCallInProgress = false
     /// Receives every `IncomingSMS` (on `eventLoop`); stored messages stay on the modem until
-    /// it calls `smsPersisted`.
-    private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
+    /// it calls `smsPersisted`. Given at init, so it is in place before the first scan.
+    private let smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
     /// `sendSMS` calls waiting for their `AT+CMGS` to end, by request id.
     private var smsRequests: [Int: EventLoopPromise<SMSSubmitResult>] = [:]
     /// Fingerprint of the configured PIN (`pinFingerprint(modem:pin:)`); set before `start`.
@@ -84,8 +85,12 @@ final class ModemController: @unchecked Sendable {
     private var ussdRequests: [Int: EventLoopPromise<USSDOutcome>] = [:]
 
     init(id: String, atPort: String, audioPort: String?, configured: Bool, configuration: ModemConfiguration,
-         eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger) {
+         eventLoop: EventLoop, clock: GatewayClock, storage: Storage, logger: Logger,
+         onIncomingCall: (@Sendable (ModemController, CallerID) -> Void)? = nil,
+         onSMS: (@Sendable (ModemController, IncomingSMS) -> Void)? = nil) {
         self.id = id
+        self.onIncomingCall = onIncomingCall
+        self.smsHandler = onSMS
         self.atPort = atPort
         self.audioPort = audioPort
         self.configured = configured
@@ -173,12 +178,9 @@ final class ModemController: @unchecked Sendable {
 
     // MARK: SMS (the SMS layer's entry points; PDUs are SMSCore's octets, SMSC field first)
 
-    /// Sets who receives this modem's messages: each `.stored` one (read after `+CMTI` or
-    /// by a scan) must be answered with `smsPersisted(slot)` once it is durably saved, or it
-    /// stays on the modem and is reported again by the next scan.
-    func setSMSHandler(_ handler: @escaping @Sendable (ModemController, IncomingSMS) -> Void) {
-        eventLoop.execute { self.smsHandler = handler }
-    }
+    // Who receives this modem's messages is given at init (`onSMS`): each `.stored` one (read
+    // after `+CMTI` or by a scan) must be answered with `smsPersisted(slot)` once it is durably
+    // saved, or it stays on the modem and is reported again by the next scan.
 
     /// Sends one SMS-SUBMIT (`pdu` = SMSC field + TPDU, `tpduLength` = TPDU octets). Never
     /// fails the future: every outcome, "modem not ready" and "port closed: …" included, is
@@ -290,10 +292,6 @@ final class ModemController: @unchecked Sendable {
                 return .failure(e)
             }
         }
-    }
-
-    func setIncomingHandler(_ handler: @escaping @Sendable (ModemController, CallerID) -> Void) {
-        eventLoop.execute { self.onIncomingCall = handler }
     }
 
     func addInboundObserver(_ observer: @escaping @Sendable (ModemController, CallEvent) -> Void) {

@@ -14,6 +14,11 @@ import SimgateConfig
 import Storage
 
 actor ModemPool {
+    /// A ring on a modem that no call owns, for the call layer (`CallManager.incoming`).
+    typealias Ring = (modem: ModemController, caller: CallerID)
+    /// A message a modem read or was routed, for the SMS layer (`Daemon.startSMS`).
+    typealias SMSEvent = (modem: ModemController, event: IncomingSMS)
+
     /// How often configured scan globs (and udev, when no monitor events arrive) are re-read.
     static let scanInterval: Duration = .seconds(2)
 
@@ -25,13 +30,29 @@ actor ModemPool {
     private var controllers: [ModemController] = []
     private var scanTask: Task<Void, Never>?
     private var discoveredSerial = 0
+    /// Every modem's unclaimed rings and incoming SMS, present and future modems alike. The
+    /// assembler (`Daemon.start`) makes both channels before the pool and hands their streams
+    /// to the call and SMS layers, which are built later and call into the pool (a cycle
+    /// without them); unbounded, so nothing a modem reports before its consumer drains is
+    /// lost. `stop` finishes them once every modem is closed. nil: nobody listens.
+    private let rings: AsyncStream<Ring>.Continuation?
+    private let messages: AsyncStream<SMSEvent>.Continuation?
 
-    init(config: GatewayConfig, storage: Storage, group: EventLoopGroup, logger: Logger) {
+    init(config: GatewayConfig, storage: Storage, group: EventLoopGroup, logger: Logger,
+         rings: AsyncStream<Ring>.Continuation? = nil, messages: AsyncStream<SMSEvent>.Continuation? = nil) {
         self.config = config
         self.storage = storage
         self.group = group
         self.logger = logger
+        self.rings = rings
+        self.messages = messages
+        if let rings { onRing = { modem, caller in rings.yield((modem, caller)) } } else { onRing = nil }
+        if let messages { onSMS = { modem, event in messages.yield((modem, event)) } } else { onSMS = nil }
     }
+
+    /// What each controller is given at init: yields into `rings` and `messages`.
+    private let onRing: (@Sendable (ModemController, CallerID) -> Void)?
+    private let onSMS: (@Sendable (ModemController, IncomingSMS) -> Void)?
 
     func start() async {
         for modem in config.modems {
@@ -62,6 +83,8 @@ actor ModemPool {
         scanTask?.cancel()
         for controller in controllers { try? await controller.stop().get() }
         controllers.removeAll()
+        rings?.finish()
+        messages?.finish()
     }
 
     func count() -> Int { controllers.count }
@@ -103,16 +126,8 @@ actor ModemPool {
         return result.sorted { $0.1.id < $1.1.id }
     }
 
-    /// Lets the call layer hear inbound rings on every modem, present and future.
-    func setIncomingCallHandler(_ handler: @escaping @Sendable (ModemController, CallerID) -> Void) {
-        incomingHandler = handler
-        for controller in controllers { controller.setIncomingHandler(handler) }
-    }
-
-    private var incomingHandler: (@Sendable (ModemController, CallerID) -> Void)?
-
     /// Lets a passive listener see every inbound call's events on every modem, present and
-    /// future, without claiming the call (the call layer keeps `setIncomingCallHandler`).
+    /// future, without claiming the call (the call layer takes the `rings`).
     func addInboundObserver(_ observer: @escaping @Sendable (ModemController, CallEvent) -> Void) {
         inboundObservers.append(observer)
         for controller in controllers { controller.addInboundObserver(observer) }
@@ -122,15 +137,9 @@ actor ModemPool {
 
     // MARK: SMS (SMSService's view of the pool)
 
-    /// Hands every modem's incoming messages to `handler`. Set it before `start()`: a modem
-    /// scans its storage as soon as it is initialised, and what it reports with nobody
-    /// listening is only found again at its next scan (reconnect, storage full).
-    func setSMSHandler(_ handler: @escaping @Sendable (ModemController, IncomingSMS) -> Void) {
-        smsHandler = handler
-        for controller in controllers { controller.setSMSHandler(handler) }
-    }
-
-    private var smsHandler: (@Sendable (ModemController, IncomingSMS) -> Void)?
+    // Every modem's incoming messages go to `messages`, given at init: a modem scans its
+    // storage as soon as it is initialised, and what it reports with nobody listening is only
+    // found again at its next scan (reconnect, storage full).
 
     /// Sends one SMS-SUBMIT through the modem named `id`; `.failed` when there is none.
     func sendSMS(id: String, pdu: [UInt8], tpduLength: Int) async -> SMSSubmitResult {
@@ -194,13 +203,12 @@ actor ModemPool {
         configuration.timeoutsBeforeRecovery = config.modemPool.recoveryTimeouts
         let controller = ModemController(
             id: id, atPort: atPort, audioPort: audioPort, configured: configured, configuration: configuration,
-            eventLoop: group.next(), clock: clock, storage: storage, logger: logger)
+            eventLoop: group.next(), clock: clock, storage: storage, logger: logger,
+            onIncomingCall: onRing, onSMS: onSMS)
         controller.pinFingerprint = pin.map { ModemController.pinFingerprint(modem: id, pin: $0) }
         controller.onIdentified = { [weak self] controller, identity in
             Task { await self?.identified(controller, identity) }
         }
-        if let incomingHandler { controller.setIncomingHandler(incomingHandler) }
-        if let smsHandler { controller.setSMSHandler(smsHandler) }
         for observer in inboundObservers { controller.addInboundObserver(observer) }
         controllers.append(controller)
         controller.start()

@@ -166,11 +166,6 @@ final class SIPBridgeLeg: @unchecked Sendable {
 }
 
 extension SIPService {
-    /// Lets the call layer take INVITEs to numbers. Without it such INVITEs get 404.
-    func setBridgeHandler(_ handler: @escaping @Sendable (SIPBridgeRequest) -> Void) async {
-        try? await loop.submit { self.bridgeHandler = handler }.get()
-    }
-
     /// A new INVITE from an authenticated caller to a number: a bridged UAS leg.
     func startBridgedCall(_ m: SIPMessage, key: TransactionKey, uri: SIPURI, from: NameAddr, to: NameAddr, caller: String,
                           offer: SessionDescription, audio: NegotiatedAudio, handler: (SIPBridgeRequest) -> Void) {

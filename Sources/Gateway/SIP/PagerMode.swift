@@ -31,11 +31,7 @@ extension SIPService {
     /// operators cap long SMS near 10 parts) and bounds what we hand to the SMS layer.
     static let maxTextMessageOctets = 16 * 1024
 
-    /// Sets (or clears) the handler for MESSAGE requests; without one MESSAGE gets 405.
-    public func setTextMessageHandler(_ handler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?) {
-        loop.execute { self.textMessageHandler = handler }
-    }
-
+    /// The handler is `SIPService.start`'s `textMessages`; without one MESSAGE gets 405.
     func handleMessage(_ m: SIPMessage, key: TransactionKey) {
         guard let handler = textMessageHandler else {
             reply(m, key, 405, headers: [(.allow, Self.allowedMethods)])

@@ -103,16 +103,23 @@ public final class SIPService: @unchecked Sendable {
     var rtpCursor = Int.random(in: 0..<1000)
     let statelessTagSalt = UInt64.random(in: 0...UInt64.max)
     var stopped = false
-    /// The call layer's entry for INVITEs to numbers (nil: 404, only the test extension is served).
-    var bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
+    /// The call layer's entry for INVITEs to numbers (nil: 404, only the test extension is
+    /// served): it yields into `bridgeCalls`, the stream the call layer (built after this
+    /// service, and calling into it) drains; `stop` finishes it.
+    let bridgeHandler: (@Sendable (SIPBridgeRequest) -> Void)?
+    private let bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?
     /// The SMS layer's entry for MESSAGE requests (PagerMode.swift; nil: 405).
-    var textMessageHandler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?
+    let textMessageHandler: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?
     private let persistence: AsyncStream<Registrar.Change>.Continuation
     private let persistTask: Task<Void, Never>
 
     private init(loop: EventLoop, config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?, logger: Logger,
-                 metrics: GatewayMetrics?) {
+                 metrics: GatewayMetrics?, bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?,
+                 textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?) {
         self.loop = loop
+        self.bridgeCalls = bridgeCalls
+        if let bridgeCalls { bridgeHandler = { bridgeCalls.yield($0) } } else { bridgeHandler = nil }
+        self.textMessageHandler = textMessages
         self.metrics = metrics
         self.config = config
         self.trunkConfigs = trunks
@@ -154,11 +161,21 @@ public final class SIPService: @unchecked Sendable {
     }
 
     /// Binds every `[sip] listen` address, restores stored registrations and starts
-    /// trunk registration.
+    /// trunk registration. INVITEs to numbers go into `bridgeCalls` (nil: 404) and MESSAGE
+    /// requests to `textMessages` (nil: 405).
     public static func start(config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?,
-                             group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil) async throws -> SIPService {
+                             group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil,
+                             textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)? = nil) async throws -> SIPService {
+        try await start(config: config, users: users, trunks: trunks, storage: storage, group: group, logger: logger, metrics: metrics,
+                        bridgeCalls: nil, textMessages: textMessages)
+    }
+
+    static func start(config: SIPConfig, users: [SIPUserConfig], trunks: [SIPTrunkConfig], storage: Storage?,
+                      group: EventLoopGroup, logger: Logger, metrics: GatewayMetrics? = nil,
+                      bridgeCalls: AsyncStream<SIPBridgeRequest>.Continuation?,
+                      textMessages: (@Sendable (SIPTextMessage) async -> SIPTextAcceptance)?) async throws -> SIPService {
         let service = SIPService(loop: group.next(), config: config, users: users, trunks: trunks, storage: storage, logger: logger,
-                                 metrics: metrics)
+                                 metrics: metrics, bridgeCalls: bridgeCalls, textMessages: textMessages)
         let rows = try await storage?.liveSIPRegistrations(now: Date()) ?? []
         do {
             try await service.loop.submit { service.registrar.restore(rows) }.get()
@@ -193,6 +210,7 @@ public final class SIPService: @unchecked Sendable {
             return futures
         }.get()) ?? []
         for f in closing { try? await f.get() }
+        bridgeCalls?.finish()
         persistence.finish()
         await persistTask.value
     }

@@ -9,22 +9,64 @@ import Logging
 public struct SMSSIPBridge: Sendable {
     public typealias SendToUser = @Sendable (_ user: String, _ from: String, _ text: String) async -> Int?
 
+    /// A MESSAGE from SIP waiting for its answer: SIPService, built before this bridge (which
+    /// sends through it), is given `textMessageHandler`, which yields these into the stream
+    /// the bridge drains and awaits `reply`.
+    public struct TextRequest: Sendable {
+        let message: SIPTextMessage
+        let reply: CheckedContinuation<SIPTextAcceptance, Never>
+    }
+
     let service: SMSService
     let deliverTo: [String]
     let sendToUser: SendToUser
     let logger: Logger
+    /// The service's inbound messages (`SMSService.init`'s `onInbound` yields into it).
+    let inbound: AsyncStream<SMSMessage>?
+    /// MESSAGE requests from `textMessageHandler`.
+    let requests: AsyncStream<TextRequest>?
 
-    public init(service: SMSService, deliverTo: [String], logger: Logger, sendToUser: @escaping SendToUser) {
+    public init(service: SMSService, deliverTo: [String], logger: Logger, inbound: AsyncStream<SMSMessage>? = nil,
+                requests: AsyncStream<TextRequest>? = nil, sendToUser: @escaping SendToUser) {
         self.service = service
         self.deliverTo = deliverTo
         self.sendToUser = sendToUser
         self.logger = logger
+        self.inbound = inbound
+        self.requests = requests
     }
 
-    /// Registers the inbound forwarding with the service.
-    public func start() async {
-        let bridge = self
-        await service.setInboundHandler { message in await bridge.forward(message) }
+    /// Forwards the inbound messages and answers the MESSAGE requests until both streams
+    /// finish. Each runs in a task of its own, as one slow phone (Timer F) must not hold up
+    /// the next message. End it by finishing the streams, not by cancelling it: a finished
+    /// stream still yields what it buffered, a cancelled one drops it, and a dropped request's
+    /// MESSAGE would never be answered.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            if let inbound {
+                group.addTask {
+                    for await message in inbound { Task { await self.forward(message) } }
+                }
+            }
+            if let requests {
+                group.addTask {
+                    for await request in requests { Task { request.reply.resume(returning: await self.accept(request.message)) } }
+                }
+            }
+        }
+    }
+
+    /// SIPService's MESSAGE handler for a bridge draining `requests`' stream. Once that stream
+    /// has finished (the daemon stopping), a MESSAGE gets 503.
+    public static func textMessageHandler(_ requests: AsyncStream<TextRequest>.Continuation)
+        -> @Sendable (SIPTextMessage) async -> SIPTextAcceptance {
+        { message in
+            await withCheckedContinuation { reply in
+                if case .terminated = requests.yield(TextRequest(message: message, reply: reply)) {
+                    reply.resume(returning: .rejected(code: 503, reason: "Service Unavailable (SMS stopping)"))
+                }
+            }
+        }
     }
 
     /// The answer to a MESSAGE: queued (202 + the SMS id) or refused with the status that says why.

@@ -89,7 +89,10 @@ public actor SMSService {
     private var timers: [Task<Void, Never>] = []
     private var wake: AsyncStream<Void>.Continuation?
     private var stopped = false
-    private var inboundHandler: (@Sendable (SMSMessage) async -> Void)?
+    /// Told every inbound message once it is complete (or given up as incomplete), after it
+    /// is committed: the SIP bridge, built after this service and sending through it, drains
+    /// the stream this yields into (`Daemon.startSMS`) and forwards them to `[sms] deliver_to`.
+    private let onInbound: (@Sendable (SMSMessage) -> Void)?
     /// Operator requests (`askOperator`) waiting for their reply SMS, oldest first.
     private var replyWaiters: [ReplyWaiter] = []
     public typealias SubmitHook = @Sendable (_ iccid: String, _ modemID: String, _ result: SMSSubmitResult) async -> Void
@@ -98,8 +101,9 @@ public actor SMSService {
 
     public init(config: SMSConfig, storage: Storage, outbox: WebhookOutbox, wakeWebhooks: @escaping @Sendable () -> Void,
                 timeZone: TimeZone, candidates: @escaping Router, logger: Logger, clock: any SMSClock = SystemSMSClock(),
-                submitHook: SubmitHook? = nil, submit: @escaping Submit) {
+                submitHook: SubmitHook? = nil, onInbound: (@Sendable (SMSMessage) -> Void)? = nil, submit: @escaping Submit) {
         self.submitHook = submitHook
+        self.onInbound = onInbound
         self.config = config
         self.storage = storage
         self.outbox = outbox
@@ -112,12 +116,6 @@ public actor SMSService {
         chooser = SMSSIMChooser(defaultMinIntervalSeconds: config.minIntervalSeconds)
         retry = SMSRetryPolicy(maxAttempts: config.maxAttempts, initialSeconds: config.retryInitialSeconds,
                                maxSeconds: config.retryMaxSeconds)
-    }
-
-    /// Called with every inbound message once it is complete (or given up as incomplete),
-    /// after it is committed: the SIP bridge forwards it to `[sms] deliver_to`.
-    public func setInboundHandler(_ handler: (@Sendable (SMSMessage) async -> Void)?) {
-        inboundHandler = handler
     }
 
     // MARK: Lifecycle
@@ -564,8 +562,7 @@ public actor SMSService {
     private func delivered(_ message: SMSMessage) {
         wakeWebhooks()
         answerWaiter(with: message)
-        guard let handler = inboundHandler else { return }
-        Task { await handler(message) }
+        onInbound?(message)
     }
 
     /// Multipart messages older than `[sms] reassembly_timeout`: stored as incomplete with the
