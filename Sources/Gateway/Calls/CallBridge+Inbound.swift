@@ -5,7 +5,7 @@
 // events and carries out what it returns: modem commands, SIP legs, the RTP socket, the audio
 // port, the music, the record, the reports to the distributor.
 //
-// Actions run in order, one batch at a time, as for the outbound machine.
+// Actions run in order, one batch at a time (ActionQueue), as for the outbound machine.
 import CallCore
 import ControlModel
 import Foundation
@@ -43,11 +43,7 @@ extension CallBridge {
             record?.answerAt = answeredAt
         }
         if phase != .ended, let p = Phase(rawValue: machine.phase.rawValue), p != .ended { phase = p }
-        queuedInboundActions += actions
-        guard !performingActions else { return }
-        performingActions = true
-        while !queuedInboundActions.isEmpty { perform(queuedInboundActions.removeFirst()) }
-        performingActions = false
+        inboundActions.run(actions, perform)
     }
 
     // MARK: Events in

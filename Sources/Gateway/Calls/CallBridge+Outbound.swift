@@ -5,7 +5,7 @@
 // timers' events and carries out what it returns: modem commands, SIP responses, the RTP
 // socket, the audio port, the call records.
 //
-// Actions run in order, one batch at a time: an event that comes back synchronously while a
+// Actions run in order, one batch at a time (ActionQueue): an event that comes back synchronously while a
 // batch runs (a dial refused at once) is queued behind it, so the machine's order holds.
 import CallCore
 import ControlModel
@@ -52,11 +52,7 @@ extension CallBridge {
         if let at = machine.answeredAt { answeredAt = date(at) }
         index = machine.attemptCount - 1
         if phase != .ended, let p = Phase(rawValue: machine.phase.rawValue), p != .ended { phase = p }
-        queuedActions += actions
-        guard !performingActions else { return }
-        performingActions = true
-        while !queuedActions.isEmpty { perform(queuedActions.removeFirst()) }
-        performingActions = false
+        outboundActions.run(actions, perform)
     }
 
     // MARK: Events in

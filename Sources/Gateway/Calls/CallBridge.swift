@@ -64,14 +64,13 @@ final class CallBridge: @unchecked Sendable {
     /// dispatcher answers); CallBridge+Outbound.swift feeds it and carries out its actions.
     var machine: CallStateMachine?
     var machineTimers: [CallTimer: Scheduled<Void>] = [:]
-    var queuedActions: [CallAction] = []
+    let outboundActions = ActionQueue<CallAction>()
     /// An inbound call's rules (nil for outbound calls); CallBridge+Inbound.swift feeds it.
     var inbound: InboundCallStateMachine?
     var inboundTimers: [InboundCallTimer: Scheduled<Void>] = [:]
-    var queuedInboundActions: [InboundCallAction] = []
+    let inboundActions = ActionQueue<InboundCallAction>()
     /// The caller as the first RING gave it (the record's caller until +CLIP).
     var inboundCallerID: CallerID = .unknown
-    var performingActions = false
     var mediaClosed = false
     /// `startedAt` on the call's monotonic clock.
     let startInstant = CallInstant.now
@@ -365,5 +364,21 @@ final class CallBridge: @unchecked Sendable {
             return ToneReport(frequency: 0, snrDB: 0, levelDBFS: level.isFinite ? level : -120, samples: samples.count)
         }
         return ToneReport(frequency: a.frequency, snrDB: a.snrDB, levelDBFS: level.isFinite ? level : -120, samples: samples.count)
+    }
+}
+
+/// A machine's actions, carried out in order, one batch at a time: an event that comes back
+/// synchronously while a batch runs (a dial refused at once, a leg that fails at once) is
+/// queued behind it, so the order the machine decided holds. Confined to the call's loop.
+final class ActionQueue<Action> {
+    private var queued: [Action] = []
+    private var running = false
+
+    func run(_ actions: [Action], _ perform: (Action) -> Void) {
+        queued += actions
+        guard !running else { return }
+        running = true
+        while !queued.isEmpty { perform(queued.removeFirst()) }
+        running = false
     }
 }
