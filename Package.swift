@@ -101,6 +101,8 @@ let allTargets: [Target] = [
     .executableTarget(name: "FuzzAT", dependencies: ["ModemCore", "FuzzDriver"], path: "Fuzz/FuzzAT", swiftSettings: swift6),
     .executableTarget(name: "FuzzSIP", dependencies: ["SIPCore", "FuzzDriver"], path: "Fuzz/FuzzSIP", swiftSettings: swift6),
     .executableTarget(name: "FuzzSMS", dependencies: ["SMSCore", "FuzzDriver"], path: "Fuzz/FuzzSMS", swiftSettings: swift6),
+    .executableTarget(name: "FuzzSDP", dependencies: ["SIPCore", "FuzzDriver"], path: "Fuzz/FuzzSDP", swiftSettings: swift6),
+    .executableTarget(name: "FuzzConfig", dependencies: ["SimgateConfig", "FuzzDriver"], path: "Fuzz/FuzzConfig", swiftSettings: swift6),
 
     // Benchmarks: programs that measure, never tests (see Benchmarks/README.md).
     .executableTarget(name: "MediaBench", dependencies: ["MediaCore"], path: "Benchmarks/MediaBench", swiftSettings: swift6),

@@ -141,7 +141,8 @@ public struct MediaDescription: Sendable, Equatable {
         return nil
     }
 
-    public var ptime: Int? { attribute("ptime").flatMap { $0 }.flatMap { Int($0.split(separator: ".")[0]) } }
+    /// `a=ptime:20` (a fraction, `20.5`, counts its whole milliseconds; `a=ptime:` or `a=ptime:.` none).
+    public var ptime: Int? { attribute("ptime").flatMap { $0 }.flatMap { $0.split(separator: ".", omittingEmptySubsequences: false).first }.flatMap { Int($0) } }
 
     /// Media-level direction attribute, nil when absent (then the session level applies).
     public var directionAttribute: MediaDirection? {
@@ -246,7 +247,8 @@ public struct SessionDescription: Sendable, Equatable {
                 let f = value.split(separator: " ")
                 guard f.count >= 3 else { throw .malformedLine(line: lineNumber, reason: "m= needs media, port, proto") }
                 let portField = f[1].split(separator: "/")
-                guard let port = UInt16(portField[0]) else { throw .malformedLine(line: lineNumber, reason: "bad port") }
+                // `m=audio / RTP/AVP 0`: "/" splits into nothing, so the port is looked for, not indexed.
+                guard let first = portField.first, let port = UInt16(first) else { throw .malformedLine(line: lineNumber, reason: "bad port") }
                 var m = MediaDescription(media: String(f[0]), port: port, proto: String(f[2]), formats: f.dropFirst(3).map(String.init))
                 if portField.count == 2 { m.portCount = Int(portField[1]) }
                 media.append(m)

@@ -181,7 +181,8 @@ public enum SDPOfferAnswer {
         var events = Set<Int>()
         for part in offered.split(separator: ",") {
             let r = part.split(separator: "-").compactMap { Int($0.trimmingWS()) }
-            if r.count == 2, r[0] <= r[1] { events.formUnion(r[0]...min(r[1], 255)) } else if r.count == 1 { events.insert(r[0]) }
+            // Events are 0-255 (RFC 4733 §2.3): a range past them (`300-400`) adds nothing.
+            if r.count == 2, r[0] <= min(r[1], 255) { events.formUnion(r[0]...min(r[1], 255)) } else if r.count == 1 { events.insert(r[0]) }
         }
         let ours = events.intersection(0...15).sorted()
         guard !ours.isEmpty else { return "0-15" }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SIPCore
 
@@ -104,6 +105,26 @@ struct SDPTests {
         let many = "v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\ns=-\r\n" + String(repeating: "m=audio 1 RTP/AVP 0\r\n", count: 17)
         #expect(throws: SDPError.tooManyMediaSections(limit: 16)) { try SessionDescription.parse(many) }
         #expect(SDPOfferAnswer.answerEvents("0-11,13,16") == "0-11,13")
+    }
+
+    /// Inputs FuzzSDP found that trapped (Fuzz/corpus/sdp/crash-*): a SIP peer's offer must
+    /// never take the daemon down.
+    @Test func inputsTheFuzzerFoundAreRefusedOrRead() throws {
+        let head = "v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nt=0 0\r\n"
+        // `m=` whose port field is only "/" (the fuzzer's crash-m-port-slash.sdp) indexed an empty split.
+        #expect(throws: SDPError.malformedLine(line: 5, reason: "bad port")) { try SessionDescription.parse(head + "m=audio / RTP/AVP 0\r\n") }
+        let crash = try [UInt8](Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Fuzz/corpus/sdp/crash-m-port-slash.sdp")))
+        #expect(throws: SDPError.self) { try SessionDescription.parse(crash) }
+        // `a=ptime:` with nothing, or only a dot, has no ptime (it indexed an empty split).
+        for value in ["", ".", ".5"] {
+            let offer = try SessionDescription.parse(head + "m=audio 4000 RTP/AVP 0\r\na=ptime:\(value)\r\n")
+            #expect(offer.media[0].ptime == nil, "a=ptime:\(value)")
+        }
+        #expect(try SessionDescription.parse(head + "m=audio 4000 RTP/AVP 0\r\na=ptime:20.5\r\n").media[0].ptime == 20)
+        // Telephone events past 255 (`300-400`) are none of ours; the range was built upside down.
+        #expect(SDPOfferAnswer.answerEvents("300-400") == "0-15")
+        #expect(SDPOfferAnswer.answerEvents("10-400") == "10-15")
     }
 
     @Test func sdpInsideTheTypicalInvite() throws {
