@@ -121,14 +121,9 @@ extension CallBridge {
         case .cancelTimer(let timer):
             inboundTimers.removeValue(forKey: timer)?.cancel()
         case .closeRecord(let closing):
-            guard var r = record else { return }
-            r.sipUser = closing.sipUser ?? r.sipUser
-            r.answerAt = closing.answeredAt.map(date)
-            r.endAt = date(closing.endedAt)
-            if let seconds = closing.billableSeconds { r.billableSeconds = seconds }
-            r.q850 = closing.q850
-            r.sipStatus = closing.sipStatus
-            closeRecord(r, cause: closing.cause)
+            if let user = closing.sipUser { record?.sipUser = user }
+            closeRecord(answeredAt: closing.answeredAt, endedAt: closing.endedAt, billableSeconds: closing.billableSeconds,
+                        q850: closing.q850, sipStatus: closing.sipStatus, cause: closing.cause)
         case .finished(let cause):
             phase = .ended
             lastCause = cause

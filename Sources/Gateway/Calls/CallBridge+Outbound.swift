@@ -224,13 +224,20 @@ extension CallBridge {
     }
 
     private func closeOutboundRecord(_ attempt: CallAttemptRecord) {
+        record?.ringingAt = attempt.ringingAt.map(date)
+        closeRecord(answeredAt: attempt.answeredAt, endedAt: attempt.endedAt, billableSeconds: attempt.billableSeconds,
+                    q850: attempt.q850, sipStatus: attempt.sipStatus, cause: attempt.cause)
+    }
+
+    /// Closes the open record with what a machine decided (its instants on the call's clock).
+    func closeRecord(answeredAt: CallInstant?, endedAt: CallInstant, billableSeconds: Int?, q850: Int, sipStatus: Int?,
+                     cause: CallEndCause) {
         guard var r = record else { return }
-        r.ringingAt = attempt.ringingAt.map(date)
-        r.answerAt = attempt.answeredAt.map(date)
-        r.endAt = date(attempt.endedAt)
-        if let seconds = attempt.billableSeconds { r.billableSeconds = seconds }
-        r.q850 = attempt.q850
-        r.sipStatus = attempt.sipStatus
-        closeRecord(r, cause: attempt.cause)
+        r.answerAt = answeredAt.map(date)
+        r.endAt = date(endedAt)
+        if let billableSeconds { r.billableSeconds = billableSeconds }
+        r.q850 = q850
+        r.sipStatus = sipStatus
+        closeRecord(r, cause: cause)
     }
 }
