@@ -29,6 +29,8 @@ public struct ModemStateMachine: Sendable {
         case imsi, iccid, msisdn, vendorInit, voiceProbe, setup, signal, registration, operatorQuery
         case raw(requestID: Int)
         case recoveryProbe, reboot
+        /// The start-up AT+CLCC and the hang-up of calls it finds that nobody owns (StrayCalls.swift).
+        case callList, strayHangUp
         /// SMS set-up, reading, deleting and sending (SMSTransfer.swift, SMSSubmission.swift).
         case sms(SMSStep)
         /// USSD requests and cancels (USSDSession.swift).
@@ -231,7 +233,8 @@ public struct ModemStateMachine: Sendable {
         pinAttempted = false
         pinRejected = false
         // The common, dialect-independent probe (at-dialects.md 1.3, 2.2, 3.3).
-        var commands: [(String, Purpose)] = [("AT", .probe), ("ATE0", .echoOff), ("AT+CMEE=1", .errorMode)]
+        var commands: [(String, Purpose)] = [("AT", .probe), ("ATE0", .echoOff), ("AT+CMEE=1", .errorMode),
+                                             (Self.callListCommand, .callList)]
         if configuration.dialect == nil { commands.append(("ATI", .ati)) }
         commands += [("AT+CGMI", .manufacturer), ("AT+CGMM", .model), ("AT+CGMR", .firmware),
                      ("AT+CGSN", .imei), ("AT+CPIN?", .simStatus)]
@@ -453,6 +456,10 @@ public struct ModemStateMachine: Sendable {
             }
         case .reboot:
             break  // the recovery timer decides when to look again
+        case .callList:
+            callListChecked(r, now: now, &out)
+        case .strayHangUp:
+            break  // the next AT+CLCC (the next port open) would find it again if it failed
         case .dial, .answer, .hangUp, .dtmf, .audioEnable, .audioDisable, .extendedError:
             callCommandCompleted(entry, r, now: now, &out)
         case .sms(let step):

@@ -127,6 +127,9 @@ public enum ModemAction: Equatable, Sendable {
     /// Answer to `requestUSSD`/`cancelUSSD` (USSDSession.swift); `requestID` nil for what the
     /// network sent on its own (a USSD notify, a menu it ended, a menu timed out).
     case ussd(requestID: Int?, USSDOutcome)
+    /// The start-up AT+CLCC listed calls nobody here owns (a previous daemon's, left up when it
+    /// died); the dialect's hang-up has been queued for them (StrayCalls.swift).
+    case strayCallsReleased([CallListEntry])
 }
 
 /// A SIM PIN from configuration. Its description never shows the digits.

@@ -441,6 +441,10 @@ final class ModemController: @unchecked Sendable {
                 finishUSSD(requestID: requestID, outcome)
             case .simPINRejected(let reason):
                 pinRejected(reason: reason)
+            case .strayCallsReleased(let calls):
+                let list = calls.map { "\($0.id) \($0.incoming ? "in" : "out") \($0.status.rawValue)" }.joined(separator: ", ")
+                logger.notice("hung up calls left up by a previous run", metadata: ["calls": "\(list)"])
+                record(kind: "call", detail: "hung up \(calls.count) call(s) nobody owns (left up by a previous run): \(list)")
             }
         }
     }
