@@ -21,8 +21,16 @@ enum CommandOutcome {
     case smsPrompt(tpduLength: Int)
 }
 
+/// One AT command line the simulated modem received.
+public struct ATCommandLogEntry: Codable, Sendable, Equatable {
+    public var at: Date
+    public var line: String
+}
+
 extension SimulatedModem {
     func handleCommandLine(_ line: String) {
+        commandLog.append(ATCommandLogEntry(at: Date(), line: line))
+        if commandLog.count > Self.commandLogLimit { commandLog.removeFirst(commandLog.count - Self.commandLogLimit) }
         // Echo (ATE1): the command text and its CR come back before the response (§1.3).
         if settings.echo { write(line + "\r") }
         afterReply.removeAll()

@@ -163,6 +163,10 @@ public final class ModemSimulator: Sendable {
     public func receivedSamples(_ name: String) async throws -> [Int16] { try await run { try $0.modem(name).analyzer.samples } }
 
     /// DTMF digits the gateway sent in calls (AT+VTS / AT^DTMF), oldest first.
+    /// The AT command lines modem `name` received, oldest first (the control verb `commands`).
+    public func commandLog(_ name: String) async throws -> [ATCommandLogEntry] { try await run { try $0.modem(name).commandLog } }
+    public func resetCommandLog(_ name: String) async throws { try await run { try $0.modem(name).commandLog.removeAll() } }
+
     public func dtmfSent(_ name: String) async throws -> [String] { try await run { try $0.modem(name).dtmfSent } }
 
     /// Everything the gateway wrote to the audio port from the moment the current (or last)

@@ -99,6 +99,10 @@ final class SimulatedModem {
     /// What the gateway wrote during the current (or last) active call.
     var callCapture = CallAudioCapture()
     var dtmfSent: [String] = []
+    /// Every AT command line the host wrote, oldest first (the last `commandLogLimit`), with
+    /// when it arrived: what a test asks "which commands did the modem see" (`commands <name>`).
+    var commandLog: [ATCommandLogEntry] = []
+    static let commandLogLimit = 2000
     /// 24.008 cause of the last call end, for AT+CEER.
     var lastEndCause: Int?
     /// Work to do once the final result of the current command line is written

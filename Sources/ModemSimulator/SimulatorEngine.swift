@@ -96,6 +96,9 @@ final class SimulatorEngine {
             switch verb {
             case "status":
                 return reply(ok: try json(m.status()))
+            case "commands":
+                if rest.first == "reset" { m.commandLog.removeAll(); return reply(ok: "") }
+                return reply(ok: try json(m.commandLog))
             case "received":
                 if rest.first == "reset" { m.analyzer.reset(); return reply(ok: "") }
                 return reply(ok: try json(m.analyzer.reception))
@@ -286,6 +289,7 @@ enum ControlCommands {
         ("dtmf", "dtmf <name> <digits> [inband|urc]"),
         ("callee", "callee <name> <number|prefix*> answer [<after s> [<drop after s>]]|busy [<after s>]|noanswer [<after s>]|congestion [<after s>] [noringback]"),
         ("received", "received <name> [reset]"),
+        ("commands", "commands <name> [reset]"),
         ("continue", "continue <name>  (resume a replay at !pause)"),
         ("sms", SMSControlCommand.usage),
         ("sms-pdu", "sms-pdu <name> <hex SMS-DELIVER or SMS-STATUS-REPORT, SMSC field first>"),
