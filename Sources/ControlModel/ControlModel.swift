@@ -379,8 +379,31 @@ public struct DaemonStatus: Codable, Sendable {
     public var startedAt: Date
     public var configPath: String
     public var modemCount: Int
-    public init(version: String, startedAt: Date, configPath: String, modemCount: Int) {
+    /// The database refuses writes (disk full, I/O error); nil while writes work.
+    public var storage: StorageAlert?
+    public init(version: String, startedAt: Date, configPath: String, modemCount: Int, storage: StorageAlert? = nil) {
         self.version = version; self.startedAt = startedAt; self.configPath = configPath; self.modemCount = modemCount
+        self.storage = storage
+    }
+}
+
+/// The database stopped taking writes: calls go on, but their records, counters and missed
+/// calls are not being saved until it does again.
+public struct StorageAlert: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// SQLITE_FULL: the file system under the state directory is full.
+        case diskFull = "disk-full"
+        /// An I/O error, a read-only or corrupt database.
+        case writeError = "write-error"
+    }
+    public var kind: Kind
+    /// The last failure, as SQLite put it.
+    public var error: String
+    /// The first failure of this stretch.
+    public var since: Date
+    public var failedWrites: Int
+    public init(kind: Kind, error: String, since: Date, failedWrites: Int) {
+        self.kind = kind; self.error = error; self.since = since; self.failedWrites = failedWrites
     }
 }
 
@@ -669,6 +692,9 @@ public enum MissedCallReason: String, Codable, Sendable, CaseIterable {
     case modemFault = "modem-fault"
     /// Outside business hours with no after-hours target.
     case afterHours = "after-hours"
+    /// The daemon stopped (crash, kill -9, power) while the call rang or waited in the queue:
+    /// the next start found its record open and listed the caller.
+    case interrupted = "interrupted"
 }
 
 /// One line of an entry's history: each missed call, claim, callback attempt and close.

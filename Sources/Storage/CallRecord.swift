@@ -2,6 +2,16 @@
 // and closed when it ends, so a crash loses nothing (DESIGN.md "Data"): the next start
 // closes rows still open as `interrupted`. Per-modem calls/ASR/ACD are computed from these
 // rows, so they survive restarts.
+//
+// How long an interrupted call lasted: while a row is open the daemon writes its answer
+// instant (and an inbound caller's number) as soon as it is known (`updateOpenCall`) and, every few seconds, `alive_at`
+// (`markOpenCallsAlive`, one UPDATE for every open row). The next start closes the row at
+// its last sign of life (the latest of alive_at, answer, ringing, start), so the record's
+// duration is the call's up to the crash, short by at most one heartbeat period, and never
+// counts the time the daemon was down. A heartbeat per row rather than one per daemon: it
+// needs no clamping for calls opened after the last beat, and a row carries its own proof.
+// A call's usage charges (minutes against the SIM's limits) are written in the transaction
+// that closes its row, the normal way or as interrupted: they count once, whatever dies when.
 import ControlModel
 import Foundation
 import GRDB
@@ -61,6 +71,11 @@ public enum CallRecord {
         }
     }
 
+    /// v9: the last instant the daemon was seen alive with this row open (heartbeat).
+    static func addAliveColumn(_ db: Database) throws {
+        try db.alter(table: tableName) { t in t.add(column: "alive_at", .datetime) }
+    }
+
     /// v4: what the router decided for an outbound call (issue 5: the CDR records the
     /// callee's operator, the lookup source and the rank of the SIM used).
     static func addRoutingColumns(_ db: Database) throws {
@@ -81,7 +96,7 @@ extension CallDetail: SnakeCaseColumns, MutablePersistableRecord {
 extension Storage {
     /// An attempt started: inserts its row and returns it with its id.
     public func openCall(_ record: CallDetail) async throws -> CallDetail {
-        try await writer.write { db in
+        try await write { db in
             var row = record
             row.id = nil
             try row.insert(db)
@@ -89,24 +104,62 @@ extension Storage {
         }
     }
 
-    /// Writes the final state of an attempt (its `id` must come from `openCall`).
-    public func closeCall(_ record: CallDetail) async throws {
-        try await writer.write { db in try record.update(db) }
+    /// Writes the final state of an attempt (its `id` must come from `openCall`) and, in the
+    /// same transaction, what it adds to the usage counters.
+    public func closeCall(_ record: CallDetail, charges: [UsageCharge] = []) async throws {
+        try await write { db in
+            try record.update(db)
+            for charge in charges { try Self.add(charge, db) }
+        }
     }
 
-    /// At start-up: rows left open by a daemon that died are closed as `interrupted`.
+    /// What an open attempt learnt (its answer, its ringing, the caller's number from +CLIP):
+    /// written at once, so a crash later still knows it. Nil fields stay as they are; a closed
+    /// row is not touched.
+    public func updateOpenCall(id: Int64, answerAt: Date? = nil, ringingAt: Date? = nil, caller: String? = nil) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE call_record SET answer_at = COALESCE(?, answer_at), ringing_at = COALESCE(?, ringing_at),
+                                       caller = COALESCE(?, caller)
+                WHERE id = ? AND end_at IS NULL
+                """, arguments: [answerAt, ringingAt, caller, id])
+        }
+    }
+
+    /// The heartbeat: every open row was alive at `now`. Returns how many rows it touched.
     @discardableResult
-    public func closeInterruptedCalls(at now: Date) async throws -> Int {
-        try await writer.write { db in
-            let open = try CallDetail.filter(Column("end_at") == nil).fetchAll(db)
-            for var row in open {
-                row.endAt = now
+    public func markOpenCallsAlive(at now: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE call_record SET alive_at = ? WHERE end_at IS NULL", arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    /// At start-up: rows left open by a daemon that died are closed as `interrupted`, each at
+    /// its last sign of life (see the top of this file), with `charges(row)` added to the usage
+    /// counters and `then(tx, closed)` run (the missed-call list), all in one transaction.
+    /// Returns the rows closed.
+    @discardableResult
+    public func closeInterruptedCalls(charges: @escaping @Sendable (CallDetail) -> [UsageCharge] = { _ in [] },
+                                      then: @escaping @Sendable (StorageTransaction, [CallDetail]) throws -> Void = { _, _ in })
+        async throws -> [CallDetail] {
+        try await write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM call_record WHERE end_at IS NULL ORDER BY id")
+            var closed: [CallDetail] = []
+            for raw in rows {
+                var row = try CallDetail(row: raw)
+                let alive: Date? = raw["alive_at"]
+                let lastSeen = [alive, row.answerAt, row.ringingAt, row.inviteAt].compactMap { $0 }.max() ?? row.inviteAt
+                row.endAt = lastSeen
                 row.gsmCause = "interrupted"
                 row.gsmCauseText = "the daemon stopped during the call"
-                if let answered = row.answerAt { row.billableSeconds = max(0, Int(now.timeIntervalSince(answered))) }
+                if let answered = row.answerAt { row.billableSeconds = max(0, Int(lastSeen.timeIntervalSince(answered))) }
                 try row.update(db)
+                for charge in charges(row) { try Self.add(charge, db) }
+                closed.append(row)
             }
-            return open.count
+            try then(StorageTransaction(db: db), closed)
+            return closed
         }
     }
 

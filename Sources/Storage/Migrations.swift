@@ -77,6 +77,9 @@ public enum StorageMigrations {
         migrator.registerMigration(SMSMigration.name, migrate: SMSMigration.migrate)
         migrator.registerMigration(SIMCareMigration.name, migrate: SIMCareMigration.migrate)
         migrator.registerMigration(SIMHealthMigration.name, migrate: SIMHealthMigration.migrate)
+        migrator.registerMigration("v9-call-alive") { db in
+            try CallRecord.addAliveColumn(db)
+        }
         return migrator
     }
 }

@@ -37,20 +37,20 @@ public struct SIPRegistrationRow: Codable, Sendable, Equatable, SnakeCaseColumns
 extension Storage {
     /// Inserts or replaces the binding of (user, contact).
     public func saveSIPRegistration(_ row: SIPRegistrationRow) async throws {
-        try await writer.write { db in try row.save(db) }
+        try await write { db in try row.save(db) }
     }
 
     public func deleteSIPRegistration(user: String, contact: String) async throws {
-        _ = try await writer.write { db in try SIPRegistrationRow.deleteOne(db, key: ["user": user, "contact": contact]) }
+        _ = try await write { db in try SIPRegistrationRow.deleteOne(db, key: ["user": user, "contact": contact]) }
     }
 
     public func deleteSIPRegistrations(user: String) async throws {
-        _ = try await writer.write { db in try SIPRegistrationRow.filter(Column("user") == user).deleteAll(db) }
+        _ = try await write { db in try SIPRegistrationRow.filter(Column("user") == user).deleteAll(db) }
     }
 
     /// Bindings still valid at `now`; expired rows are deleted on the way.
     public func liveSIPRegistrations(now: Date) async throws -> [SIPRegistrationRow] {
-        try await writer.write { db in
+        try await write { db in
             _ = try SIPRegistrationRow.filter(Column("expires_at") <= now).deleteAll(db)
             return try SIPRegistrationRow.order(Column("user"), Column("contact")).fetchAll(db)
         }

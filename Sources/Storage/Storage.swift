@@ -9,6 +9,8 @@ import GRDB
 public final class Storage: Sendable {
     /// Sendable: GRDB's DatabaseWriter protocol requires it (DatabasePool, DatabaseQueue).
     public let writer: any DatabaseWriter
+    /// Whether writes still succeed (a full disk, an I/O error): StorageHealth.swift.
+    public let health = StorageHealth()
 
     /// Wraps an open database and applies any pending migrations.
     public init(writer: any DatabaseWriter) throws {
@@ -35,7 +37,7 @@ public final class Storage: Sendable {
                                       at now: Date) async throws -> ModemRecord {
         let seen = ModemRecord(imei: imei, id: id, vendor: vendor, model: model, firmware: firmware,
                                atPort: atPort, usbPath: usbPath, firstSeen: now, lastSeen: now)
-        return try await writer.write { db in try ModemRecord.upsert(db, seen) }
+        return try await write { db in try ModemRecord.upsert(db, seen) }
     }
 
     public func modem(imei: String) async throws -> ModemRecord? {
@@ -60,7 +62,7 @@ public final class Storage: Sendable {
         let operatorCode = mccmnc ?? imsi.flatMap(HomeNetwork.mccmnc(fromIMSI:))
         let seen = SIMRecord(iccid: iccid, imsi: imsi, mccmnc: operatorCode, msisdn: msisdn, modemIMEI: modemIMEI,
                              firstSeen: now, lastSeen: now)
-        return try await writer.write { db in try SIMRecord.upsert(db, seen) }
+        return try await write { db in try SIMRecord.upsert(db, seen) }
     }
 
     public func sim(iccid: String) async throws -> SIMRecord? {
@@ -72,7 +74,7 @@ public final class Storage: Sendable {
     /// Appends one event; returns its row id.
     @discardableResult
     public func recordEvent(_ event: ModemEventRecord, imei: String?) async throws -> Int64 {
-        try await writer.write { db in
+        try await write { db in
             var row = ModemEventRow(event, imei: imei)
             try row.insert(db)
             return row.id ?? db.lastInsertedRowID
@@ -96,7 +98,7 @@ public final class Storage: Sendable {
     @discardableResult
     public func pruneEvents(olderThanDays days: Int, now: Date) async throws -> Int {
         let cutoff = now.addingTimeInterval(-Double(max(0, days)) * 86_400)
-        return try await writer.write { db in
+        return try await write { db in
             try ModemEventRow.filter(Column("at") < cutoff).deleteAll(db)
         }
     }

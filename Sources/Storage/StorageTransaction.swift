@@ -139,7 +139,7 @@ extension Storage {
     /// Runs `body` in one write transaction: everything it does is committed together, or
     /// nothing is if it throws.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (StorageTransaction) throws -> T) async throws -> T {
-        try await writer.write { db in try body(StorageTransaction(db: db)) }
+        try await write { db in try body(StorageTransaction(db: db)) }
     }
 
     /// Runs `body` on a read-only snapshot.

@@ -35,6 +35,21 @@ public struct UsageKey: Sendable, Hashable {
     var startKey: Int64 { Int64(periodStart.timeIntervalSince1970.rounded(.down)) }
 }
 
+/// What one finished call adds to the usage counters: `calls` and `billedSeconds` on every
+/// counter in `keys`. A call's charges are written in the transaction that closes its record
+/// (`Storage.closeCall(_:charges:)`, `closeInterruptedCalls`), so its minutes count exactly once.
+public struct UsageCharge: Sendable, Hashable {
+    public var keys: [UsageKey]
+    public var calls: Int
+    public var billedSeconds: Int
+
+    public init(keys: [UsageKey], calls: Int, billedSeconds: Int) {
+        self.keys = keys
+        self.calls = calls
+        self.billedSeconds = billedSeconds
+    }
+}
+
 public struct UsageTotals: Sendable, Hashable {
     public var calls: Int
     public var billedSeconds: Int
@@ -104,17 +119,20 @@ extension Storage {
     /// Adds `calls` and `billedSeconds` to every counter in `keys`, in one transaction (a
     /// call's SIM day, SIM month, user day and group day move together or not at all).
     public func addUsage(_ keys: [UsageKey], calls: Int, billedSeconds: Int) async throws {
-        try await writer.write { db in
-            for key in keys {
-                try db.execute(sql: """
-                    INSERT INTO usage_counter (subject_kind, subject, period, period_start, calls, billed_seconds)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(subject_kind, subject, period, period_start) DO UPDATE SET
-                        calls = calls + excluded.calls,
-                        billed_seconds = billed_seconds + excluded.billed_seconds
-                    """, arguments: [key.subjectKind.rawValue, key.subject, key.period.rawValue, key.startKey,
-                                     max(0, calls), max(0, billedSeconds)])
-            }
+        try await write { db in try Self.add(UsageCharge(keys: keys, calls: calls, billedSeconds: billedSeconds), db) }
+    }
+
+    /// One charge, inside the caller's transaction.
+    static func add(_ charge: UsageCharge, _ db: Database) throws {
+        for key in charge.keys {
+            try db.execute(sql: """
+                INSERT INTO usage_counter (subject_kind, subject, period, period_start, calls, billed_seconds)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(subject_kind, subject, period, period_start) DO UPDATE SET
+                    calls = calls + excluded.calls,
+                    billed_seconds = billed_seconds + excluded.billed_seconds
+                """, arguments: [key.subjectKind.rawValue, key.subject, key.period.rawValue, key.startKey,
+                                 max(0, charge.calls), max(0, charge.billedSeconds)])
         }
     }
 
@@ -133,10 +151,22 @@ extension Storage {
         }
     }
 
+    /// Every counter of one kind and period summed (all subjects, all periods kept): what
+    /// the SIMs have used in total, e.g. to check that a call was charged exactly once.
+    public func usageTotals(_ subjectKind: UsageSubject, _ period: UsagePeriod) async throws -> UsageTotals {
+        try await writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(calls), 0) AS calls, COALESCE(SUM(billed_seconds), 0) AS seconds
+                FROM usage_counter WHERE subject_kind = ? AND period = ?
+                """, arguments: [subjectKind.rawValue, period.rawValue])
+            return UsageTotals(calls: row?["calls"] ?? 0, billedSeconds: row?["seconds"] ?? 0)
+        }
+    }
+
     /// Deletes counters of periods that started before `cutoff`; returns how many went.
     @discardableResult
     public func pruneUsage(before cutoff: Date) async throws -> Int {
-        try await writer.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM usage_counter WHERE period_start < ?",
                            arguments: [Int64(cutoff.timeIntervalSince1970)])
             return db.changesCount
@@ -147,7 +177,7 @@ extension Storage {
 
     @discardableResult
     public func addNumberingSource(_ source: NumberingSourceRecord) async throws -> NumberingSourceRecord {
-        try await writer.write { db in
+        try await write { db in
             var row = source
             try row.insert(db)
             return row
@@ -160,6 +190,6 @@ extension Storage {
     }
 
     public func removeNumberingSource(id: Int64) async throws {
-        _ = try await writer.write { db in try NumberingSourceRecord.deleteOne(db, key: id) }
+        _ = try await write { db in try NumberingSourceRecord.deleteOne(db, key: id) }
     }
 }

@@ -294,15 +294,25 @@ struct CallRecordTests {
         #expect(try await storage.callRecords(since: t0.addingTimeInterval(50)).map(\.callID) == ["c2"])
     }
 
-    @Test("a restart closes rows left open as interrupted")
+    @Test("a restart closes rows left open as interrupted at their last heartbeat, charging their usage once")
     func interrupted() async throws {
         let storage = try Storage.inMemory()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        _ = try await storage.openCall(record("c1", modem: "simcom1", at: t0, answered: true))
-        let closed = try await storage.closeInterruptedCalls(at: t0.addingTimeInterval(30))
-        #expect(closed == 1)
-        let row = try #require(try await storage.callRecords().first)
-        #expect(row.gsmCause == "interrupted" && row.endAt != nil && row.billableSeconds == 25)
-        #expect(try await storage.closeInterruptedCalls(at: t0.addingTimeInterval(60)) == 0)
+        let open = try await storage.openCall(record("c1", modem: "simcom1", at: t0, answered: false))
+        try await storage.updateOpenCall(id: try #require(open.id), answerAt: t0.addingTimeInterval(5), ringingAt: t0.addingTimeInterval(2))
+        // A second row that never saw a heartbeat ends where its last known instant is.
+        _ = try await storage.openCall(record("c2", modem: "huawei1", at: t0.addingTimeInterval(1), answered: false))
+        #expect(try await storage.markOpenCallsAlive(at: t0.addingTimeInterval(20)) == 2)
+        let key = UsageKey(.sim, "8970100000000000038", .day, start: t0)
+        let closed = try await storage.closeInterruptedCalls(charges: { row in
+            row.answerAt == nil ? [] : [UsageCharge(keys: [key], calls: 1, billedSeconds: row.billableSeconds)]
+        })
+        #expect(closed.count == 2)
+        let row = try #require(try await storage.callRecords().first { $0.callID == "c1" })
+        #expect(row.gsmCause == "interrupted" && row.endAt == t0.addingTimeInterval(20) && row.billableSeconds == 15, "\(row)")
+        #expect(row.answerAt == t0.addingTimeInterval(5) && row.ringingAt == t0.addingTimeInterval(2))
+        #expect(try await storage.usage([key])[key] == UsageTotals(calls: 1, billedSeconds: 15))
+        #expect(try await storage.closeInterruptedCalls().isEmpty)
+        #expect(try await storage.usage([key])[key] == UsageTotals(calls: 1, billedSeconds: 15), "a second start charges nothing again")
     }
 }
