@@ -19,6 +19,7 @@ struct StatusCommand: ExecutableCommand {
         let answer = try await client.get(ControlRoute.status, as: DaemonStatus.self)
         if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
         var overview = StatusView.Overview()
+        overview.storage = answer.value.storage
         overview.modems = (try? await client.get(ControlRoute.modems, as: ModemList.self))?.value.modems
         overview.calls = (try? await client.get(ControlRoute.calls, as: CallList.self))?.value.calls
         overview.missed = (try? await client.get(MissedCallRoute.list + "?status=new", as: MissedCallList.self))?.value.entries
@@ -50,6 +51,8 @@ extension StatusView {
         var missed: [MissedCallEntry]?
         var sims: [SIMUsageStatus]?
         var webhooks: WebhookDeliveryList?
+        /// The database refuses writes (from the daemon's status).
+        var storage: StorageAlert?
     }
 
     /// A signal this weak (2 bars of 5) drops calls; the modem table marks it too.
@@ -58,6 +61,10 @@ extension StatusView {
     static func render(_ o: Overview, now: Date) -> String {
         var lines: [String] = []
         var alerts: [String] = []
+        if let s = o.storage {
+            alerts.append("database \(s.kind == .diskFull ? "DISK FULL" : "WRITE ERROR") since \(HumanFormat.age(of: s.since, now: now)) ago, "
+                          + "\(s.failedWrites) writes lost: calls go on but are not recorded (free space under the state directory): \(s.error)")
+        }
         if let modems = o.modems {
             let byState = Dictionary(grouping: modems, by: \.state.rawValue).mapValues(\.count)
             let states = byState.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }

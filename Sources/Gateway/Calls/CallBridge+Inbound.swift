@@ -40,7 +40,7 @@ extension CallBridge {
         inbound = machine
         if let at = machine.answeredAt, answeredAt == nil {
             answeredAt = date(at)
-            record?.answerAt = answeredAt
+            persistAnswer(date(at))
         }
         if phase != .ended, let p = Phase(rawValue: machine.phase.rawValue), p != .ended { phase = p }
         inboundActions.run(actions, perform)
@@ -83,7 +83,7 @@ extension CallBridge {
         case .openRecord(let sipUser):
             openInboundRecord(user: sipUser)
         case .recordCaller(let number):
-            record?.caller = number
+            persistCaller(number)
         case .report(let report):
             if case .callCenter(let link) = farEnd, let facts { link.report(CallCenterReport(report, callID: id, facts: facts)) }
         case .ringMember(let member):

@@ -49,7 +49,10 @@ extension CallBridge {
         let actions = event(&machine, .now)
         self.machine = machine
         if let cause = machine.lastCause { lastCause = cause }
-        if let at = machine.answeredAt { answeredAt = date(at) }
+        if let at = machine.answeredAt {
+            if answeredAt == nil { persistAnswer(date(at)) }
+            answeredAt = date(at)
+        }
         index = machine.attemptCount - 1
         if phase != .ended, let p = Phase(rawValue: machine.phase.rawValue), p != .ended { phase = p }
         outboundActions.run(actions, perform)

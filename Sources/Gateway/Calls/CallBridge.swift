@@ -53,6 +53,9 @@ final class CallBridge: @unchecked Sendable {
     let storage: Storage
     var logger: Logger
     let onFinished: @Sendable (CallBridge) -> Void
+    /// What a closed attempt's record adds to the usage counters, written with the close
+    /// (nil: nothing counts, no [routing]).
+    let usageCharges: (@Sendable (CallDetail) -> [UsageCharge])?
     let farEnd: FarEnd
     let rtpPorts: ClosedRange<Int>
     var sipLeg: SIPBridgeLeg?
@@ -141,8 +144,10 @@ final class CallBridge: @unchecked Sendable {
         return nil
     }
     init(id: String, direction: String, number: String, candidates: [(controller: ModemController, facts: ModemController.CallFacts)],
-         loop: EventLoop, storage: Storage, latency: MediaLatencyTotals, logger: Logger, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
+         loop: EventLoop, storage: Storage, latency: MediaLatencyTotals, logger: Logger,
+         usageCharges: (@Sendable (CallDetail) -> [UsageCharge])? = nil, farEnd: FarEnd = .testTone, rtpPorts: ClosedRange<Int> = 20_000...20_999,
          route: RouteFacts? = nil, onFinished: @escaping @Sendable (CallBridge) -> Void) {
+        self.usageCharges = usageCharges
         self.id = id; self.direction = direction; self.number = number; self.candidates = candidates; self.route = route
         self.loop = loop; self.storage = storage; self.latency = latency; self.onFinished = onFinished; self.farEnd = farEnd; self.rtpPorts = rtpPorts
         var logger = logger
@@ -255,15 +260,43 @@ final class CallBridge: @unchecked Sendable {
         attempts.append(AttemptResult(modemID: r.modemID, iccid: r.iccid, cause: cause,
                                       reachedCallee: r.answerAt != nil || r.ringingAt != nil, media: received))
         let opened = self.opened
-        let storage = self.storage, logger = self.logger
+        let storage = self.storage, logger = self.logger, charges = self.usageCharges
         let closed = r
         Task {
             guard let openedRow = await opened?.value else { return }
             var row = closed
             row.id = openedRow.id
-            do { try await storage.closeCall(row) } catch { logger.error("cannot close call record", metadata: ["error": "\(error)"]) }
+            do {
+                try await storage.closeCall(row, charges: charges?(row) ?? [])
+            } catch {
+                logger.error("cannot close call record", metadata: ["error": "\(error)", "call": "\(row.callID)"])
+            }
         }
         logger.info("attempt ended", metadata: ["modem": "\(r.modemID)", "cause": "\(cause.kind.rawValue)", "text": "\(cause.text)"])
+    }
+
+    /// The attempt was answered: its row says so at once (a crash later closes it with the
+    /// talk time up to the crash, and charges it, CallRecord.swift).
+    func persistAnswer(_ at: Date) {
+        record?.answerAt = at
+        updateOpenRecord(answerAt: at)
+    }
+
+    /// An inbound caller's number (+CLIP after the first RING): into the open row at once, so a
+    /// crash still lists the caller as missed by number.
+    func persistCaller(_ number: String) {
+        record?.caller = number
+        updateOpenRecord(caller: number)
+    }
+
+    private func updateOpenRecord(answerAt: Date? = nil, caller: String? = nil) {
+        let opened = self.opened, storage = self.storage, logger = self.logger
+        Task {
+            guard let id = await opened?.value?.id else { return }
+            do { try await storage.updateOpenCall(id: id, answerAt: answerAt, caller: caller) } catch {
+                logger.error("cannot update an open call record", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     // MARK: RTCP

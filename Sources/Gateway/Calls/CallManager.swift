@@ -51,6 +51,15 @@ actor CallManager {
     /// refusing (nil without routing: nobody would read its verdict).
     private let simHealth: SIMHealthService?
 
+    /// What a closed record adds to the usage counters (the router's tariffs), given to every
+    /// bridge and to the start-up close of interrupted calls (nil without routing).
+    private let usageCharges: (@Sendable (CallDetail) -> [UsageCharge])?
+    /// Where the start-up close lists the callers of inbound calls a crash cut off unanswered.
+    private let missedCalls: MissedCallService?
+    /// How often open call records are marked alive (CallRecord.swift): an interrupted call's
+    /// duration is short by at most this.
+    static let heartbeatSeconds = 2
+
     /// INVITEs to numbers from the SIP side and unclaimed rings from the modems: both are
     /// built before this manager and called by it, so they reach it through streams the
     /// assembler made (`SIPService.start`'s `bridgeCalls`, `ModemPool`'s `rings`), drained
@@ -58,6 +67,8 @@ actor CallManager {
     private let sipCalls: AsyncStream<SIPBridgeRequest>?
     private let rings: AsyncStream<ModemPool.Ring>?
     private var drains: [Task<Void, Never>] = []
+    /// Marks the open records alive every `heartbeatSeconds` (stopped with the call center's input).
+    private var heartbeat: Task<Void, Never>?
 
     /// Every collaborator is given here; `start` then takes the SIP side's INVITEs and the
     /// modems' rings. The call center, which places its calls through this manager, is told
@@ -66,8 +77,14 @@ actor CallManager {
          chooser: any ModemChooser = FirstFreeModemChooser(), routing: RoutingService? = nil, simHealth: SIMHealthService? = nil,
          sip: SIPService? = nil, inbound: InboundTargets = InboundTargets(), rtpPorts: ClosedRange<Int> = 20_000...20_999,
          sipCalls: AsyncStream<SIPBridgeRequest>? = nil, rings: AsyncStream<ModemPool.Ring>? = nil,
-         callCenter: CallCenterHookup? = nil,
+         callCenter: CallCenterHookup? = nil, missedCalls: MissedCallService? = nil,
          onAnsweredOutbound: (@Sendable (_ number: String) async -> Void)? = nil) {
+        self.missedCalls = missedCalls
+        if let routing {
+            self.usageCharges = { @Sendable (row: CallDetail) -> [UsageCharge] in routing.usageCharges(for: row) }
+        } else {
+            self.usageCharges = nil
+        }
         self.pool = pool; self.storage = storage; self.logger = logger; self.metrics = metrics; self.chooser = chooser
         self.routing = routing; self.simHealth = simHealth
         self.sip = sip; self.inbound = inbound; self.rtpPorts = rtpPorts; self.onAnsweredOutbound = onAnsweredOutbound
@@ -118,7 +135,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
-                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .sipOutbound(request),
+                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, usageCharges: usageCharges, farEnd: .sipOutbound(request),
                                 rtpPorts: rtpPorts, route: route) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
@@ -139,7 +156,7 @@ actor CallManager {
             let id = nextID()
             let link = CallCenterLink(sip: sip, holdAudio: center.holdAudio, caller: caller, report: center.report)
             let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
-                                    loop: controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .callCenter(link),
+                                    loop: controller.eventLoop, storage: storage, latency: latency, logger: logger, usageCharges: usageCharges, farEnd: .callCenter(link),
                                     rtpPorts: rtpPorts) { [weak self] bridge in
                 Task { await self?.finished(bridge) }
             }
@@ -157,7 +174,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "inbound", number: caller.display, candidates: [(controller, facts)],
-                                loop: controller.eventLoop, storage: storage, latency: latency, logger: logger,
+                                loop: controller.eventLoop, storage: storage, latency: latency, logger: logger, usageCharges: usageCharges,
                                 farEnd: .sipInbound(user: user, caller: caller, sip: sip),
                                 rtpPorts: rtpPorts) { [weak self] bridge in
             Task { await self?.finished(bridge) }
@@ -186,6 +203,7 @@ actor CallManager {
     /// Ends the report stream (daemon shutdown, after `hangUpAll`): the center handles what
     /// is queued, then stops reading (`InboundCallCenter.inputsDrained`).
     func stopCallCenter() {
+        heartbeat?.cancel()
         callCenter?.input.finish()
     }
 
@@ -210,17 +228,42 @@ actor CallManager {
         return latency.report(adding: live)
     }
 
-    /// Closes records a previous run left open (crash, kill -9) as `interrupted`.
-    /// Closes the records a crash left open (before any new call opens one), then takes
-    /// INVITEs to numbers and modems' rings.
+    /// Closes the records a crash (kill -9, power) left open, before any new call opens one:
+    /// each at its last heartbeat as `interrupted`, its minutes charged, and the caller of an
+    /// inbound call nobody had answered listed as missed, all in one transaction. Then takes
+    /// INVITEs to numbers and modems' rings, and keeps the open records' heartbeat.
     func start() async {
         do {
-            let n = try await storage.closeInterruptedCalls(at: Date())
-            if n > 0 { logger.notice("closed call records left open by the previous run", metadata: ["count": "\(n)"]) }
+            let outbox = missedCalls?.outbox
+            let closed = try await storage.closeInterruptedCalls(charges: usageCharges ?? { _ in [] }) { tx, rows in
+                guard let outbox else { return }
+                let now = Date()
+                for row in rows where row.direction == "inbound" && row.answerAt == nil {
+                    try MissedCallService.record(MissedCall(caller: row.caller, sim: row.modemID, startedAt: row.inviteAt,
+                                                            endedAt: row.endAt ?? row.inviteAt, reason: .interrupted),
+                                                 outbox: outbox, now: now, in: tx)
+                }
+            }
+            if !closed.isEmpty {
+                let missed = closed.filter { $0.direction == "inbound" && $0.answerAt == nil }.count
+                logger.notice("closed call records left open by the previous run",
+                              metadata: ["count": "\(closed.count)", "missed": "\(missed)"])
+                if missed > 0 { missedCalls?.wakeWebhooks() }
+            }
         } catch {
             logger.error("cannot close interrupted call records", metadata: ["error": "\(error)"])
         }
         guard drains.isEmpty else { return }
+        heartbeat = Task { [weak self, storage, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.heartbeatSeconds))
+                guard let self else { return }
+                guard await self.hasCalls else { continue }
+                do { try await storage.markOpenCallsAlive(at: Date()) } catch {
+                    logger.error("cannot write the call records' heartbeat", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         // One task per request and per ring, as each waits on the modems and the router.
         if let sipCalls {
             drains.append(Task { [weak self] in
@@ -256,7 +299,7 @@ actor CallManager {
         }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: request.number, candidates: chosen,
-                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger) { [weak self] bridge in
+                                loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, usageCharges: usageCharges) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
@@ -264,6 +307,8 @@ actor CallManager {
         return .success((try? await bridge.live().get()) ?? LiveCall(id: id, direction: "outbound", state: "dialing", modemID: first.facts.id,
                                                                        number: request.number, startedAt: Date()))
     }
+
+    var hasCalls: Bool { !calls.isEmpty }
 
     func live() async -> [LiveCall] {
         var result: [LiveCall] = []
@@ -315,17 +360,8 @@ actor CallManager {
             let attempts = bridge.attempts
             Task { await simHealth.callEnded(attempts) }
         }
-        if let routing, bridge.direction == "outbound" {
-            // The SIM's counters (minutes today and this period) move only for answered calls.
-            Task { [pool] in
-                guard let call = try? await bridge.live().get(), let answered = call.answeredAt, let modem = call.modemID,
-                      let iccid = await pool.callCandidates().first(where: { $0.facts.id == modem })?.facts.iccid else { return }
-                let now = Date()
-                let billed = routing.billedSeconds(iccid: iccid, callSeconds: Int(now.timeIntervalSince(answered).rounded(.up)))
-                try? await routing.recordCallStart(iccid: iccid, user: nil, at: answered)
-                try? await routing.recordCallEnd(iccid: iccid, user: bridge.sipUser, billedSeconds: billed, at: now)
-            }
-        }
+        // The SIM's counters (minutes today and this period) moved with the answered attempt's
+        // record, in the transaction that closed it (CallBridge.closeRecord, usageCharges).
         if let modem = claims.removeValue(forKey: bridge.id) { claimed.remove(modem) }
         guard bridge.direction == "outbound", let handler = onAnsweredOutbound else { return }
         let number = bridge.number
@@ -373,7 +409,7 @@ extension CallManager: InboundCallLegs {
         let link = ExternalMemberLink(relay: relay) { [weak call] event in call?.externalMemberEvent(member, event) }
         let id = nextID()
         let bridge = CallBridge(id: id, direction: "outbound", number: number, candidates: chosen, loop: first.controller.eventLoop,
-                                storage: storage, latency: latency, logger: logger, farEnd: .externalMember(link), rtpPorts: rtpPorts) { [weak self] bridge in
+                                storage: storage, latency: latency, logger: logger, usageCharges: usageCharges, farEnd: .externalMember(link), rtpPorts: rtpPorts) { [weak self] bridge in
             Task { await self?.finished(bridge) }
         }
         calls[id] = bridge
@@ -416,7 +452,7 @@ extension CallManager: CallbackDialer {
             let link = CallbackLink(sip: sip, members: members, customer: request.customer, ringSeconds: Self.callbackRingSeconds,
                                     completion: { continuation.resume(returning: $0) })
             let bridge = CallBridge(id: id, direction: "outbound", number: request.customer, candidates: chosen,
-                                    loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, farEnd: .callback(link),
+                                    loop: first.controller.eventLoop, storage: storage, latency: latency, logger: logger, usageCharges: usageCharges, farEnd: .callback(link),
                                     rtpPorts: rtpPorts) { [weak self] bridge in
                 Task { await self?.finished(bridge) }
             }

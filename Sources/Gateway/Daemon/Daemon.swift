@@ -111,6 +111,18 @@ public final class Daemon: Sendable {
         try InboundServices.checkWebhookTrust(config.inbound)
         let storage = try Storage.open(stateDirectory: config.daemon.stateDirectory)
         logger.info("database open", metadata: ["state_dir": "\(config.daemon.stateDirectory)"])
+        // A full disk or an I/O error: said once at error (calls go on unrecorded; `simgate
+        // status` and simgate_storage_writable show it until a write works again).
+        storage.health.onChange { [logger, stateDirectory = config.daemon.stateDirectory] change in
+            switch change {
+            case .failing(let alert):
+                logger.error(alert.kind == .diskFull ? "database disk full: call records, counters and missed calls are NOT being saved"
+                                                     : "database write failed: call records, counters and missed calls are NOT being saved",
+                             metadata: ["kind": "\(alert.kind.rawValue)", "error": "\(alert.error)", "state_dir": "\(stateDirectory)"])
+            case .recovered(let failed):
+                logger.notice("database writes work again", metadata: ["failed_writes": "\(failed)"])
+            }
+        }
 
         // Every part is built with its collaborators, in dependency order. Where the
         // dependency also points back (the modems and SIP report to the calls and the SMS
@@ -173,6 +185,7 @@ public final class Daemon: Sendable {
             sip: sip, inbound: inboundUsers, rtpPorts: config.sip.map { $0.rtpPortMin...$0.rtpPortMax } ?? 20_000...20_999,
             sipCalls: sipCalls?.stream, rings: rings?.stream,
             callCenter: centerInputs.map { .init(config: config.inbound, holdAudio: inbound.holdAudio, input: $0.continuation) },
+            missedCalls: inbound.missedCalls,
             onAnsweredOutbound: { [missed = inbound.missedCalls] number in
                 _ = try? await missed.customerReached(number: number, how: "answered outbound call to \(number)")
             })
@@ -217,7 +230,8 @@ public final class Daemon: Sendable {
             balance = b
         }
         var routes = ControlRoutes(pool: pool, sip: sip, status: { [startedAt, configPath] count in
-            DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count)
+            DaemonStatus(version: Daemon.version, startedAt: startedAt, configPath: configPath, modemCount: count,
+                         storage: storage.health.alert)
         }, calls: calls, routing: routing)
         routes.inbound = InboundRoutes(missed: inbound.missedCalls, storage: storage, callRecords: InboundServices.callRecords(storage))
         routes.sms = SMSRoutes(service: sms)

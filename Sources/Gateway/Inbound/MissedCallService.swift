@@ -36,20 +36,29 @@ public final class MissedCallService: Sendable {
     @discardableResult
     public func record(_ call: MissedCall) async throws -> MissedCallEntry {
         let now = clock(), outbox = self.outbox
-        let entry = try await storage.transaction { tx in
-            let open = try MissedCallBook.callerKey(call.caller).flatMap { try Self.openEntry(for: $0, tx) }
-            var entry = MissedCallBook.record(call, into: open)
-            if open == nil { entry = try tx.insertMissedCall(entry) } else { try tx.updateMissedCall(entry) }
-            try tx.appendHistory(missedCallID: entry.id, MissedCallHistoryItem(
-                at: call.endedAt, kind: "missed", result: call.reason.rawValue,
-                detail: "\(call.reason.rawValue) after \(Int(call.waitedSeconds.rounded())) s on \(call.sim)"))
-            try outbox.enqueue(WebhookEvent.missed(entry, type: .callMissed, at: now), in: tx)
-            try outbox.enqueue(WebhookEvent.missed(entry, at: now), in: tx)
-            return entry
-        }
+        let entry = try await storage.transaction { tx in try Self.record(call, outbox: outbox, now: now, in: tx) }
         onEnqueued()
         return entry
     }
+
+    /// `record(_:)` inside the caller's transaction (the start-up close of interrupted calls
+    /// lists their callers in the transaction that closes their records). The caller wakes
+    /// the webhook worker after the commit (`wakeWebhooks`).
+    @discardableResult
+    static func record(_ call: MissedCall, outbox: WebhookOutbox, now: Date, in tx: StorageTransaction) throws -> MissedCallEntry {
+        let open = try MissedCallBook.callerKey(call.caller).flatMap { try Self.openEntry(for: $0, tx) }
+        var entry = MissedCallBook.record(call, into: open)
+        if open == nil { entry = try tx.insertMissedCall(entry) } else { try tx.updateMissedCall(entry) }
+        try tx.appendHistory(missedCallID: entry.id, MissedCallHistoryItem(
+            at: call.endedAt, kind: "missed", result: call.reason.rawValue,
+            detail: "\(call.reason.rawValue) after \(Int(call.waitedSeconds.rounded())) s on \(call.sim)"))
+        try outbox.enqueue(WebhookEvent.missed(entry, type: .callMissed, at: now), in: tx)
+        try outbox.enqueue(WebhookEvent.missed(entry, at: now), in: tx)
+        return entry
+    }
+
+    /// Wakes the webhook worker (after a commit elsewhere that queued deliveries).
+    func wakeWebhooks() { onEnqueued() }
 
     public func claim(id: Int64, user: String) async throws -> MissedCallEntry {
         try await change(id: id) { entry, now in

@@ -64,6 +64,9 @@ actor MetricsExporter {
 
         static let missedWaiting = Family("missed", "calls", "waiting", "Missed calls nobody has claimed or called back (status new)")
         static let webhookPending = Family("webhook", "outbox", "pending", "Webhook deliveries waiting to be sent")
+
+        static let storageWritable = Family("storage", "writable", "", "1 while the database takes writes; 0 after a write failed for want of disk (kind=disk-full) or I/O (kind=write-error)")
+        static let storageWriteErrors = Family("storage", "write_errors", "total", counter: true, "Database writes that failed for want of disk or I/O (records, counters, missed calls not saved)")
     }
 
     private let metrics: GatewayMetrics
@@ -170,6 +173,10 @@ actor MetricsExporter {
             gauge(Families.missedWaiting, [], Double(missed))
             gauge(Families.webhookPending, [], Double(pending))
         }
+
+        let alert = storage.health.alert
+        gauge(Families.storageWritable, [("kind", alert?.kind.rawValue ?? "none")], alert == nil ? 1 : 0)
+        total(Families.storageWriteErrors, [], storage.health.failedWrites)
 
         for (key, g) in gauges where !seenGauges.contains(key) {
             metrics.registry.unregisterGauge(g)

@@ -85,6 +85,20 @@ public final class RoutingService: Sendable {
                                        monthResetDay: simConfig(iccid: iccid)?.monthResetDay ?? 1, at: now)
     }
 
+    /// What a closed outbound record adds to the counters (nothing for an unanswered or inbound
+    /// one): one call on the SIM's day and month at the answer; its billed seconds (talk time,
+    /// rounded up to the tariff's step) on the SIM's day and month and the caller's and group's
+    /// day at the end. Written in the transaction that closes the record (Storage.closeCall,
+    /// closeInterruptedCalls), so the minutes count once even when the daemon dies mid-call.
+    public func usageCharges(for row: CallDetail) -> [UsageCharge] {
+        guard row.direction == "outbound", let answered = row.answerAt, let ended = row.endAt, let iccid = row.iccid else { return [] }
+        let sim = policy.simConfig(iccid: iccid, modem: row.modemID)
+        let talk = max(0, Int(ended.timeIntervalSince(answered).rounded(.up)))
+        let billed = policy.limits(sim).billedSeconds(forCallOf: talk)
+        return ledger.charges(iccid: iccid, user: row.sipUser, group: policy.group(of: row.sipUser), answeredAt: answered,
+                              endedAt: ended, billedSeconds: billed, monthResetDay: sim?.monthResetDay ?? 1)
+    }
+
     /// Talk time rounded up to the SIM tariff's billing step.
     public func billedSeconds(iccid: String, callSeconds: Int) -> Int {
         policy.limits(simConfig(iccid: iccid)).billedSeconds(forCallOf: callSeconds)

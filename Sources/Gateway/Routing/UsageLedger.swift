@@ -19,12 +19,22 @@ public actor UsageLedger {
         self.timeZone = timeZone
     }
 
-    private func simKeys(_ iccid: String, at now: Date, monthResetDay: Int) -> [UsageKey] {
+    /// A finished call's charges: one call at its answer (the SIM's day and month), its billed
+    /// seconds at its end (the SIM's day and month, the caller's and group's day).
+    public nonisolated func charges(iccid: String, user: String?, group: String?, answeredAt: Date, endedAt: Date, billedSeconds: Int,
+                                    monthResetDay: Int) -> [UsageCharge] {
+        let iccid = RoutingPolicy.canonicalICCID(iccid)
+        return [UsageCharge(keys: simKeys(iccid, at: answeredAt, monthResetDay: monthResetDay), calls: 1, billedSeconds: 0),
+                UsageCharge(keys: simKeys(iccid, at: endedAt, monthResetDay: monthResetDay)
+                                + callerKeys(user: user, group: group, at: endedAt), calls: 0, billedSeconds: billedSeconds)]
+    }
+
+    private nonisolated func simKeys(_ iccid: String, at now: Date, monthResetDay: Int) -> [UsageKey] {
         [UsageKey(.sim, iccid, .day, start: CounterPeriods.dayStart(containing: now, in: timeZone)),
          UsageKey(.sim, iccid, .month, start: CounterPeriods.monthStart(containing: now, in: timeZone, resetDay: monthResetDay))]
     }
 
-    private func callerKeys(user: String?, group: String?, at now: Date) -> [UsageKey] {
+    private nonisolated func callerKeys(user: String?, group: String?, at now: Date) -> [UsageKey] {
         let day = CounterPeriods.dayStart(containing: now, in: timeZone)
         return [user.map { UsageKey(.user, $0, .day, start: day) }, group.map { UsageKey(.group, $0, .day, start: day) }]
             .compactMap { $0 }
