@@ -12,48 +12,6 @@ import Testing
 
 @Suite("SMS survives kill -9 between +CMTI and the database write (simgated process)", .serialized, .timeLimit(.minutes(2)))
 struct SMSCrashTests {
-    /// A `simgated` child process; killed (SIGKILL) by `kill()`, or at the end by `terminate()`.
-    final class DaemonProcess: @unchecked Sendable {
-        // Set once in `start`, read by the test's own task.
-        let process = Process()
-
-        init(config: String, logPath: String) throws {
-            process.executableURL = builtProductsDirectory().appendingPathComponent("simgated")
-            process.arguments = ["--config", config]
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-            let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-            process.standardOutput = log
-            process.standardError = log
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-
-        func kill(_ signal: Int32) async {
-            Foundation.kill(process.processIdentifier, signal)
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-            if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        }
-    }
-
-    func cli(_ socket: String, _ arguments: [String]) async -> CLIOutcome {
-        let context = CLIContext(
-            environment: ["SIMGATE_SOCKET": socket, "LANG": "C"], now: Date(), timeZone: TimeZone(identifier: "UTC")!,
-            terminalWidth: nil, fileExists: { FileManager.default.fileExists(atPath: $0) }, readStandardInput: { [] })
-        return await CLIRunner.run(arguments: arguments, context: context)
-    }
-
-    func waitFree(_ socket: String, _ modem: String, seconds: Double = 20) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            let outcome = await cli(socket, ["modems", "--json"])
-            if let list = try? ControlJSON.decoder().decode(ModemList.self, from: Data(outcome.standardOutput.utf8)),
-               list.modems.contains(where: { $0.id == modem && $0.state == .free }) { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw HarnessError(description: "\(modem) not free after \(seconds) s")
-    }
-
     @Test("killed after +CMTI, before the PDU was read: the next start stores the message once and then empties the SIM")
     func killBetweenIndicationAndStore() async throws {
         let directory = "/tmp/sgk-\(UInt32.random(in: 0...UInt32.max))"
@@ -83,7 +41,7 @@ struct SMSCrashTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
 
         let first = try DaemonProcess(config: config, logPath: directory + "/simgated-1.log")
-        try await waitFree(socket, "huawei1")
+        try await waitModemFree(socket, "huawei1")
         let text = "Заказ 4471: ул. Ленина 5, подъезд 2, к 18:30"
         _ = try await simulator.deliverSMS("huawei1", from: "+79161234567", text: text,
                                            faults: SMSPartFaults(hangAfterIndication: true))
@@ -101,11 +59,11 @@ struct SMSCrashTests {
         try await simulator.setHung("huawei1", false)
         let second = try DaemonProcess(config: config, logPath: directory + "/simgated-2.log")
         defer { Task { await second.kill(SIGTERM) } }
-        try await waitFree(socket, "huawei1")
+        try await waitModemFree(socket, "huawei1")
         var inbox: [SMSMessage] = []
         let deadline = Date().addingTimeInterval(15)
         while Date() < deadline {
-            let outcome = await cli(socket, ["sms", "list", "--json"])
+            let outcome = await daemonCLI(socket, ["sms", "list", "--json"])
             inbox = (try? ControlJSON.decoder().decode(SMSList.self, from: Data(outcome.standardOutput.utf8)).messages) ?? []
             if !inbox.isEmpty, try await simulator.smsStorage("huawei1").memories.allSatisfy({ $0.used == 0 }) { break }
             try await Task.sleep(for: .milliseconds(200))
