@@ -10,17 +10,18 @@ public final class Storage: Sendable {
     /// Sendable: GRDB's DatabaseWriter protocol requires it (DatabasePool, DatabaseQueue).
     public let writer: any DatabaseWriter
     /// Whether writes still succeed (a full disk, an I/O error): StorageHealth.swift.
-    public let health = StorageHealth()
+    public let health: StorageHealth
 
     /// Wraps an open database and applies any pending migrations.
-    public init(writer: any DatabaseWriter) throws {
+    public init(writer: any DatabaseWriter, directory: String? = nil) throws {
         self.writer = writer
+        health = StorageHealth(directory: directory)
         try StorageMigrations.migrator.migrate(writer)
     }
 
     /// `<stateDirectory>/simgate.sqlite` in WAL mode, created if missing.
     public static func open(stateDirectory: String) throws -> Storage {
-        try Storage(writer: StorageDatabase.openPool(stateDirectory: stateDirectory))
+        try Storage(writer: StorageDatabase.openPool(stateDirectory: stateDirectory), directory: stateDirectory)
     }
 
     public static func inMemory() throws -> Storage {

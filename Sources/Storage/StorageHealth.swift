@@ -2,8 +2,11 @@
 // (SQLITE_IOERR: the disk gone, ENOSPC on some file systems) must not stop calls, which
 // never wait on a write they cannot do without, but it must be loud: every write goes through
 // `Storage.write`, which notes its outcome here; the first failure after a good stretch and
-// the first success after failures are reported once to `onChange` (the daemon logs them at
-// error / notice), and `status` is what `simgate status` and /metrics show meanwhile.
+// the recovery are reported once to `onChange` (the daemon logs them at error / notice), and
+// `alert` is what `simgate status` and /metrics show meanwhile. A nearly full disk lets some
+// small commits through (a WAL frame fits in a file's last block) while the next fails, so
+// the alert holds until a write succeeds AND the file system has `minimumFreeBytes` free
+// again: it is said once, not every other second.
 import ControlModel
 import Foundation
 import GRDB
@@ -23,7 +26,21 @@ public final class StorageHealth: Sendable {
     private let state = Mutex(State())
     private let observer = Mutex<(@Sendable (Change) -> Void)?>(nil)
 
-    public init() {}
+    /// The database's directory (nil: in memory, no disk to run out of).
+    let directory: String?
+    /// Free space that ends a disk-full alert.
+    public static let minimumFreeBytes: UInt64 = 4 << 20
+
+    public init(directory: String? = nil) {
+        self.directory = directory
+    }
+
+    /// Free bytes (for an unprivileged user) on the file system holding `directory`.
+    static func freeBytes(_ directory: String) -> UInt64? {
+        var s = statvfs()
+        guard statvfs(directory, &s) == 0 else { return nil }
+        return UInt64(s.f_bavail) * UInt64(s.f_frsize)
+    }
 
     /// Told once when writes start failing and once when they work again.
     public func onChange(_ observe: @escaping @Sendable (Change) -> Void) {
@@ -36,6 +53,8 @@ public final class StorageHealth: Sendable {
     public var failedWrites: Int { state.withLock { $0.failedWrites } }
 
     func writeSucceeded() {
+        guard state.withLock({ $0.alert != nil }) else { return }
+        if let directory, (Self.freeBytes(directory) ?? 0) < Self.minimumFreeBytes { return }
         let recovered: Int? = state.withLock { s in
             guard s.alert != nil else { return nil }
             s.alert = nil
