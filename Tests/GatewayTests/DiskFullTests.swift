@@ -36,6 +36,7 @@ struct SmallFileSystem {
 
     func unmount() async {
         _ = try? await runProcess("/bin/umount", ["-l", path], directory: "/tmp", timeout: 10)
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 
@@ -47,8 +48,25 @@ struct DiskFullTests {
     func diskFull() async throws {
         let mountPoint = "/tmp/sgt-full-\(UInt32.random(in: 0...UInt32.max))"
         let fs = try await SmallFileSystem.mount(at: mountPoint, megabytes: 16)
-        let rig = try await CrashRig(name: "full", stateDirectory: mountPoint + "/state")
-        defer { Task { await rig.stop(); await fs.unmount(); try? FileManager.default.removeItem(atPath: mountPoint) } }
+        // Unmounted before the test returns, whatever happens (a detached clean-up could outlive the test process).
+        do {
+            let rig = try await CrashRig(name: "full", stateDirectory: mountPoint + "/state")
+            do {
+                try await fullDiskCall(rig, fs: fs)
+            } catch {
+                await rig.stop()
+                throw error
+            }
+            await rig.stop()
+        } catch {
+            await fs.unmount()
+            throw error
+        }
+        await fs.unmount()
+    }
+
+    private func fullDiskCall(_ rig: CrashRig, fs: SmallFileSystem) async throws {
+        let mountPoint = fs.path
         try await rig.simulator.setCallee(CrashRig.modem, CalleeRule(pattern: "*", behaviour: .answer(after: 1, dropAfter: nil)))
         try await rig.startDaemon()
         try fs.fill(mountPoint + "/filler")
