@@ -74,6 +74,7 @@ extension SIPService {
             // The same answer as a wrong password: a scanner learns nothing about which names exist.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "unknown user"])
             reply(m, key, 403, "Forbidden (bad credentials)")
+            noteAuthFailure(key)
             return nil
         }
         guard let ha1 = identity.ha1 else {
@@ -86,11 +87,15 @@ extension SIPService {
         case .staleNonce:
             challenge(stale: true)
         case .invalidNonce, .realmMismatch, .algorithmMismatch:
+            // A nonce we never gave (or that a restart invalidated: a phone's one extra
+            // round trip), another realm: counts toward a ban (BanPolicy), a stale nonce not.
             challenge(stale: false)
+            noteAuthFailure(key)
         case .wrongResponse, .replay, .uriMismatch:
             // A digest computed for another Request-URI is a replayed or forged answer.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "wrong response"])
             reply(m, key, 403, "Forbidden (bad credentials)")
+            noteAuthFailure(key)
         }
         return nil
     }
