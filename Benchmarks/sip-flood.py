@@ -11,9 +11,10 @@ with the default [sip] limits (rate_limit 200/s, burst 400, ban_after_failures 5
 ban_after_rate_limited 1000), ONE sipp UAC placing N calls with digest auth and
 `-rtp_echo` from 127.0.0.1. Once every call is answered, --sources addresses send --rate
 requests/s between them for --seconds: a quarter each of OPTIONS, REGISTER with bad
-credentials (an unknown user or a forged nonce, answered 403/401 at once: brute-force
-guesses), INVITE to random numbers without credentials (401: a toll-fraud attempt), and
-malformed datagrams. Meanwhile a packet socket on `lo` timestamps every RTP packet the
+credentials (mostly unknown users, answered 403 and counted toward a ban as guesses; some
+known users with a forged nonce, answered 401 and not counted: no password can be tested
+without our nonce), INVITE to random numbers without credentials (401: a toll-fraud
+attempt), and malformed datagrams. Meanwhile a packet socket on `lo` timestamps every RTP packet the
 gateway sends to the phones (the far end of the modem's audio): the largest gap between
 two packets of one call is the audio gap. A benchmark, not a test: it prints numbers.
 Needs root (AF_PACKET) and sipp.

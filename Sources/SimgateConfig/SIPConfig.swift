@@ -79,9 +79,9 @@ public struct SIPConfig: Sendable, Equatable {
     /// addresses cannot arrive from outside (the firewall's anti-spoofing rules).
     public var trusted: [IPNetwork] = []
     /// Bans (`simgate sip bans`): a source whose digest answers fail `banAfterFailures` times
-    /// within `banWindowSeconds` (a wrong password, an unknown user: the 403s, and a 401 to a
-    /// forged nonce), or whose messages the rate limit drops `banAfterRateLimited` times
-    /// within the window, has all its messages dropped unread for `banTimeSeconds`. 0
+    /// within `banWindowSeconds` (a wrong password, an unknown user: the 403s), or whose
+    /// messages the rate limit drops `banAfterRateLimited` times within the window, has all
+    /// its messages dropped unread for `banTimeSeconds`. 0
     /// turns either trigger off. The defaults are fail2ban's habits for Asterisk, tightened
     /// for a box on the internet: 5 failures in 10 minutes ban for an hour; a phone that
     /// mistypes once or twice is not caught, a brute-forcer is after its fifth guess.

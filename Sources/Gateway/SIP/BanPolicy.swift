@@ -4,8 +4,10 @@
 //
 // A source is banned when, within one window (`window`, fixed: it opens at the source's first
 // strike and closes `window` later), it
-// - fails digest authentication `failures` times (a 403 for a wrong password or an unknown
-//   user, a 401 for a forged nonce: an Authorization was sent and did not pass), or
+// - fails digest authentication `failures` times (an Authorization answered 403: a wrong
+//   password, an unknown user, a replayed answer; a 401 for a nonce we never gave is not a
+//   guess, since no password can be tested without our nonce, and a restart invalidates
+//   every phone's nonce), or
 // - has `rateLimited` messages dropped by the per-source rate limit (it keeps flooding).
 // A ban lasts `banTime`; the source's messages are then dropped before parsing. Trusted
 // sources never get here (the caller skips them before the rate limit).
@@ -39,7 +41,7 @@ struct BanPolicy {
     }
 
     enum Event: Sendable, Equatable {
-        /// An Authorization was sent and did not pass (answered 401 or 403).
+        /// An Authorization was sent and did not pass (answered 403).
         case authFailed
         /// The per-source rate limit dropped a message.
         case rateLimited

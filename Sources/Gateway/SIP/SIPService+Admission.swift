@@ -36,7 +36,7 @@ extension SIPService {
         return false
     }
 
-    /// A request carried an Authorization that did not pass (we answer 401 or 403).
+    /// A request carried an Authorization that did not pass (we answer 403).
     func noteAuthFailure(_ key: TransactionKey) {
         guard let remote = transactionUsers[key]?.peer.remote, let source = SourceAddress(remote), !trusted.contains(source) else { return }
         if let ban = bans.record(.authFailed, from: source, now: .now()) { announce(ban, source: source) }

@@ -87,10 +87,10 @@ extension SIPService {
         case .staleNonce:
             challenge(stale: true)
         case .invalidNonce, .realmMismatch, .algorithmMismatch:
-            // A nonce we never gave (or that a restart invalidated: a phone's one extra
-            // round trip), another realm: counts toward a ban (BanPolicy), a stale nonce not.
+            // Not a ban strike: no password can be tested without a nonce we gave, and a
+            // restart invalidates every phone's nonce (a whole office behind one NAT address
+            // would be banned on its next re-REGISTERs). Guesses are the 403s below.
             challenge(stale: false)
-            noteAuthFailure(key)
         case .wrongResponse, .replay, .uriMismatch:
             // A digest computed for another Request-URI is a replayed or forged answer.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "wrong response"])
