@@ -432,12 +432,40 @@ public enum ControlRoute {
     public static let events = "/v1/events"
 }
 
-// MARK: - SIP (GET /v1/sip/status, GET /v1/sip/registrations, POST /v1/sip/call)
+// MARK: - SIP (GET /v1/sip/status, GET /v1/sip/registrations, POST /v1/sip/call,
+// GET /v1/sip/bans, DELETE /v1/sip/bans/{address})
 
 public enum SIPRoute {
     public static let status = "/v1/sip/status"
     public static let registrations = "/v1/sip/registrations"
     public static let call = "/v1/sip/call"
+    public static let bans = "/v1/sip/bans"
+    /// An IPv6 address's colons are legal in a path segment (RFC 3986 §3.3).
+    public static func ban(_ address: String) -> String { "/v1/sip/bans/\(address)" }
+}
+
+/// One banned source (`simgate sip bans`).
+public struct SIPBanInfo: Codable, Sendable, Equatable {
+    /// The source IP address, e.g. "203.0.113.7" or "2001:db8::1".
+    public var source: String
+    /// "auth-failures" (digest authentication failed [sip] ban_after_failures times) or
+    /// "flood" (the rate limit dropped ban_after_rate_limited of its messages).
+    public var reason: String
+    /// The failures or dropped messages within ban_window that made the ban.
+    public var strikes: Int
+    public var since: Date
+    public var until: Date
+    /// Messages dropped unread because of the ban.
+    public var hits: Int
+    public init(source: String, reason: String, strikes: Int, since: Date, until: Date, hits: Int) {
+        self.source = source; self.reason = reason; self.strikes = strikes; self.since = since; self.until = until; self.hits = hits
+    }
+}
+
+public struct SIPBanList: Codable, Sendable, Equatable {
+    public var bans: [SIPBanInfo]
+    public var generatedAt: Date
+    public init(bans: [SIPBanInfo], generatedAt: Date) { self.bans = bans; self.generatedAt = generatedAt }
 }
 
 /// One bound SIP socket.
@@ -481,6 +509,12 @@ public struct SIPCounters: Codable, Sendable, Equatable {
     public var tcpIdleClosed: Int = 0
     /// Messages not sent because the destination was unusable (port 0, broadcast, a host name).
     public var unroutable: Int = 0
+    /// Bans made since start ([sip] ban_after_failures, ban_after_rate_limited).
+    public var bans: Int = 0
+    /// Datagrams and TCP messages from banned sources, dropped unread.
+    public var bannedDropped: Int = 0
+    /// Messages from [sip] trusted peers (not rate-limited, never banned).
+    public var trustedReceived: Int = 0
     public init() {}
 }
 

@@ -1,5 +1,6 @@
-// `simgate sip status|registrations|call`: the SIP stack's listeners and trunks, who is
-// registered from where, and a test call from simgate to any SIP URI.
+// `simgate sip status|registrations|call|bans|unban`: the SIP stack's listeners and trunks,
+// who is registered from where, a test call from simgate to any SIP URI, and the sources
+// banned for brute force or floods.
 import ArgumentParser
 import ControlModel
 import Foundation
@@ -7,7 +8,36 @@ import Foundation
 struct SIPCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sip", abstract: "SIP listeners, trunks, registrations and test calls.",
-        subcommands: [SIPStatusCommand.self, SIPRegistrationsCommand.self, SIPCallCommand.self])
+        subcommands: [SIPStatusCommand.self, SIPRegistrationsCommand.self, SIPCallCommand.self, SIPBansCommand.self,
+                      SIPUnbanCommand.self])
+}
+
+struct SIPBansCommand: ExecutableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bans", abstract: "Sources banned for failed authentications or floods ([sip] ban_after_failures).")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).get(SIPRoute.bans, as: SIPBanList.self)
+        if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
+        return CommandOutput(text: SIPView.bans(answer.value, now: context.now))
+    }
+}
+
+struct SIPUnbanCommand: ExecutableCommand {
+    static let configuration = CommandConfiguration(commandName: "unban", abstract: "Lift the ban on a source address.")
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+    @Argument(help: "The banned IP address, as `simgate sip bans` shows it (e.g. 203.0.113.7 or 2001:db8::1).") var address: String
+
+    func execute(_ context: CLIContext) async throws -> CommandOutput {
+        let answer = try await connection.client(context).delete(SIPRoute.ban(address), as: ActionResult.self)
+        if output.json { return CommandOutput(text: prettyJSON(answer.body)) }
+        return CommandOutput(text: answer.value.message + "\n")
+    }
 }
 
 struct SIPStatusCommand: ExecutableCommand {
@@ -71,7 +101,7 @@ enum SIPView {
         lines.append("Listeners: " + (s.listeners.isEmpty ? "none" : s.listeners.map { "\($0.transport):\($0.host):\($0.port)" }.joined(separator: ", ")))
         lines.append("Active calls \(s.activeCalls), transactions \(s.transactions), TCP connections \(s.tcpConnections)")
         let c = s.counters
-        lines.append("Received \(c.messagesReceived), answered \(c.requestsAnswered), malformed answered \(c.malformedRejected) / dropped \(c.malformedDropped), rate-limited \(c.rateLimited), TCP refused \(c.tcpConnectionsRefused) / idle-closed \(c.tcpIdleClosed)")
+        lines.append("Received \(c.messagesReceived), answered \(c.requestsAnswered), malformed answered \(c.malformedRejected) / dropped \(c.malformedDropped), rate-limited \(c.rateLimited), banned dropped \(c.bannedDropped) (bans \(c.bans)), trusted \(c.trustedReceived), TCP refused \(c.tcpConnectionsRefused) / idle-closed \(c.tcpIdleClosed)")
         if s.trunks.isEmpty {
             lines.append("Trunks: none")
         } else {
@@ -83,6 +113,17 @@ enum SIPView {
                 if let next = t.nextAttemptAt, t.state != .registered { line += "  retry in \(HumanFormat.duration(max(0, next.timeIntervalSince(now))))" }
                 lines.append(line)
             }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func bans(_ list: SIPBanList, now: Date) -> String {
+        guard !list.bans.isEmpty else { return "No SIP bans.\n" }
+        var lines = ["SOURCE  REASON  STRIKES  SINCE  UNTIL  HITS"]
+        let time = ISO8601DateFormatter()
+        for b in list.bans {
+            lines.append("\(b.source)  \(b.reason)  \(b.strikes)  \(time.string(from: b.since)) (\(HumanFormat.age(of: b.since, now: now)) ago)  "
+                         + "\(time.string(from: b.until)) (in \(HumanFormat.duration(max(0, b.until.timeIntervalSince(now)))))  \(b.hits)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

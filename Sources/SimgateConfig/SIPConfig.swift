@@ -72,6 +72,23 @@ public struct SIPConfig: Sendable, Equatable {
     /// WWW-Authenticate per algorithm (RFC 8760 §2.4). Answers in either algorithm are
     /// verified whatever this says.
     public var digestAlgorithms: [DigestChallengeAlgorithm]
+    /// Peers that skip the per-source rate limit and are never banned: a Kamailio front, a
+    /// PBX trunk, a monitoring box, whose load all comes from one address. Addresses or
+    /// CIDR blocks, IPv4 or IPv6 ("127.0.0.1", "10.0.0.0/8", "::1"). Everyone else keeps
+    /// the limit. Over UDP a source address can be forged: list only networks whose
+    /// addresses cannot arrive from outside (the firewall's anti-spoofing rules).
+    public var trusted: [IPNetwork] = []
+    /// Bans (`simgate sip bans`): a source whose digest answers fail `banAfterFailures` times
+    /// within `banWindowSeconds` (a wrong password, an unknown user: the 403s), or whose
+    /// messages the rate limit drops `banAfterRateLimited` times within the window, has all
+    /// its messages dropped unread for `banTimeSeconds`. 0
+    /// turns either trigger off. The defaults are fail2ban's habits for Asterisk, tightened
+    /// for a box on the internet: 5 failures in 10 minutes ban for an hour; a phone that
+    /// mistypes once or twice is not caught, a brute-forcer is after its fifth guess.
+    public var banAfterFailures = 5
+    public var banAfterRateLimited = 1_000
+    public var banWindowSeconds: Double = 600
+    public var banTimeSeconds: Double = 3_600
 
     /// `digest_algorithms` values. MD5 alone is the default: a client that reads only the
     /// first challenge (sipp 3.6, PJSIP before 2.12) gives up when SHA-256 comes first.
@@ -136,6 +153,16 @@ public struct SIPConfig: Sendable, Equatable {
                 digestAlgorithms = algorithms
             }
         }
+        if let v = r.stringArray("trusted", validate: { s in
+            if case let .failure(error) = IPNetwork.parse(s) { return error.description }
+            return nil
+        }) {
+            trusted = v.compactMap { try? IPNetwork.parse($0).get() }
+        }
+        if let v = r.integer("ban_after_failures", in: 0...1_000_000) { banAfterFailures = Int(v) }
+        if let v = r.integer("ban_after_rate_limited", in: 0...1_000_000_000) { banAfterRateLimited = Int(v) }
+        if let v = r.number("ban_window", in: 1...86_400) { banWindowSeconds = v }
+        if let v = r.number("ban_time", in: 1...31_536_000) { banTimeSeconds = v }
         r.finish()
     }
 }
@@ -157,5 +184,10 @@ extension SIPConfig {
         w.string("default_inbound_user", defaultInboundUser)
         w.bool("early_media", earlyMedia)
         w.strings("digest_algorithms", digestAlgorithms.map(\.rawValue))
+        w.strings("trusted", trusted.map(\.description))
+        w.integer("ban_after_failures", banAfterFailures)
+        w.integer("ban_after_rate_limited", banAfterRateLimited)
+        w.number("ban_window", banWindowSeconds)
+        w.number("ban_time", banTimeSeconds)
     }
 }

@@ -163,8 +163,10 @@ enum SIPPeers {
     }
 
     /// sipp against simgate; its message trace goes to `<directory>/sipp-<mediaPort>.log`.
-    static func sippArguments(port: Int, scenario: [String], mediaPort: Int, controlPort: Int, directory: String, extra: [String] = []) -> [String] {
-        ["127.0.0.1:\(port)"] + scenario + ["-i", "127.0.0.1", "-mi", "127.0.0.1", "-ci", "127.0.0.1", "-mp", String(mediaPort),
+    /// `localIP`: the source address sipp sends from (loopback has all of 127/8).
+    static func sippArguments(port: Int, scenario: [String], mediaPort: Int, controlPort: Int, directory: String, extra: [String] = [],
+                              localIP: String = "127.0.0.1") -> [String] {
+        ["127.0.0.1:\(port)"] + scenario + ["-i", localIP, "-mi", localIP, "-ci", "127.0.0.1", "-mp", String(mediaPort),
                                              "-cp", String(controlPort), "-m", "1", "-nostdin", "-timeout", "30s",
                                              "-recv_timeout", "15000", "-trace_msg",
                                              "-message_file", "\(directory)/sipp-\(mediaPort).log"] + extra

@@ -54,6 +54,11 @@ struct GatewayConfigRenderingTests {
         default_inbound_user = "alice"
         early_media = false
         digest_algorithms = ["sha256", "md5"]
+        trusted = ["127.0.0.1", "10.0.0.0/8", "::1", "2001:db8::/32"]
+        ban_after_failures = 7
+        ban_after_rate_limited = 50
+        ban_window = 30.5
+        ban_time = 120
 
         [[user]]
         name = "alice"

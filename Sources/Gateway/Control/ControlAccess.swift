@@ -4,7 +4,8 @@
 //   monitor   every GET: status, modems, calls, SIMs, balances, SMS lists, missed, reports, /metrics
 //   operator  what a dispatcher does: send SMS, dial, hang up, DTMF, USSD, refresh a balance,
 //             claim / call back / close a missed call
-//   admin     the box itself: modem reset, raw AT, SIM disable/enable, numbering reload/import
+//   admin     the box itself: modem reset, raw AT, SIM disable/enable, numbering reload/import,
+//             lifting a SIP ban
 //
 // The unix socket has no tokens: its file mode (0660) already limits it to the daemon's user
 // and group, the people who could edit the config anyway. `docs/control-api.openapi.yaml`

@@ -2,7 +2,8 @@
 // - events, counted where they happen through swift-metrics (`count`): SIP requests by method
 //   and responses by code, calls by direction and outcome, call attempts by cause, the RTP
 //   received from phones (packets, losses, a jitter histogram), callbacks by kind (manual or
-//   recall) and outcome, recalls finished (reached the customer or gave up);
+//   recall) and outcome, recalls finished (reached the customer or gave up), SIP sources
+//   banned (by reason);
 // - state, read when Prometheus scrapes from the snapshots `simgate` shows (modems, SIMs, SIP,
 //   missed calls, webhook outbox): nothing on the hot paths keeps it twice.
 //
@@ -47,6 +48,8 @@ public final class GatewayMetrics: Sendable {
             for outcome in CallbackOutcome.allCases { count("simgate_callbacks_total", [("kind", kind), ("outcome", outcome.rawValue)], by: 0) }
         }
         for result in ["reached", "gave_up"] { count("simgate_recalls_finished_total", [("result", result)], by: 0) }
+        // SIP bans by reason (SIPService+Admission.swift): rare, so made at 0 for increase().
+        for reason in ["auth-failures", "flood"] { count("simgate_sip_bans_total", [("reason", reason)], by: 0) }
     }
 
     /// Adds `n` to the counter `name` with `labels` (same names, same order each time).

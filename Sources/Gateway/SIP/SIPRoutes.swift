@@ -16,7 +16,18 @@ enum SIPRoutes {
                 return .error(.badRequest, "body must be JSON {\"to\": \"sip:...\", \"play\": \"tone\", \"seconds\": 5}")
             }
             return .json(await sip.call(request))
-        case (_, ["status"]), (_, ["registrations"]), (_, ["call"]):
+        case (.GET, ["bans"]):
+            return .json(await sip.banList())
+        case (.DELETE, let p) where p.count == 2 && p[0] == "bans":
+            let address = p[1].removingPercentEncoding ?? p[1]
+            switch await sip.unban(address) {
+            case .lifted: return .json(ActionResult(ok: true, message: "ban on \(address) lifted"))
+            case .notBanned: return .error(.notFound, "\(address) is not banned")
+            case .notAnAddress: return .error(.badRequest, "expected an IPv4 or IPv6 address, got \"\(address)\"")
+            }
+        case (_, ["status"]), (_, ["registrations"]), (_, ["call"]), (_, ["bans"]):
+            return .error(.methodNotAllowed, "\(method) not allowed on /v1/sip/\(path.joined(separator: "/"))")
+        case (_, let p) where p.count == 2 && p[0] == "bans":
             return .error(.methodNotAllowed, "\(method) not allowed on /v1/sip/\(path.joined(separator: "/"))")
         default:
             return .error(.notFound, "no such endpoint: /v1/sip/\(path.joined(separator: "/"))")

@@ -74,6 +74,7 @@ extension SIPService {
             // The same answer as a wrong password: a scanner learns nothing about which names exist.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "unknown user"])
             reply(m, key, 403, "Forbidden (bad credentials)")
+            noteAuthFailure(key)
             return nil
         }
         guard let ha1 = identity.ha1 else {
@@ -86,11 +87,15 @@ extension SIPService {
         case .staleNonce:
             challenge(stale: true)
         case .invalidNonce, .realmMismatch, .algorithmMismatch:
+            // Not a ban strike: no password can be tested without a nonce we gave, and a
+            // restart invalidates every phone's nonce (a whole office behind one NAT address
+            // would be banned on its next re-REGISTERs). Guesses are the 403s below.
             challenge(stale: false)
         case .wrongResponse, .replay, .uriMismatch:
             // A digest computed for another Request-URI is a replayed or forged answer.
             logger.notice("SIP authentication failed", metadata: ["user": "\(credentials.username)", "reason": "wrong response"])
             reply(m, key, 403, "Forbidden (bad credentials)")
+            noteAuthFailure(key)
         }
         return nil
     }

@@ -83,6 +83,9 @@ public final class SIPService: @unchecked Sendable {
     var digest: DigestServer
     var registrar: Registrar
     var limiter: SourceRateLimiter
+    /// `[sip] trusted` (no rate limit, no bans) and the bans (SIPService+Admission.swift).
+    let trusted: TrustedSources
+    var bans: BanPolicy
     var listeners: [Listener] = []
     var tcpConnections: [String: Channel] = [:]
     var timers: [TransactionTimerID: Scheduled<Void>] = [:]
@@ -133,6 +136,8 @@ public final class SIPService: @unchecked Sendable {
         self.digest = DigestServer(realm: config.realm, secret: secret)
         self.registrar = Registrar(users: users, realm: config.realm)
         self.limiter = SourceRateLimiter(ratePerSecond: config.rateLimitPerSource, burst: config.rateLimitBurst)
+        self.trusted = TrustedSources(config.trusted)
+        self.bans = BanPolicy(settings: .init(config))
         // [sip] digest_algorithms; setChallengeAlgorithms can still change it at run time.
         self.challengeAlgorithms = config.digestAlgorithms.map { $0 == .sha256 ? DigestAlgorithm.sha256 : .md5 }
         for t in trunks where t.inboundAuth {
@@ -319,7 +324,7 @@ public final class SIPService: @unchecked Sendable {
         counters.messagesReceived += 1
         // CRLF keep-alives (RFC 5626 §3.5.1 over UDP) are not messages.
         if bytes.allSatisfy({ $0 == 0x0D || $0 == 0x0A }) { return }
-        guard limiter.allow(peer.remote.ipString, now: .now()) else { counters.rateLimited += 1; return }
+        guard admit(peer.remote) else { return }
         switch SIPParser.parseOrReject(bytes, transport: .datagram, warningAgent: "simgate") {
         case let .message(m):
             handle(m, peer: peer)
@@ -335,7 +340,7 @@ public final class SIPService: @unchecked Sendable {
 
     func receive(streamMessage m: SIPMessage, peer: SIPPeer) {
         counters.messagesReceived += 1
-        guard limiter.allow(peer.remote.ipString, now: .now()) else { counters.rateLimited += 1; return }
+        guard admit(peer.remote) else { return }
         handle(m, peer: peer)
     }
 

@@ -1,7 +1,9 @@
 // Flood protection: a token bucket per source IP address. A phone sends a handful of
 // requests per call; SIPVicious-style scanners send thousands per second. Requests over
 // the limit are dropped unanswered, because answering (even 503) would make us an
-// amplifier for spoofed sources.
+// amplifier for spoofed sources. Sources are keyed by their address bytes (SourceAddress),
+// so no String is made per datagram; `[sip] trusted` peers are not counted at all (the
+// caller skips them, SIPService+Admission.swift).
 import NIOCore
 
 struct SourceRateLimiter {
@@ -17,7 +19,7 @@ struct SourceRateLimiter {
     /// (a spoofed-source flood), unknown sources share one overflow bucket, so memory stays
     /// bounded while known phones keep their own budget.
     let maxSources: Int
-    private var buckets: [String: Bucket] = [:]
+    private var buckets: [SourceAddress: Bucket] = [:]
     private var overflow: Bucket
 
     init(ratePerSecond: Double, burst: Double, maxSources: Int = 65_536) {
@@ -30,7 +32,7 @@ struct SourceRateLimiter {
     var trackedSources: Int { buckets.count }
 
     /// Whether one more message from `source` is allowed at `now`.
-    mutating func allow(_ source: String, now: NIODeadline) -> Bool {
+    mutating func allow(_ source: SourceAddress, now: NIODeadline) -> Bool {
         if var b = buckets[source] {
             let ok = take(&b, now)
             buckets[source] = b
